@@ -1,0 +1,1 @@
+"""The stages: load and rasterise, budget and chunk, call the endpoint, parse, write."""

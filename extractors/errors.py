@@ -1,0 +1,46 @@
+"""Typed failures of the stages; each says whether it is worth trying again."""
+
+
+class VisionbatchError(Exception):
+    """Base of every error the stages raise on purpose."""
+
+
+class SourceError(VisionbatchError):
+    """The input cannot be read as a document (corrupt, encrypted, unsupported): not retried."""
+
+
+class PageDoesNotFitError(VisionbatchError):
+    """A page cannot be made to fit the model's context, even downscaled."""
+
+
+class TransientEndpointError(VisionbatchError):
+    """The endpoint failed in a way that may pass (429, 5xx, timeout, reset): retried."""
+
+    def __init__(self, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class RequestRejectedError(VisionbatchError):
+    """The endpoint refused the request as malformed or too large (400, 413, 422)."""
+
+    def __init__(self, message: str, status_code: int, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.attempts = attempts
+
+
+class RunAbortedError(VisionbatchError):
+    """The run cannot go on at all; the CLI turns it into a one-line reason and a non-zero exit."""
+
+
+class FatalEndpointError(RunAbortedError):
+    """Authentication refused, or the endpoint unreachable after retries."""
+
+
+class OutputNotWritableError(RunAbortedError):
+    """The output directory cannot be written."""
+
+
+class AnswerError(VisionbatchError):
+    """An answer could not be parsed or matched to its pages: re-asked."""

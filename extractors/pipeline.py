@@ -1,0 +1,264 @@
+"""One document end to end: identify, skip what is done, plan, render, ask, re-ask, rows."""
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.budget import (
+    BudgetOptions,
+    ChunkPlan,
+    PlannedPage,
+    TokenProfile,
+    plan_chunks,
+    size_page,
+    split_chunk,
+)
+from extractors.errors import (
+    PageDoesNotFitError,
+    RequestRejectedError,
+    SourceError,
+    TransientEndpointError,
+)
+from extractors.load import (
+    DocumentReader,
+    RenderOptions,
+    identify,
+    read_layout,
+    render_pages,
+    source_for_error,
+)
+from extractors.parse import parse_answer
+from extractors.pool import Rasteriser, RequestPool
+from extractors.progress import ProgressListener
+from extractors.prompt import ExtractionSchema
+from extractors.records import DocumentLayout, PreparedRequest, RenderedImage, SourceFile
+from extractors.rows import RowContext
+from extractors.sink import Ledger
+from schemas import PageRow
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """Everything about how pages are extracted, fixed for a run."""
+
+    schema: ExtractionSchema
+    profile: TokenProfile
+    budget: BudgetOptions
+    render: RenderOptions = field(default_factory=RenderOptions)
+    password: str | None = field(default=None, repr=False)
+    max_reasks: int = 3
+
+
+@dataclass
+class DocumentOutcome:
+    """The rows of one document and whether they were newly made or copied from DIR."""
+
+    rows: list[PageRow]
+    skipped_pages: int = 0
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk in flight: its pages and the attempts already spent on them."""
+
+    plan: ChunkPlan
+    reasks_left: int
+    prior_attempts: int = 0
+    problems: tuple[str, ...] = ()
+
+
+class DocumentExtractor:
+    """Turns one input file into its rows, asking the endpoint only for pages not yet ok."""
+
+    def __init__(
+        self,
+        options: ExtractionOptions,
+        rows: RowContext,
+        pool: RequestPool,
+        rasteriser: Rasteriser,
+        ledger: Ledger,
+        progress: ProgressListener,
+    ) -> None:
+        self.options = options
+        self.rows = rows
+        self.pool = pool
+        self.rasteriser = rasteriser
+        self.ledger = ledger
+        self.progress = progress
+
+    async def extract(self, path: Path) -> DocumentOutcome:
+        try:
+            source = await asyncio.to_thread(identify, path)
+        except SourceError as exc:
+            return self._failed_file(source_for_error(path), exc)
+        key = (source.sha256, self.rows.model, self.rows.schema_version)
+        if self.ledger.is_complete(key):
+            copies = self._copies(source, key, self.ledger.done_pages(key))
+            return DocumentOutcome(copies, skipped_pages=len(self.ledger.done_pages(key)))
+        try:
+            reader, layout = await self.rasteriser.run(
+                read_layout, source, self.options.render, self.options.password
+            )
+        except SourceError as exc:
+            return self._failed_file(source, exc)
+        try:
+            return await self._extract_pages(reader, layout, key)
+        finally:
+            await self.rasteriser.run(reader.close)
+
+    def internal_error(self, path: Path, exc: Exception) -> DocumentOutcome:
+        """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
+        message = self.pool.client.redact(f"internal error: {type(exc).__name__}: {exc}")
+        return self._failed_file(source_for_error(path), SourceError(message), "internal")
+
+    def _failed_file(
+        self, source: SourceFile, exc: SourceError, category: str = "source"
+    ) -> DocumentOutcome:
+        self.progress.pages_planned(1)
+        self.progress.pages_finished(0, 1)
+        return DocumentOutcome([self.rows.error_row(source, None, None, str(exc), category)])
+
+    def _copies(
+        self, source: SourceFile, key: tuple[str, str, str], pages: frozenset[int]
+    ) -> list[PageRow]:
+        if not pages or source.path in self.ledger.sources.get(key, frozenset()):
+            return []
+        return [self.rows.copied_row(row, source) for row in self.ledger.rows_for(key, pages)]
+
+    async def _extract_pages(
+        self, reader: DocumentReader, layout: DocumentLayout, key: tuple[str, str, str]
+    ) -> DocumentOutcome:
+        done = self.ledger.done_pages(key)
+        rows = self._copies(layout.source, key, done)
+        self.progress.pages_planned(layout.page_count - len(done))
+        planned, unfit = self._size_pages(layout, done)
+        rows.extend(unfit)
+        self.progress.pages_finished(0, len(unfit))
+        chunks = plan_chunks(planned, self.options.budget)
+        results = await asyncio.gather(
+            *(self._run_chunk(reader, layout, _Chunk(c, self.options.max_reasks)) for c in chunks)
+        )
+        rows.extend(row for chunk_rows in results for row in chunk_rows)
+        rows.sort(key=lambda row: row.page or 0)
+        return DocumentOutcome(rows, skipped_pages=len(done))
+
+    def _size_pages(
+        self, layout: DocumentLayout, done: frozenset[int]
+    ) -> tuple[list[PlannedPage], list[PageRow]]:
+        """Each page not yet done, sized for the model; pages that cannot fit become errors."""
+        planned: list[PlannedPage] = []
+        unfit: list[PageRow] = []
+        budget = self.options.budget.image_budget
+        for number, (width, height) in enumerate(layout.page_sizes, start=1):
+            if number in done:
+                continue
+            try:
+                planned.append(size_page(number, width, height, self.options.profile, budget))
+            except PageDoesNotFitError as exc:
+                unfit.append(
+                    self.rows.error_row(
+                        layout.source, number, layout.page_count, str(exc), "budget"
+                    )
+                )
+        return planned, unfit
+
+    async def _run_chunk(
+        self, reader: DocumentReader, layout: DocumentLayout, chunk: _Chunk
+    ) -> list[PageRow]:
+        """Render, send and parse one chunk; pages left without an answer are asked again."""
+        rows: list[PageRow] = []
+        async with self.pool.payload_slot():
+            rendered = await self.rasteriser.run(
+                render_pages, reader, chunk.plan.pages, self.options.profile.pad_to_square
+            )
+            sent: list[tuple[PlannedPage, RenderedImage]] = []
+            for planned, result in zip(chunk.plan.pages, rendered, strict=True):
+                if isinstance(result, SourceError):
+                    rows.append(self._page_error(layout, planned, str(result), "source", 0))
+                else:
+                    sent.append((planned, result))
+            if not sent:
+                return self._finished(rows)
+            request = PreparedRequest(
+                uuid.uuid4().hex[:16],
+                layout.source,
+                ChunkPlan(tuple(p for p, _ in sent)),
+                tuple(image for _, image in sent),
+            )
+            try:
+                answer = await self.pool.send(request)
+            except (RequestRejectedError, TransientEndpointError) as exc:
+                failure: RequestRejectedError | TransientEndpointError | None = exc
+            else:
+                failure = None
+        # The payload slot is free again: re-asks below may take slots without deadlock.
+        if failure is not None:
+            return rows + await self._after_failure(reader, layout, chunk, request, failure)
+        parsed = parse_answer(answer.content, len(sent), self.options.schema.item_model)
+        attempts = chunk.prior_attempts + answer.attempts
+        answered = [(sent[i - 1][1], item) for i, item in sorted(parsed.items.items())]
+        rows.extend(self.rows.ok_rows(layout.source, layout.page_count, answered, answer, attempts))
+        problems = chunk.problems + parsed.problems
+        if answer.finish_reason == "length":
+            problems += ("answer cut off at the output token limit",)
+        missing = tuple(p for i, (p, _) in enumerate(sent, start=1) if i not in parsed.items)
+        if not missing:
+            return self._finished(rows)
+        if chunk.reasks_left <= 0:
+            reason = "; ".join(dict.fromkeys(problems)) or "page missing from every answer"
+            for planned in missing:
+                rows.append(
+                    self._page_error(
+                        layout, planned, f"no usable answer: {reason}", "answer", attempts
+                    )
+                )
+            return self._finished(rows)
+        self._finished(rows)
+        plan = ChunkPlan(missing)
+        parts = split_chunk(plan) if len(missing) == len(sent) else [plan]
+        retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
+        return rows + await self._gather_chunks(reader, layout, retry)
+
+    async def _after_failure(
+        self,
+        reader: DocumentReader,
+        layout: DocumentLayout,
+        chunk: _Chunk,
+        request: PreparedRequest,
+        failure: RequestRejectedError | TransientEndpointError,
+    ) -> list[PageRow]:
+        """A refused multi-page request is split and tried again; anything else is an error."""
+        attempts = chunk.prior_attempts + failure.attempts
+        if isinstance(failure, RequestRejectedError) and len(request.images) > 1:
+            retry = [
+                _Chunk(part, chunk.reasks_left, attempts, (*chunk.problems, str(failure)))
+                for part in split_chunk(request.chunk)
+            ]
+            return await self._gather_chunks(reader, layout, retry)
+        rows = [
+            self._page_error(
+                layout, planned, self.pool.client.redact(str(failure)), "endpoint", attempts
+            )
+            for planned in request.chunk.pages
+        ]
+        return self._finished(rows)
+
+    async def _gather_chunks(
+        self, reader: DocumentReader, layout: DocumentLayout, chunks: Sequence[_Chunk]
+    ) -> list[PageRow]:
+        results = await asyncio.gather(*(self._run_chunk(reader, layout, c) for c in chunks))
+        return [row for chunk_rows in results for row in chunk_rows]
+
+    def _page_error(
+        self, layout: DocumentLayout, planned: PlannedPage, error: str, category: str, attempts: int
+    ) -> PageRow:
+        return self.rows.error_row(
+            layout.source, planned.page, layout.page_count, error, category, attempts, planned
+        )
+
+    def _finished(self, rows: list[PageRow]) -> list[PageRow]:
+        ok = sum(1 for row in rows if row.status == "ok")
+        self.progress.pages_finished(ok, len(rows) - ok)
+        return rows

@@ -1,0 +1,60 @@
+"""Typed, frozen records passed between the stages: source -> layout -> request -> answer."""
+
+from dataclasses import dataclass
+
+from extractors.budget import ChunkPlan
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An input file as found, identified by the hash of its bytes."""
+
+    path: str
+    sha256: str
+    format: str
+
+
+@dataclass(frozen=True)
+class DocumentLayout:
+    """A readable document: its pages' native sizes in pixels (PDF pages at the render DPI cap)."""
+
+    source: SourceFile
+    page_sizes: tuple[tuple[int, int], ...]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.page_sizes)
+
+
+@dataclass(frozen=True)
+class RenderedImage:
+    """One page as it goes on the wire."""
+
+    page: int
+    width: int
+    height: int
+    mime: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """The images of one chunk of one document, ready to send."""
+
+    request_id: str
+    source: SourceFile
+    chunk: ChunkPlan
+    images: tuple[RenderedImage, ...]
+
+
+@dataclass(frozen=True)
+class EndpointAnswer:
+    """What the endpoint said to one request, with what it cost."""
+
+    request_id: str
+    content: str | None
+    finish_reason: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    latency_ms: float
+    attempts: int

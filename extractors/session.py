@@ -1,0 +1,106 @@
+"""One run's shared machinery: endpoint client, request pool, rasteriser, ledger, shards."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from extractors.client import EndpointClient, EndpointOptions
+from extractors.errors import RunAbortedError
+from extractors.pipeline import DocumentExtractor, ExtractionOptions
+from extractors.pool import Rasteriser, RequestPool
+from extractors.progress import NoProgress, ProgressListener
+from extractors.rows import RowContext
+from extractors.sink import Ledger, PartWriter, compact, prepare_output
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class ShardSummary:
+    """What one shard did."""
+
+    documents: int = 0
+    pages_ok: int = 0
+    pages_error: int = 0
+    pages_skipped: int = 0
+    rows_written: int = 0
+
+
+class ExtractionSession:
+    """Everything the shards of one run share; used as an async context manager."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        options: ExtractionOptions,
+        endpoint: EndpointOptions,
+        rows: RowContext,
+        concurrency: int,
+        progress: ProgressListener | None = None,
+    ) -> None:
+        self.pages_dir = prepare_output(out_dir)
+        # A killed run may have left superseded rows: settle them before reading the ledger.
+        self.compacted = compact(self.pages_dir)
+        self.options = options
+        self.rows = rows
+        self.progress = progress or NoProgress()
+        self.client = EndpointClient(endpoint, options.schema)
+        self.pool = RequestPool(self.client, concurrency, progress=self.progress)
+        self.rasteriser = Rasteriser()
+        self.ledger = Ledger.load(self.pages_dir)
+        # Enough documents open at once that single-page documents still fill every request slot.
+        self._documents = asyncio.Semaphore(2 * concurrency + 2)
+
+    async def __aenter__(self) -> "ExtractionSession":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.client.close()
+        self.rasteriser.close()
+
+    def compact(self) -> None:
+        """Leave one row per (source, page) now that retried pages have their new rows."""
+        self.compacted += compact(self.pages_dir)
+
+    async def extract_shard(self, paths: list[Path], name: str) -> ShardSummary:
+        """Extract a shard's documents concurrently, writing part files as documents finish."""
+        summary = ShardSummary(documents=len(paths))
+        writer = PartWriter(self.pages_dir, f"{self.rows.run_id}-{name}")
+        extractor = DocumentExtractor(
+            self.options, self.rows, self.pool, self.rasteriser, self.ledger, self.progress
+        )
+
+        async def one(path: Path) -> None:
+            async with self._documents:
+                try:
+                    outcome = await extractor.extract(path)
+                except RunAbortedError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
+                    _log.exception("internal error on %s", path)
+                    outcome = extractor.internal_error(path, exc)
+            writer.add(outcome.rows)
+            summary.pages_skipped += outcome.skipped_pages
+            for row in outcome.rows:
+                if row.status == "ok":
+                    summary.pages_ok += 1
+                else:
+                    summary.pages_error += 1
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for path in paths:
+                    group.create_task(one(path))
+        except* RunAbortedError as errors:
+            raise errors.exceptions[0] from None
+        finally:
+            writer.flush()
+            summary.rows_written = writer.rows_written
+        return summary

@@ -1,0 +1,191 @@
+"""The Parquet dataset `DIR/pages/`: atomic part files, the resume ledger, and compaction."""
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractors.errors import OutputNotWritableError
+from schemas import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
+
+PAGES = "pages"
+_PART_GLOB = "part-*.parquet"
+_TMP_PREFIX = ".tmp-"
+
+
+def prepare_output(out_dir: Path) -> Path:
+    """Create `DIR/pages`, prove it writable, and clear temp files of killed runs."""
+    pages_dir = out_dir / PAGES
+    try:
+        pages_dir.mkdir(parents=True, exist_ok=True)
+        probe = pages_dir / f"{_TMP_PREFIX}probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"output directory {out_dir} is not writable: {exc.strerror}"
+        ) from exc
+    for leftover in pages_dir.glob(f"{_TMP_PREFIX}*"):
+        leftover.unlink(missing_ok=True)
+    return pages_dir
+
+
+def part_files(pages_dir: Path) -> list[Path]:
+    """The dataset's complete part files (temp files are never matched)."""
+    return sorted(pages_dir.glob(_PART_GLOB))
+
+
+def write_atomically(table: pa.Table, target: Path) -> None:
+    """Write a Parquet file so that readers see all of it or none of it."""
+    temp = target.with_name(f"{_TMP_PREFIX}{target.name}")
+    pq.write_table(table, temp, compression="zstd")
+    with temp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    temp.replace(target)
+
+
+def rows_to_table(rows: Sequence[PageRow]) -> pa.Table:
+    """Rows as an Arrow table of the one explicit schema (a type drift raises here)."""
+    return pa.Table.from_pylist([row.model_dump() for row in rows], schema=PAGE_ROW_ARROW_SCHEMA)
+
+
+@dataclass
+class PartWriter:
+    """Buffers rows and writes them as part files as work completes, not all at the end."""
+
+    pages_dir: Path
+    name: str
+    flush_rows: int = 256
+    flush_seconds: float = 15.0
+    rows_written: int = 0
+    _buffer: list[PageRow] = field(default_factory=list)
+    _parts: int = 0
+    _last_flush: float = field(default_factory=time.monotonic)
+
+    def add(self, rows: Iterable[PageRow]) -> None:
+        self._buffer.extend(rows)
+        overdue = time.monotonic() - self._last_flush >= self.flush_seconds
+        if len(self._buffer) >= self.flush_rows or (overdue and self._buffer):
+            self.flush()
+
+    def flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._buffer:
+            return
+        self._parts += 1
+        target = self.pages_dir / f"part-{self.name}-{self._parts:05d}.parquet"
+        write_atomically(rows_to_table(self._buffer), target)
+        self.rows_written += len(self._buffer)
+        self._buffer = []
+
+
+LedgerKey = tuple[str, str, str]  # (source_sha256, model, schema_version)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """What DIR already holds as ok, by content hash, model and schema: the resume state."""
+
+    pages_dir: Path
+    ok_pages: dict[LedgerKey, frozenset[int]]
+    page_counts: dict[LedgerKey, int]
+    sources: dict[LedgerKey, frozenset[str]]
+
+    @classmethod
+    def load(cls, pages_dir: Path) -> "Ledger":
+        files = part_files(pages_dir)
+        if not files:
+            return cls(pages_dir, {}, {}, {})
+        frame = (
+            pl.scan_parquet(files)
+            .filter(pl.col("status") == RowStatus.OK.value)
+            .group_by("source_sha256", "model", "schema_version")
+            .agg(
+                pl.col("page").unique(),
+                pl.col("page_count").max(),
+                pl.col("source").unique(),
+            )
+            .collect()
+        )
+        ok, counts, sources = {}, {}, {}
+        for sha, model, version, pages, count, paths in frame.iter_rows():
+            key = (sha, model, version)
+            ok[key] = frozenset(p for p in pages if p is not None)
+            counts[key] = count
+            sources[key] = frozenset(paths)
+        return cls(pages_dir, ok, counts, sources)
+
+    def done_pages(self, key: LedgerKey) -> frozenset[int]:
+        return self.ok_pages.get(key, frozenset())
+
+    def is_complete(self, key: LedgerKey) -> bool:
+        """Every page of the document is already ok (so it need not even be opened)."""
+        count = self.page_counts.get(key)
+        return count is not None and len(self.done_pages(key)) >= count
+
+    def rows_for(self, key: LedgerKey, pages: Iterable[int]) -> list[dict[str, object]]:
+        """Stored ok rows of those pages, for a copy of the same file found at another path."""
+        wanted = sorted(set(pages))
+        sha, model, version = key
+        frame = (
+            pl.scan_parquet(part_files(self.pages_dir))
+            .filter(
+                (pl.col("source_sha256") == sha)
+                & (pl.col("model") == model)
+                & (pl.col("schema_version") == version)
+                & (pl.col("status") == RowStatus.OK.value)
+                & pl.col("page").is_in(wanted)
+            )
+            .unique(subset=["page"], keep="last")
+            .collect()
+        )
+        return frame.to_dicts()
+
+
+def compact(pages_dir: Path) -> int:
+    """Leave exactly one row per (source, page): the newest; return how many rows were dropped.
+
+    Superseded are: rows of an older version of a file (another hash), older rows of the same
+    page, and a "file failed before its pages were known" row once newer rows exist.
+    Affected part files are rewritten atomically; the others are not touched.
+    """
+    files = part_files(pages_dir)
+    if not files:
+        return 0
+    frame = pl.concat(
+        [
+            pl.read_parquet(f, columns=["source", "source_sha256", "page", "extracted_at"])
+            .with_row_index("_row")
+            .with_columns(pl.lit(f.name).alias("_file"))
+            for f in files
+        ]
+    ).sort("extracted_at", "_file", "_row")
+    frame = frame.with_row_index("_order").with_columns(
+        pl.col("source_sha256").last().over("source").alias("_latest_sha"),
+        pl.col("_order").max().over("source", "page").alias("_newest_of_page"),
+        pl.col("_order").max().over("source").alias("_newest_of_source"),
+    )
+    keep = (
+        (pl.col("source_sha256") == pl.col("_latest_sha"))
+        & (pl.col("_order") == pl.col("_newest_of_page"))
+        & (pl.col("page").is_not_null() | (pl.col("_order") == pl.col("_newest_of_source")))
+    )
+    dropped = frame.filter(~keep).select("_file", "_row")
+    for (name,), rows in dropped.group_by(["_file"]):
+        _rewrite_without(pages_dir / str(name), set(rows["_row"].to_list()))
+    return dropped.height
+
+
+def _rewrite_without(path: Path, rows: set[int]) -> None:
+    table = pq.read_table(path, schema=PAGE_ROW_ARROW_SCHEMA)
+    mask = pa.array([index not in rows for index in range(table.num_rows)])
+    kept = table.filter(mask)
+    if kept.num_rows == 0:
+        path.unlink()
+    else:
+        write_atomically(kept, path)

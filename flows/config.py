@@ -1,0 +1,129 @@
+"""Turning flags and environment into the frozen option objects the stages receive."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractors.budget import BudgetOptions, get_profile, infer_profile
+from extractors.catalog import resolve_schema
+from extractors.client import EndpointOptions
+from extractors.errors import RunAbortedError
+from extractors.load import RenderOptions
+from extractors.pipeline import ExtractionOptions
+from extractors.prompt import prompt_token_estimate
+from extractors.providers import GENERIC, LOCAL, ProviderPreset, get_preset
+from extractors.rows import RowContext
+
+
+class RunRequest(BaseModel):
+    """The flow's parameters: what to run, never a secret (they show in Prefect's UI)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inputs: list[str] = Field(description="Files or folders (recursed).")
+    out: str = Field(description="Output directory; pages go to OUT/pages/.")
+    provider: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    concurrency: int | None = Field(default=None, ge=1)
+    schema_name: str = "page_text"
+    max_images: int | None = Field(default=None, ge=1)
+    context_tokens: int | None = Field(default=None, ge=1)
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    timeout: float | None = Field(default=None, gt=0)
+    token_profile: str | None = None
+    max_dpi: int = Field(default=200, ge=10)
+    shard_size: int = Field(default=64, ge=1)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What must never become a parameter, a log line or a row."""
+
+    api_key: str = field(default="", repr=False)
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """Every option object of a run; `endpoint.base_url` is empty for the embedded engine."""
+
+    provider: str
+    concurrency: int
+    endpoint: EndpointOptions
+    extraction: ExtractionOptions
+    rows: RowContext
+
+    @property
+    def uses_local_engine(self) -> bool:
+        return self.provider == LOCAL
+
+
+def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None) -> ResolvedRun:
+    """Options for a run; RunAbortedError with a one-line reason when they cannot work."""
+    try:
+        preset = _preset_for(request)
+        schema = resolve_schema(request.schema_name)
+        model = request.model or preset.default_model
+        if not model:
+            raise RunAbortedError(f"provider {preset.name} needs --model (or VISIONBATCH_MODEL)")
+        profile = get_profile(request.token_profile or _default_profile(preset, model))
+    except ValueError as exc:
+        raise RunAbortedError(str(exc)) from None
+    base_url = request.base_url or preset.base_url or ""
+    if preset.name != LOCAL and not base_url:
+        raise RunAbortedError(f"provider {preset.name} needs --base-url (or VISIONBATCH_BASE_URL)")
+    if preset.needs_key and not secrets.api_key:
+        raise RunAbortedError(f"provider {preset.name} needs an API key in VISIONBATCH_API_KEY")
+    max_output = request.max_output_tokens or preset.max_output_tokens
+    budget = BudgetOptions(
+        max_images=request.max_images or preset.max_images,
+        context_tokens=request.context_tokens or preset.context_tokens,
+        max_output_tokens=max_output,
+        prompt_tokens=prompt_token_estimate(schema, preset.structured_output),
+    )
+    if budget.image_budget <= 0:
+        raise RunAbortedError(
+            f"--context-tokens {budget.context_tokens} leaves no room for images after "
+            f"{max_output} output tokens and ~{budget.prompt_tokens} prompt tokens"
+        )
+    endpoint = EndpointOptions(
+        base_url=base_url,
+        model=model,
+        api_key=secrets.api_key,
+        timeout=request.timeout or preset.timeout,
+        structured_output=preset.structured_output,
+        strict_schema=preset.strict_schema,
+        max_output_tokens=max_output,
+        output_tokens_field=preset.output_tokens_field,
+    )
+    extraction = ExtractionOptions(
+        schema=schema,
+        profile=profile,
+        budget=budget,
+        render=RenderOptions(max_dpi=request.max_dpi),
+        password=secrets.password,
+    )
+    rows = RowContext(
+        run_id=run_id or uuid.uuid4().hex[:12],
+        model=model,
+        provider=preset.name,
+        schema_name=schema.name,
+        schema_version=schema.fingerprint,
+        profile=profile,
+    )
+    concurrency = request.concurrency or preset.concurrency
+    return ResolvedRun(preset.name, concurrency, endpoint, extraction, rows)
+
+
+def _preset_for(request: RunRequest) -> ProviderPreset:
+    if request.provider:
+        return get_preset(request.provider)
+    return get_preset(GENERIC if request.base_url else LOCAL)
+
+
+def _default_profile(preset: ProviderPreset, model: str) -> str:
+    if preset.name in (GENERIC, "vllm", "scaleway-managed"):
+        return infer_profile(model, default=preset.profile)
+    return preset.profile

@@ -1,0 +1,87 @@
+"""What a person at a terminal sees: a progress bar while the run goes, a table at the end."""
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from schemas import RunSummary
+
+
+class TerminalProgress:
+    """A rich progress bar: pages done / total, requests in flight, ETA."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]pages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors {task.fields[errors]}"),
+            TextColumn("in flight {task.fields[in_flight]}"),
+            TextColumn("requests {task.fields[sent]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID = self._progress.add_task(
+            "pages", total=0, errors=0, in_flight=0, sent=0
+        )
+        self._errors = 0
+
+    def __enter__(self) -> "TerminalProgress":
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def pages_planned(self, count: int) -> None:
+        total = self._progress.tasks[0].total or 0
+        self._progress.update(self._task, total=total + count)
+
+    def pages_finished(self, ok: int, errors: int) -> None:
+        self._errors += errors
+        self._progress.update(self._task, advance=ok + errors, errors=self._errors)
+
+    def requests_changed(self, in_flight: int, sent: int) -> None:
+        self._progress.update(self._task, in_flight=in_flight, sent=sent)
+
+
+def summary_table(summary: RunSummary) -> Table:
+    """The end-of-run table: pages ok / error, requests, tokens, wall time."""
+    table = Table(title=f"visionbatch run {summary.run_id}", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", justify="right")
+    rows = [
+        ("provider / model", f"{summary.provider} / {summary.model}"),
+        ("documents", summary.documents),
+        ("pages ok", summary.pages_ok),
+        ("pages error", summary.pages_error),
+        ("pages already done (skipped)", summary.pages_skipped),
+        ("requests", summary.requests),
+        ("retries", summary.retries),
+        ("most requests in flight", summary.max_in_flight),
+        ("prompt tokens", f"{summary.prompt_tokens:,}"),
+        ("completion tokens", f"{summary.completion_tokens:,}"),
+        ("wall time", f"{summary.wall_seconds:.1f} s"),
+        ("output", f"{summary.out}/pages"),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    return table

@@ -1,0 +1,26 @@
+"""What a run reports when it ends (CLI table, Prefect artifact)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RunSummary(BaseModel):
+    """Counts and costs of one run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str
+    out: str
+    provider: str
+    model: str
+    documents: int = Field(description="Input files seen.")
+    pages_ok: int = Field(description="Pages extracted (or copied) in this run.")
+    pages_error: int = Field(description="Pages that ended as error rows in this run.")
+    pages_skipped: int = Field(description="Pages already ok in DIR: no request sent.")
+    requests: int = Field(description="HTTP requests made, retries excluded.")
+    retries: int = Field(description="Extra attempts after transient failures.")
+    failed_requests: int = Field(description="Requests that ended without an answer.")
+    max_in_flight: int = Field(description="Most requests in flight at once.")
+    prompt_tokens: int
+    completion_tokens: int
+    rows_compacted: int = Field(description="Superseded rows removed at the end of the run.")
+    wall_seconds: float

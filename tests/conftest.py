@@ -1,0 +1,34 @@
+"""Test-wide setup: Prefect kept quiet and in a temporary home; shared paths and fixtures."""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports Prefect: a throwaway home, no analytics, quiet logs, patient start-up.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="visionbatch-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+for _name in (
+    "VISIONBATCH_BASE_URL",
+    "VISIONBATCH_API_KEY",
+    "VISIONBATCH_MODEL",
+    "VISIONBATCH_PROVIDER",
+    "VISIONBATCH_PASSWORD",
+):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "data" / "samples"
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """../shared/corpus, or a clean skip when it is not beside the repository."""
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS

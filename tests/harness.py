@@ -1,0 +1,35 @@
+"""Running the pipeline's stages directly, without Prefect, for fast tests."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from extractors.discover import discover
+from extractors.session import ExtractionSession, ShardSummary
+from flows.config import RunRequest, Secrets, resolve_run
+
+
+async def run_direct(
+    inputs: list[Path], out: Path, secrets: Secrets | None = None, **request: Any
+) -> tuple[ShardSummary, ExtractionSession]:
+    """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
+    resolved = resolve_run(
+        RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request), secrets or Secrets()
+    )
+    endpoint = resolved.endpoint
+    if request.get("max_attempts") is None:
+        # Tests wait milliseconds, not seconds, between retries.
+        from dataclasses import replace
+
+        endpoint = replace(endpoint, backoff_base=0.01, backoff_cap=0.05)
+    session = ExtractionSession(
+        out, resolved.extraction, endpoint, resolved.rows, resolved.concurrency
+    )
+    async with session:
+        summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")
+        session.compact()
+    return summary, session
+
+
+def run(inputs: list[Path], out: Path, **request: Any) -> tuple[ShardSummary, ExtractionSession]:
+    return asyncio.run(run_direct(inputs, out, **request))

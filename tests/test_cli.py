@@ -1,0 +1,125 @@
+"""The command line and the real Prefect flow (a temporary Prefect server: slow, so few tests)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from chat_server import ChatServer
+from conftest import REPO, SAMPLES
+from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+pytestmark = pytest.mark.slow
+SECRET = "sk-visionbatch-SECRET-5f1c9e"
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> "object":
+    return CliRunner().invoke(app, ["run", *args], env=env, catch_exceptions=False)
+
+
+def test_run_against_an_endpoint_writes_one_ok_row_per_page(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "in" / "doc_1.pdf", 1, 14) if (
+        tmp_path / "in"
+    ).mkdir() is None else None
+    make_marked_image(tmp_path / "in" / "img_2.png", 2)
+    out = tmp_path / "out"
+    with ChatServer(api_key=SECRET) as server:
+        env = {
+            "VISIONBATCH_BASE_URL": server.base_url,
+            "VISIONBATCH_API_KEY": SECRET,
+            "VISIONBATCH_MODEL": "pixtral-12b-2409",
+        }
+        result = invoke(str(tmp_path / "in"), "--out", str(out), "--concurrency", "4", env=env)
+        assert result.exit_code == 0, result.output
+        assert sorted(r.n_images for r in server.requests) == [1, 2, 12]
+    df = pl.scan_parquet(str(out / "pages" / "**" / "*.parquet")).collect()
+    assert df.height == 15 and df["status"].unique().to_list() == ["ok"]
+    for source, page, text in df.select("source", "page", "text").iter_rows():
+        doc_id = int(Path(source).stem.split("_")[1])
+        assert text == expected_text(encode_value(doc_id, page))
+    assert "pages ok" in result.output and "15" in result.output
+    # The key reaches the endpoint and nothing else: not the Parquet, not the output.
+    assert SECRET not in result.output
+    for part in (out / "pages").glob("*.parquet"):
+        assert SECRET.encode() not in part.read_bytes()
+
+
+def test_refused_key_exits_non_zero_with_one_line(tmp_path: Path) -> None:
+    make_marked_image(tmp_path / "img_2.png", 2)
+    with ChatServer(api_key="the-right-key") as server:
+        env = {"VISIONBATCH_API_KEY": SECRET}
+        result = invoke(
+            str(tmp_path / "img_2.png"),
+            "--out",
+            str(tmp_path / "out"),
+            "--base-url",
+            server.base_url,
+            "--model",
+            "m",
+            env=env,
+        )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("visionbatch: error: authentication refused")
+    assert SECRET not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing-folder", "--out", "OUT"], "input not found"),
+        (["IN", "--out", "OUT", "--provider", "nope"], "unknown provider"),
+        (["IN", "--out", "OUT", "--schema", "nope"], "unknown schema"),
+        (["IN", "--out", "OUT", "--provider", "scaleway"], "needs an API key"),
+        (["IN", "--out", "/proc/visionbatch-out"], "not writable"),
+    ],
+)
+def test_runs_that_cannot_proceed_exit_non_zero(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    make_marked_image(tmp_path / "img_2.png", 2)
+    args = [
+        a.replace("IN", str(tmp_path / "img_2.png")).replace("OUT", str(tmp_path / "out"))
+        if a in ("IN", "OUT")
+        else a
+        for a in args
+    ]
+    if args[0] == "missing-folder":
+        args[0] = str(tmp_path / "missing-folder")
+    result = invoke(*args, "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    assert result.exit_code == 1
+    assert message in result.output.splitlines()[-1]
+
+
+def test_bad_flag_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["run", str(tmp_path), "--out", str(tmp_path), "--concurrency", "0"]
+    )
+    assert result.exit_code == 2
+
+
+def test_console_script_runs_the_embedded_engine_offline(tmp_path: Path) -> None:
+    """`python -m flows run` with no endpoint: the local OCR engine reads real sample pages."""
+    inputs = [SAMPLES / "letter_3pages.pdf", SAMPLES / "receipt.png"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "flows", "run", *map(str, inputs), "--out", str(tmp_path / "out")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    df = pl.read_parquet(str(tmp_path / "out" / "pages" / "*.parquet")).sort("source", "page")
+    assert df.height == 4 and df["status"].unique().to_list() == ["ok"]
+    assert df["provider"].unique().to_list() == ["local"]
+    letter = " ".join(df.filter(pl.col("source").str.ends_with(".pdf"))["text"].to_list()).lower()
+    receipt = df.filter(pl.col("source").str.ends_with(".png"))["text"][0].upper()
+    assert "dear" in letter.replace(" ", "") or "sincerely" in letter.replace(" ", "")
+    assert "TOTAL" in receipt.replace(" ", "")
