@@ -1,5 +1,7 @@
 """Token arithmetic and request packing: the endpoints.md table, then properties with hypothesis."""
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -164,7 +166,9 @@ def test_get_profile():
 @pytest.mark.parametrize(
     "profile",
     [p for p in ALL_PROFILES if not isinstance(p, QwenProfile)],
-    ids=[i for i, p in zip(PROFILE_IDS, ALL_PROFILES, strict=True) if not isinstance(p, QwenProfile)],
+    ids=[
+        i for i, p in zip(PROFILE_IDS, ALL_PROFILES, strict=True) if not isinstance(p, QwenProfile)
+    ],
 )
 @settings(max_examples=300, deadline=None)
 @given(width=SIDES, height=SIDES)
@@ -285,7 +289,7 @@ def test_plan_chunks_keeps_every_page_once_in_order_within_limits(tokens, option
         elif chunk.image_tokens > options.image_budget:
             assert len(chunk.pages) == 1  # an oversized page travels alone
     # greedy: a chunk is closed only when the next page would not have fitted in it
-    for chunk, following in zip(chunks, chunks[1:], strict=False):
+    for chunk, following in itertools.pairwise(chunks):
         nxt = following.pages[0]
         assert (
             len(chunk.pages) == options.images_per_request
