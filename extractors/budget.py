@@ -88,8 +88,8 @@ class QwenProfile:
 
     def fit(self, width: int, height: int) -> tuple[int, int]:
         w_bar, h_bar = self._resized(width, height)
-        if w_bar * h_bar >= width * height:
-            return width, height
+        if w_bar >= width or h_bar >= height:
+            return width, height  # the model's own rounding would grow a side: send as is
         return w_bar, h_bar
 
     def image_tokens(self, width: int, height: int) -> int:
@@ -266,8 +266,6 @@ def size_page(
 ) -> PlannedPage:
     """Size a page for the model, downscaling it until it fits `image_budget` alone."""
     w, h = profile.fit(max(1, width), max(1, height))
-    if profile.pad_to_square:
-        w = h = max(w, h)
     budget = image_budget - IMAGE_LABEL_TOKENS
     tokens = profile.image_tokens(w, h)
     if tokens <= budget:

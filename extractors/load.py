@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import stringprep
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,7 +114,7 @@ class DocumentReader:
             if self._password is None:
                 document.close()
                 raise SourceError("encrypted PDF: a password is needed (--password)")
-            if not document.authenticate(self._password):
+            if not any(document.authenticate(p) for p in _password_forms(self._password)):
                 document.close()
                 raise SourceError("encrypted PDF: the password given does not open it")
         self._pdf = document
@@ -146,17 +148,20 @@ class DocumentReader:
     def _open_image(self) -> Iterator[Image.Image]:
         try:
             with Image.open(self.source.path) as image:
-                pixels = image.width * image.height
-                if pixels > self._options.max_source_pixels:
-                    raise SourceError(
-                        f"image is {image.width}x{image.height} ({pixels / 1e6:.0f} Mpx), over the "
-                        f"{self._options.max_source_pixels / 1e6:.0f} Mpx limit "
-                        "(decompression-bomb guard)"
-                    )
+                self._check_pixels(image)
                 yield image
         except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
             reason = _one_line(exc).replace(self.source.path, Path(self.source.path).name)
             raise SourceError(f"cannot read {self.source.format} image: {reason}") from exc
+
+    def _check_pixels(self, image: Image.Image) -> None:
+        """Refuse a frame too large to decode safely, before its pixels are decoded."""
+        pixels = image.width * image.height
+        if pixels > self._options.max_source_pixels:
+            raise SourceError(
+                f"image is {image.width}x{image.height} ({pixels / 1e6:.0f} Mpx), over the "
+                f"{self._options.max_source_pixels / 1e6:.0f} Mpx limit (decompression-bomb guard)"
+            )
 
     def _image_frame_sizes(self) -> list[tuple[int, int]]:
         with self._open_image() as image:
@@ -166,6 +171,7 @@ class DocumentReader:
             sizes = []
             for frame in range(frames):
                 image.seek(frame)
+                self._check_pixels(image)
                 sizes.append(_oriented_size(image))
             return sizes
 
@@ -173,6 +179,7 @@ class DocumentReader:
         with self._open_image() as image:
             try:
                 image.seek(page.page - 1)
+                self._check_pixels(image)
                 if image.format == "JPEG":
                     # Decode at a reduced scale when the target is much smaller (DCT scaling).
                     image.draft("RGB", _stored_size(image, (page.width, page.height)))
@@ -217,6 +224,16 @@ def render_pages(
         except SourceError as exc:
             results.append(exc)
     return results
+
+
+def _password_forms(password: str) -> list[str]:
+    """The password as typed, then its SASLprep form: AES-256 (R6) PDFs need it and MuPDF
+    does not apply it (RFC 4013: drop B.1 characters, non-ASCII spaces to space, NFKC)."""
+    mapped = "".join(
+        " " if stringprep.in_table_c12(c) else c for c in password if not stringprep.in_table_b1(c)
+    )
+    prepared = unicodedata.normalize("NFKC", mapped)
+    return [password] if prepared == password else [password, prepared]
 
 
 _ROTATING_ORIENTATIONS = {5, 6, 7, 8}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)(?:```|$)", re.DOTALL)
+_FENCE = re.compile(r"^```(?:json|JSON)?[ \t]*\n?(.*?)(?:^```|\Z)", re.DOTALL | re.MULTILINE)
 _DECODER = json.JSONDecoder()
 
 
@@ -40,12 +40,13 @@ def parse_answer(content: str | None, n_images: int, item_model: type[BaseModel]
 
 
 def _unfence(content: str) -> str:
+    """The JSON inside a code fence; an answer that starts as JSON is left alone, since its
+    strings may hold Markdown fences of their own (a transcribed page showing code)."""
     text = content.strip()
-    if "```" in text:
-        fenced = _FENCE.search(text)
-        if fenced:
-            return fenced.group(1).strip()
-    return text
+    if text[:1] in "{[":
+        return text
+    fenced = _FENCE.search(text)
+    return fenced.group(1).strip() if fenced else text
 
 
 def _raw_items(text: str, problems: list[str]) -> list[Any]:

@@ -266,7 +266,6 @@ PAD_TO_SQUARE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=PAD_TO_SQUARE_BUG)
 def test_pad_to_square_pads_a_letter_pdf_page_with_white(tmp_path: Path):
     path = _make_pdf(tmp_path / "black.pdf", [0.0])
     reader, layout = _open(path)
@@ -368,14 +367,6 @@ def test_image_under_the_pixel_limit_is_read(tmp_path: Path):
         _open(path, options=RenderOptions(max_source_pixels=119_999))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG load._open_image: max_source_pixels is checked on the FIRST frame only (at open). "
-        "A multi-page TIFF (or HEIF) whose later frame is huge passes layout, and render() "
-        "seeks to that frame and decodes it in full: the decompression-bomb guard is bypassed."
-    ),
-)
 def test_pixel_limit_applies_to_every_tiff_frame(tmp_path: Path):
     path = tmp_path / "two_frames.tiff"
     small, big = Image.new("L", (10, 10), 255), Image.new("L", (2000, 2000), 0)
@@ -484,16 +475,6 @@ def test_pdf_with_empty_user_password_opens_without_one(corpus: Path, name: str)
     assert isinstance(results[0], RenderedImage)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG load.DocumentReader._open_pdf: the password is passed to MuPDF as typed; MuPDF "
-        "does not apply SASLprep (required for AES-256 R6), so the correct password "
-        "'S\\u00aaSL\\u00adprep' is refused ('the password given does not open it'). Its "
-        "SASLprep form 'SaSLprep' (NFKC, soft hyphen removed) opens the file; load.py could "
-        "retry with the prepared password."
-    ),
-)
 def test_r6_password_is_saslprepped(corpus: Path, passwords):
     name = "enc_r6_saslprep_unicode_pw.pdf"
     assert passwords[name] == "S\u00aaSL\u00adprep"

@@ -261,14 +261,12 @@ _CODE_FENCE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=_CODE_FENCE_BUG)
 def test_code_fence_inside_page_text_of_an_unfenced_answer():
     content = _answer({"image": 1, "text": _CODE_PAGE}, {"image": 2, "text": "two"})
     parsed = parse_answer(content, 2, PageText)
     assert _texts(parsed) == {1: _CODE_PAGE, 2: "two"}
 
 
-@pytest.mark.xfail(strict=True, reason=_CODE_FENCE_BUG)
 def test_code_fence_inside_page_text_of_a_fenced_answer():
     body = _answer({"image": 1, "text": _CODE_PAGE}, {"image": 2, "text": "two"})
     parsed = parse_answer(f"```json\n{body}\n```", 2, PageText)
