@@ -316,7 +316,7 @@ def print_rich(results: dict[str, dict[str, Result]], pages: list[PageImage]) ->
     """Print one rich table per page group."""
     console = Console()
     if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
-        console = Console(width=130)
+        console = Console(width=150)
     for group, res in results.items():
         table = Table(title=group_title(group, pages))
         for i, col in enumerate(COLUMNS):

@@ -263,6 +263,9 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         array = np.asarray(image, dtype=np.uint32)
         peak = 65535 if image.mode.startswith("I;16") or array.max() > 255 else 255
         gray = (array * 255 // max(peak, 1)).astype(np.uint8)
+        transparent = image.info.get("transparency")
+        if isinstance(transparent, int):
+            gray[array == transparent] = 255  # tRNS: this gray value is transparent
         return Image.fromarray(gray, mode="L").convert("RGB")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")

@@ -24,6 +24,7 @@ app = typer.Typer(
 # own environment or profile wins over each of them.
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry, and its notice on stderr
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     # The flow's own failure is reported as one line below; Prefect's traceback would bury it.

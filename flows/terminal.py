@@ -22,7 +22,7 @@ class TerminalProgress:
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("[bold]pages"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("errors {task.fields[errors]}"),
@@ -34,8 +34,9 @@ class TerminalProgress:
             console=console,
             transient=False,
         )
+        # Until the first document is opened, Prefect is still starting (~10 s on a fresh home).
         self._task: TaskID = self._progress.add_task(
-            "pages", total=0, errors=0, in_flight=0, sent=0
+            "starting", total=None, errors=0, in_flight=0, sent=0
         )
         self._errors = 0
 
@@ -53,7 +54,7 @@ class TerminalProgress:
 
     def pages_planned(self, count: int) -> None:
         total = self._progress.tasks[0].total or 0
-        self._progress.update(self._task, total=total + count)
+        self._progress.update(self._task, description="pages", total=total + count)
 
     def pages_finished(self, ok: int, errors: int) -> None:
         self._errors += errors

@@ -123,3 +123,62 @@ def test_console_script_runs_the_embedded_engine_offline(tmp_path: Path) -> None
     receipt = df.filter(pl.col("source").str.ends_with(".png"))["text"][0].upper()
     assert "dear" in letter.replace(" ", "") or "sincerely" in letter.replace(" ", "")
     assert "TOTAL" in receipt.replace(" ", "")
+
+
+def test_the_run_is_a_prefect_flow_with_shard_tasks_and_a_summary_artifact(tmp_path: Path) -> None:
+    import asyncio
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    for index in range(3):
+        make_marked_image(tmp_path / f"img_{index + 2}.png", index + 2)
+    with ChatServer() as server:
+        env = {"VISIONBATCH_API_KEY": SECRET}
+        result = invoke(
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "out"),
+            "--base-url",
+            server.base_url,
+            "--model",
+            "m",
+            "--shard-size",
+            "1",
+            env=env,
+        )
+    assert result.exit_code == 0, result.output
+
+    async def recorded() -> tuple[object, list[object], list[object]]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+            only_this = FlowRunFilter(id=FlowRunFilterId(any_=[runs[0].id]))
+            for _ in range(60):  # task runs reach the server's database a little later
+                tasks = await client.read_task_runs(flow_run_filter=only_this)
+                if len(tasks) >= 3:
+                    break
+                await asyncio.sleep(0.5)
+            artifacts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["visionbatch-run-summary"])
+                ),
+                flow_run_filter=only_this,
+            )
+            return runs[0], tasks, artifacts
+
+    started = time.monotonic()
+    flow_run, tasks, artifacts = asyncio.run(recorded())
+    assert flow_run.state.is_completed(), flow_run.state  # type: ignore[attr-defined]
+    assert {t.name.rsplit("-", 1)[0] for t in tasks} == {"extract-shard"}  # type: ignore[attr-defined]
+    assert len(tasks) == 3, f"{len(tasks)} task runs after {time.monotonic() - started:.0f} s"
+    assert len(artifacts) == 1
+    table = artifacts[0].data  # type: ignore[attr-defined]
+    assert '"pages_ok"' in str(table) or "pages_ok" in str(table)
+    assert SECRET not in str(flow_run.parameters) + str(table)  # type: ignore[attr-defined]

@@ -567,14 +567,6 @@ def test_16bit_gray_png_is_scaled_not_clipped(corpus: Path):
     assert gray.min() < 30 and gray.max() > 225
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG load._to_rgb: the 16-bit gray branch ignores tRNS ('transparency' in info), so "
-        "the transparent pixels of a 16-bit gray PNG come out with their gray value (black "
-        "here) instead of white; only RGBA/LA/PA/P images are flattened on white."
-    ),
-)
 def test_16bit_gray_png_transparency_is_flattened_on_white(corpus: Path):
     name = "png_16bit_gray_trns.png"
     with Image.open(corpus / "images" / name) as raw:
