@@ -123,9 +123,13 @@ class DocumentExtractor:
     def _copies(
         self, source: SourceFile, key: tuple[str, str, str], pages: frozenset[int]
     ) -> list[PageRow]:
-        if not pages or source.path in self.ledger.sources.get(key, frozenset()):
+        """Rows for pages already ok under another path of the same content (no request)."""
+        missing_here = pages - self.ledger.pages_at(key, source.path)
+        if not missing_here:
             return []
-        return [self.rows.copied_row(row, source) for row in self.ledger.rows_for(key, pages)]
+        return [
+            self.rows.copied_row(row, source) for row in self.ledger.rows_for(key, missing_here)
+        ]
 
     async def _extract_pages(
         self, reader: DocumentReader, layout: DocumentLayout, key: tuple[str, str, str]

@@ -88,7 +88,13 @@ class RowContext:
 
     def copied_row(self, stored: dict[str, object], source: SourceFile) -> PageRow:
         """A stored ok row of identical content found again at another path."""
-        fields = {**stored, "source": source.path, "run_id": self.run_id}
+        # A new extraction time: the copy must supersede older rows of this path in compaction.
+        fields = {
+            **stored,
+            "source": source.path,
+            "run_id": self.run_id,
+            "extracted_at": datetime.now(UTC),
+        }
         return PageRow.model_validate(fields)
 
     def _provenance(

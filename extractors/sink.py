@@ -42,7 +42,8 @@ def part_files(pages_dir: Path) -> list[Path]:
 
 def write_atomically(table: pa.Table, target: Path) -> None:
     """Write a Parquet file so that readers see all of it or none of it."""
-    temp = target.with_name(f"{_TMP_PREFIX}{target.name}")
+    # Never ending in .parquet: readers glob `**/*.parquet` and would see a half-written file.
+    temp = target.with_name(f"{_TMP_PREFIX}{target.name}.partial")
     pq.write_table(table, temp, compression="zstd")
     with temp.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -92,41 +93,41 @@ class Ledger:
     """What DIR already holds as ok, by content hash, model and schema: the resume state."""
 
     pages_dir: Path
-    ok_pages: dict[LedgerKey, frozenset[int]]
+    pages_by_source: dict[LedgerKey, dict[str, frozenset[int]]]
     page_counts: dict[LedgerKey, int]
-    sources: dict[LedgerKey, frozenset[str]]
 
     @classmethod
     def load(cls, pages_dir: Path) -> "Ledger":
         files = part_files(pages_dir)
         if not files:
-            return cls(pages_dir, {}, {}, {})
+            return cls(pages_dir, {}, {})
         frame = (
             pl.scan_parquet(files)
             .filter(pl.col("status") == RowStatus.OK.value)
-            .group_by("source_sha256", "model", "schema_version")
-            .agg(
-                pl.col("page").unique(),
-                pl.col("page_count").max(),
-                pl.col("source").unique(),
-            )
+            .group_by("source_sha256", "model", "schema_version", "source")
+            .agg(pl.col("page").unique(), pl.col("page_count").max())
             .collect()
         )
-        ok, counts, sources = {}, {}, {}
-        for sha, model, version, pages, count, paths in frame.iter_rows():
+        by_source: dict[LedgerKey, dict[str, frozenset[int]]] = {}
+        counts: dict[LedgerKey, int] = {}
+        for sha, model, version, source, pages, count in frame.iter_rows():
             key = (sha, model, version)
-            ok[key] = frozenset(p for p in pages if p is not None)
-            counts[key] = count
-            sources[key] = frozenset(paths)
-        return cls(pages_dir, ok, counts, sources)
+            by_source.setdefault(key, {})[source] = frozenset(p for p in pages if p is not None)
+            counts[key] = max(counts.get(key, 0), count or 0)
+        return cls(pages_dir, by_source, counts)
 
     def done_pages(self, key: LedgerKey) -> frozenset[int]:
-        return self.ok_pages.get(key, frozenset())
+        """Pages of this content already ok under any path."""
+        return frozenset().union(*self.pages_by_source.get(key, {}).values())
+
+    def pages_at(self, key: LedgerKey, source: str) -> frozenset[int]:
+        """Pages of this content already ok under this very path."""
+        return self.pages_by_source.get(key, {}).get(source, frozenset())
 
     def is_complete(self, key: LedgerKey) -> bool:
         """Every page of the document is already ok (so it need not even be opened)."""
         count = self.page_counts.get(key)
-        return count is not None and len(self.done_pages(key)) >= count
+        return bool(count) and len(self.done_pages(key)) >= (count or 0)
 
     def rows_for(self, key: LedgerKey, pages: Iterable[int]) -> list[dict[str, object]]:
         """Stored ok rows of those pages, for a copy of the same file found at another path."""

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from chat_server import ChatServer, mangle, status
+from chat_server import ChatServer, hang, mangle, status
 from harness import run
 from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
 
@@ -242,3 +242,13 @@ def test_prompt_only_provider_without_v1_and_legacy_text(tmp_path: Path) -> None
         assert server.requests[0].image_sizes == [(336, 336)]  # LLaVA: padded square
     df = read_pages(tmp_path / "out")
     assert df["status"].to_list() == ["ok"] and df["provider"].to_list() == ["predictionguard"]
+
+
+def test_a_hung_request_times_out_and_is_retried(tmp_path: Path) -> None:
+    make_marked_image(tmp_path / "img_3.png", 3)
+    with ChatServer() as server:
+        server.inject(hang(5), "reset")
+        run([tmp_path], tmp_path / "out", base_url=server.base_url, model="m", timeout=0.5)
+    df = read_pages(tmp_path / "out")
+    assert df["status"].to_list() == ["ok"] and df["attempts"].to_list() == [3]
+    expected_by_page(df)
