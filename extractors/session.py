@@ -27,6 +27,11 @@ class ShardSummary:
     pages_skipped: int = 0
     rows_written: int = 0
 
+    def absorb(self, other: "ShardSummary") -> None:
+        """Add another shard's counts to these."""
+        for name in ("documents", "pages_ok", "pages_error", "pages_skipped", "rows_written"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 class ExtractionSession:
     """Everything the shards of one run share; used as an async context manager."""

@@ -123,12 +123,7 @@ async def _run_shards(session: ExtractionSession, paths: Iterator[Path], size: i
 
     def collect(done: set[asyncio.Task[ShardSummary]]) -> None:
         for finished in done:
-            part = finished.result()  # re-raises a shard's RunAbortedError
-            totals.documents += part.documents
-            totals.pages_ok += part.pages_ok
-            totals.pages_error += part.pages_error
-            totals.pages_skipped += part.pages_skipped
-            totals.rows_written += part.rows_written
+            totals.absorb(finished.result())  # result() re-raises a shard's RunAbortedError
 
     try:
         for index, shard_paths in enumerate(shards(paths, size)):
