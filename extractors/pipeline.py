@@ -53,7 +53,7 @@ class ExtractionOptions:
 
 @dataclass
 class DocumentOutcome:
-    """The rows of one document and whether they were newly made or copied from DIR."""
+    """The rows one document adds to DIR, and how many of its pages were already done."""
 
     rows: list[PageRow]
     skipped_pages: int = 0

@@ -23,9 +23,8 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> "object":
 
 
 def test_run_against_an_endpoint_writes_one_ok_row_per_page(tmp_path: Path) -> None:
-    make_marked_pdf(tmp_path / "in" / "doc_1.pdf", 1, 14) if (
-        tmp_path / "in"
-    ).mkdir() is None else None
+    (tmp_path / "in").mkdir()
+    make_marked_pdf(tmp_path / "in" / "doc_1.pdf", 1, 14)
     make_marked_image(tmp_path / "in" / "img_2.png", 2)
     out = tmp_path / "out"
     with ChatServer(api_key=SECRET) as server:

@@ -214,10 +214,9 @@ def test_a_changed_model_redoes_pages_and_leaves_one_row_each(tmp_path: Path) ->
 
 
 def test_same_content_at_another_path_is_copied_without_requests(tmp_path: Path) -> None:
-    make_marked_pdf(tmp_path / "a" / "doc_2.pdf", 2, 2) if (
-        tmp_path / "a"
-    ).mkdir() is None else None
+    (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
+    make_marked_pdf(tmp_path / "a" / "doc_2.pdf", 2, 2)
     (tmp_path / "b" / "doc_2.pdf").write_bytes((tmp_path / "a" / "doc_2.pdf").read_bytes())
     with ChatServer() as server:
         run([tmp_path / "a"], tmp_path / "out", base_url=server.base_url, model="m")
