@@ -40,28 +40,50 @@ class RenderOptions:
     jpeg_quality: int = 85
 
 
+class UnreadSourceError(SourceError):
+    """A file that is no document we read; carries what is known of it for its error row."""
+
+    def __init__(self, message: str, source: SourceFile) -> None:
+        super().__init__(message)
+        self.source = source
+
+
 def identify(path: Path) -> SourceFile:
-    """Hash a file and detect its format; SourceError for unreadable or unsupported files."""
-    digest = hashlib.sha256()
+    """Hash a file and detect its format; UnreadSourceError for unreadable or unsupported files."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(_HASH_BLOCK)
-            block = head
-            while block:
-                digest.update(block)
-                block = handle.read(_HASH_BLOCK)
+        sha256, head = _hash_file(path)
     except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror or exc}") from exc
-    return SourceFile(path=str(path), sha256=digest.hexdigest(), format=detect_format(path, head))
-
-
-def source_for_error(path: Path) -> SourceFile:
-    """A SourceFile for a file that failed identification (hash when the bytes can be read)."""
+        message = f"cannot read file: {exc.strerror or exc}"
+        raise UnreadSourceError(message, source_without_format(path, "")) from exc
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return SourceFile(path=str(path), sha256=sha256, format=detect_format(path, head))
+    except SourceError as exc:
+        raise UnreadSourceError(str(exc), source_without_format(path, sha256)) from exc
+
+
+def source_without_format(path: Path, sha256: str) -> SourceFile:
+    """A SourceFile for a file whose format is unknown: the suffix stands in for it."""
+    return SourceFile(path=str(path), sha256=sha256, format=path.suffix.lower().lstrip(".") or "?")
+
+
+def hash_or_blank(path: Path) -> str:
+    """The file's SHA-256, or "" when it cannot be read."""
+    try:
+        return _hash_file(path)[0]
     except OSError:
-        digest = ""
-    return SourceFile(path=str(path), sha256=digest, format=path.suffix.lower().lstrip(".") or "?")
+        return ""
+
+
+def _hash_file(path: Path) -> tuple[str, bytes]:
+    """SHA-256 of a file, read in blocks, and its first block (for format detection)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        head = handle.read(_HASH_BLOCK)
+        block = head
+        while block:
+            digest.update(block)
+            block = handle.read(_HASH_BLOCK)
+    return digest.hexdigest(), head
 
 
 class DocumentReader:

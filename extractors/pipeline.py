@@ -24,10 +24,12 @@ from extractors.errors import (
 from extractors.load import (
     DocumentReader,
     RenderOptions,
+    UnreadSourceError,
+    hash_or_blank,
     identify,
     read_layout,
     render_pages,
-    source_for_error,
+    source_without_format,
 )
 from extractors.parse import parse_answer
 from extractors.pool import Rasteriser, RequestPool
@@ -91,12 +93,12 @@ class DocumentExtractor:
     async def extract(self, path: Path) -> DocumentOutcome:
         try:
             source = await asyncio.to_thread(identify, path)
-        except SourceError as exc:
-            return self._failed_file(source_for_error(path), exc)
+        except UnreadSourceError as exc:
+            return self._failed_file(exc.source, exc)
         key = (source.sha256, self.rows.model, self.rows.schema_version)
         if self.ledger.is_complete(key):
-            copies = self._copies(source, key, self.ledger.done_pages(key))
-            return DocumentOutcome(copies, skipped_pages=len(self.ledger.done_pages(key)))
+            done = self.ledger.done_pages(key)
+            return DocumentOutcome(self._copies(source, key, done), skipped_pages=len(done))
         try:
             reader, layout = await self.rasteriser.run(
                 read_layout, source, self.options.render, self.options.password
@@ -111,7 +113,8 @@ class DocumentExtractor:
     def internal_error(self, path: Path, exc: Exception) -> DocumentOutcome:
         """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
         message = self.pool.client.redact(f"internal error: {type(exc).__name__}: {exc}")
-        return self._failed_file(source_for_error(path), SourceError(message), "internal")
+        source = source_without_format(path, hash_or_blank(path))
+        return self._failed_file(source, SourceError(message), "internal")
 
     def _failed_file(
         self, source: SourceFile, exc: SourceError, category: str = "source"

@@ -1,6 +1,7 @@
 """Running the pipeline's stages directly, without Prefect, for fast tests."""
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,8 @@ async def run_direct(
     resolved = resolve_run(
         RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request), secrets or Secrets()
     )
-    endpoint = resolved.endpoint
-    if request.get("max_attempts") is None:
-        # Tests wait milliseconds, not seconds, between retries.
-        from dataclasses import replace
-
-        endpoint = replace(endpoint, backoff_base=0.01, backoff_cap=0.05)
+    # Tests wait milliseconds, not seconds, between retries.
+    endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
     session = ExtractionSession(
         out, resolved.extraction, endpoint, resolved.rows, resolved.concurrency
     )

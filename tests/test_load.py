@@ -25,10 +25,10 @@ from extractors.errors import SourceError
 from extractors.load import (
     DocumentReader,
     RenderOptions,
+    UnreadSourceError,
     identify,
     read_layout,
     render_pages,
-    source_for_error,
 )
 from extractors.records import RenderedImage
 
@@ -177,13 +177,16 @@ def test_identify_unreadable_path(tmp_path: Path):
         identify(tmp_path)  # a directory
 
 
-def test_source_for_error(tmp_path: Path):
+def test_unread_source_error_carries_the_hashed_source(tmp_path: Path):
     path = tmp_path / "notes.TXT"
     path.write_bytes(b"abc")
-    source = source_for_error(path)
-    assert source.sha256 == hashlib.sha256(b"abc").hexdigest()
-    assert source.format == "txt"
-    assert source_for_error(tmp_path / "gone.pdf").sha256 == ""
+    with pytest.raises(UnreadSourceError) as unsupported:
+        identify(path)
+    assert unsupported.value.source.sha256 == hashlib.sha256(b"abc").hexdigest()
+    assert unsupported.value.source.format == "txt"
+    with pytest.raises(UnreadSourceError) as gone:
+        identify(tmp_path / "gone.pdf")
+    assert gone.value.source.sha256 == ""
 
 
 # --- generated PDFs ---------------------------------------------------------------------------
@@ -272,12 +275,8 @@ def test_pad_to_square_pads_a_letter_pdf_page_with_white(tmp_path: Path):
     planned = size_page(1, *layout.page_sizes[0], CentreCropProfile(), 100_000)
     result = _rendered(render_pages(reader, [planned], True)[0])
     reader.close()
-    assert (result.width, result.height) == (336, 336)
-    gray = _gray(_decode(result))
     # the black page keeps its aspect (about 260 px wide): white bands left and right
-    assert gray[:, :20].mean() > 240
-    assert gray[:, -20:].mean() > 240
-    assert gray[:, 150:186].mean() < 15
+    _assert_black_page_padded_white(result)
 
 
 def test_pad_to_square_pads_a_non_square_render(tmp_path: Path):
@@ -286,6 +285,10 @@ def test_pad_to_square_pads_a_non_square_render(tmp_path: Path):
     reader, _ = _open(path)
     result = _rendered(render_pages(reader, [PlannedPage(1, 260, 336, 576)], True)[0])
     reader.close()
+    _assert_black_page_padded_white(result)
+
+
+def _assert_black_page_padded_white(result) -> None:
     assert (result.width, result.height) == (336, 336)
     gray = _gray(_decode(result))
     assert gray[:, :20].mean() > 240
