@@ -1,6 +1,5 @@
 """Calling an OpenAI-compatible endpoint: one request, its retries, and what it cost."""
 
-import asyncio
 import email.utils
 import random
 import time
@@ -11,7 +10,12 @@ from typing import Any, Literal
 import openai
 from openai import AsyncOpenAI
 
-from extractors.errors import FatalEndpointError, RequestRejectedError, TransientEndpointError
+from extractors.errors import (
+    FatalEndpointError,
+    RequestRejectedError,
+    RetryLaterError,
+    TransientEndpointError,
+)
 from extractors.prompt import ExtractionSchema, StructuredOutput, build_messages, response_format
 from extractors.records import EndpointAnswer, PreparedRequest
 
@@ -50,23 +54,25 @@ class EndpointClient:
             max_retries=0,
         )
         self._answered_once = False
-        self.retries = 0
 
-    async def ask(self, request: PreparedRequest) -> EndpointAnswer:
-        """The endpoint's answer to one request, after retrying transient failures."""
-        kwargs = self._request_kwargs(request)
-        started = time.monotonic()
-        for attempt in range(1, self.options.max_attempts + 1):
-            try:
-                completion = await self._client.chat.completions.create(**kwargs)
-            except openai.APIError as exc:
-                wait = self._handle_failure(exc, attempt)
-                self.retries += 1
-                await asyncio.sleep(wait)
-                continue
-            self._answered_once = True
-            return _answer(request.request_id, completion, started, attempt)
-        raise AssertionError("unreachable: the last attempt raises")
+    async def attempt(
+        self, request: PreparedRequest, attempt: int, started: float
+    ) -> EndpointAnswer:
+        """One HTTP attempt; RetryLaterError says when the next one is worth making.
+
+        The request pool owns the loop around this, so that a request waiting out a 429 does not
+        hold an in-flight slot and rate limits count every attempt.
+        """
+        try:
+            completion = await self._client.chat.completions.create(**self._request_kwargs(request))
+        except openai.APIError as exc:
+            wait = self._handle_failure(exc, attempt)
+            status = getattr(exc, "status_code", None)
+            raise RetryLaterError(
+                self.redact(_describe(exc)), wait, throttled=status == 429
+            ) from None
+        self._answered_once = True
+        return _answer(request.request_id, completion, started, attempt)
 
     async def close(self) -> None:
         await self._client.close()

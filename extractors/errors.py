@@ -21,6 +21,15 @@ class TransientEndpointError(VisionbatchError):
         self.attempts = attempts
 
 
+class RetryLaterError(VisionbatchError):
+    """One attempt failed transiently and attempts are left: try again after `wait` seconds."""
+
+    def __init__(self, message: str, wait: float, *, throttled: bool) -> None:
+        super().__init__(message)
+        self.wait = wait
+        self.throttled = throttled  # a 429: evidence for lowering the in-flight count
+
+
 class RequestRejectedError(VisionbatchError):
     """The endpoint refused the request as malformed or too large (400, 413, 422)."""
 
@@ -40,6 +49,10 @@ class FatalEndpointError(RunAbortedError):
 
 class OutputNotWritableError(RunAbortedError):
     """The output directory cannot be written."""
+
+
+class OutputLockedError(RunAbortedError):
+    """Another run is writing to the same output directory."""
 
 
 class AnswerError(VisionbatchError):

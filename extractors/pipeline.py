@@ -3,10 +3,11 @@
 import asyncio
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractors.budget import (
+    IMAGE_LABEL_TOKENS,
     BudgetOptions,
     ChunkPlan,
     PlannedPage,
@@ -21,6 +22,7 @@ from extractors.errors import (
     SourceError,
     TransientEndpointError,
 )
+from extractors.limits import LearnedLimits, classify_refusal
 from extractors.load import (
     DocumentReader,
     RenderOptions,
@@ -82,6 +84,7 @@ class DocumentExtractor:
         rasteriser: Rasteriser,
         ledger: Ledger,
         progress: ProgressListener,
+        learned: LearnedLimits | None = None,
     ) -> None:
         self.options = options
         self.rows = rows
@@ -89,6 +92,12 @@ class DocumentExtractor:
         self.rasteriser = rasteriser
         self.ledger = ledger
         self.progress = progress
+        self.learned = learned or LearnedLimits()
+
+    @property
+    def budget(self) -> BudgetOptions:
+        """The configured budget narrowed by the limits the endpoint has revealed so far."""
+        return self.learned.budget(self.options.budget)
 
     async def extract(self, path: Path) -> DocumentOutcome:
         try:
@@ -143,7 +152,7 @@ class DocumentExtractor:
         planned, unfit = self._size_pages(layout, done)
         rows.extend(unfit)
         self.progress.pages_finished(0, len(unfit))
-        chunks = plan_chunks(planned, self.options.budget)
+        chunks = plan_chunks(planned, self.budget)
         results = await asyncio.gather(
             *(self._run_chunk(reader, layout, _Chunk(c, self.options.max_reasks)) for c in chunks)
         )
@@ -157,7 +166,7 @@ class DocumentExtractor:
         """Each page not yet done, sized for the model; pages that cannot fit become errors."""
         planned: list[PlannedPage] = []
         unfit: list[PageRow] = []
-        budget = self.options.budget.image_budget
+        budget = self.budget.image_budget
         for number, (width, height) in enumerate(layout.page_sizes, start=1):
             if number in done:
                 continue
@@ -175,6 +184,10 @@ class DocumentExtractor:
         self, reader: DocumentReader, layout: DocumentLayout, chunk: _Chunk
     ) -> list[PageRow]:
         """Render, send and parse one chunk; pages left without an answer are asked again."""
+        refitted = self._refit(layout, chunk)
+        if refitted is not None:
+            smaller, unfit = refitted
+            return self._finished(unfit) + await self._gather_chunks(reader, layout, smaller)
         rows: list[PageRow] = []
         async with self.pool.payload_slot():
             rendered = await self.rasteriser.run(
@@ -188,11 +201,13 @@ class DocumentExtractor:
                     sent.append((planned, result))
             if not sent:
                 return self._finished(rows)
+            plan = ChunkPlan(tuple(p for p, _ in sent))
             request = PreparedRequest(
                 uuid.uuid4().hex[:16],
                 layout.source,
-                ChunkPlan(tuple(p for p, _ in sent)),
+                plan,
                 tuple(image for _, image in sent),
+                self._estimated_tokens(plan),
             )
             try:
                 answer = await self.pool.send(request)
@@ -236,14 +251,12 @@ class DocumentExtractor:
         request: PreparedRequest,
         failure: RequestRejectedError | TransientEndpointError,
     ) -> list[PageRow]:
-        """A refused multi-page request is split and tried again; anything else is an error."""
+        """A refused request is made smaller and tried again; anything else is an error."""
         attempts = chunk.prior_attempts + failure.attempts
-        if isinstance(failure, RequestRejectedError) and len(request.images) > 1:
-            retry = [
-                _Chunk(part, chunk.reasks_left, attempts, (*chunk.problems, str(failure)))
-                for part in split_chunk(request.chunk)
-            ]
-            return await self._gather_chunks(reader, layout, retry)
+        if isinstance(failure, RequestRejectedError):
+            retry = self._after_refusal(layout, chunk, request.chunk, failure, attempts)
+            if retry:
+                return await self._gather_chunks(reader, layout, retry)
         rows = [
             self._page_error(
                 layout, planned, self.pool.client.redact(str(failure)), "endpoint", attempts
@@ -251,6 +264,82 @@ class DocumentExtractor:
             for planned in request.chunk.pages
         ]
         return self._finished(rows)
+
+    def _after_refusal(
+        self,
+        layout: DocumentLayout,
+        chunk: _Chunk,
+        sent: ChunkPlan,
+        failure: RequestRejectedError,
+        attempts: int,
+    ) -> list[_Chunk]:
+        """Smaller requests for a refused one, learning the limit it hit; [] when none is left.
+
+        Too many images: the limit (from the message, else half) holds for the rest of the run.
+        Context exceeded: a stated context length is learned; several pages are split, a single
+        page is shrunk to half its tokens (at most `max_reasks` times).
+        """
+        refusal = classify_refusal(failure.status_code, str(failure))
+        problems = (*chunk.problems, str(failure))
+        pages = sent.pages
+        if refusal.kind == "too_many_images" and len(pages) > 1:
+            limit = self.learned.learn_images(len(pages), refusal.limit)
+            parts = [ChunkPlan(pages[i : i + limit]) for i in range(0, len(pages), limit)]
+            return [_Chunk(part, chunk.reasks_left, attempts, problems) for part in parts]
+        if refusal.kind == "context_length" and refusal.limit is not None:
+            self.learned.learn_context(refusal.limit)
+        if len(pages) > 1:
+            return [
+                _Chunk(part, chunk.reasks_left, attempts, problems) for part in split_chunk(sent)
+            ]
+        if refusal.kind != "context_length" or chunk.reasks_left <= 0:
+            return []
+        page = pages[0]
+        room = min(page.image_tokens // 2, self.budget.image_budget)
+        width, height = layout.page_sizes[page.page - 1]
+        try:
+            shrunk = size_page(page.page, width, height, self.options.profile, room)
+        except PageDoesNotFitError:
+            return []
+        return [_Chunk(ChunkPlan((shrunk,)), chunk.reasks_left - 1, attempts, problems)]
+
+    def _refit(
+        self, layout: DocumentLayout, chunk: _Chunk
+    ) -> tuple[list[_Chunk], list[PageRow]] | None:
+        """None when the chunk fits what the endpoint is now known to take; else its re-plan.
+
+        Chunks planned before a limit was learned are re-planned here, before rendering,
+        instead of being sent only to be refused again.
+        """
+        budget = self.budget
+        plan = chunk.plan
+        if len(plan.pages) <= budget.images_per_request and plan.image_tokens <= (
+            budget.image_budget
+        ):
+            return None
+        resized: list[PlannedPage] = []
+        unfit: list[PageRow] = []
+        for page in plan.pages:
+            if page.image_tokens + IMAGE_LABEL_TOKENS <= budget.image_budget:
+                resized.append(page)
+                continue
+            width, height = layout.page_sizes[page.page - 1]
+            try:
+                resized.append(
+                    size_page(page.page, width, height, self.options.profile, budget.image_budget)
+                )
+            except PageDoesNotFitError as exc:
+                unfit.append(
+                    self._page_error(layout, page, str(exc), "budget", chunk.prior_attempts)
+                )
+        parts = [replace(chunk, plan=part) for part in plan_chunks(resized, budget) if part.pages]
+        return parts, unfit
+
+    def _estimated_tokens(self, plan: ChunkPlan) -> int:
+        budget = self.options.budget
+        per_page = budget.output_tokens_per_image * len(plan.pages)
+        answer_room = min(budget.max_output_tokens, per_page)
+        return budget.prompt_tokens + plan.image_tokens + answer_room
 
     async def _gather_chunks(
         self, reader: DocumentReader, layout: DocumentLayout, chunks: Sequence[_Chunk]

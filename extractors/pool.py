@@ -1,14 +1,17 @@
-"""Keeping exactly `concurrency` requests in flight, with rendering running ahead of them."""
+"""Sending requests within the endpoint's limits, with rendering running ahead of them."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from itertools import count
 from typing import ParamSpec, TypeVar
 
 from extractors.client import EndpointClient
-from extractors.errors import RunAbortedError
+from extractors.errors import RetryLaterError, RunAbortedError
+from extractors.limits import AdaptiveConcurrency, RateWindow
 from extractors.progress import NoProgress, ProgressListener
 from extractors.records import EndpointAnswer, PreparedRequest
 
@@ -21,11 +24,21 @@ class RequestStats:
     """Counters of one run's requests (mutated on the event loop only)."""
 
     requests: int = 0
+    retries: int = 0
+    throttled: int = 0
     failed_requests: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """`--rpm` and `--tpm`: requests and tokens per minute, every attempt counted."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
 
 
 class Rasteriser:
@@ -43,10 +56,12 @@ class Rasteriser:
 
 
 class RequestPool:
-    """Sends requests `concurrency` at a time; at most `concurrency + prefetch` payloads exist.
+    """Sends requests within the endpoint's limits; at most `concurrency + prefetch` payloads exist.
 
     A payload slot is taken before a chunk is rendered and given back when its answer arrives,
     so rendering runs ahead of the requests by `prefetch` chunks and memory stays bounded.
+    Each attempt holds an in-flight slot of the adaptive limit and its share of `--rpm` /
+    `--tpm` only while it is on the wire: a request waiting out a 429 holds nothing.
     """
 
     def __init__(
@@ -55,12 +70,15 @@ class RequestPool:
         concurrency: int,
         prefetch: int | None = None,
         progress: ProgressListener | None = None,
+        rates: RateLimits | None = None,
     ) -> None:
         self.client = client
         self._progress = progress or NoProgress()
-        self.concurrency = concurrency
         self.stats = RequestStats()
-        self._send_slots = asyncio.Semaphore(concurrency)
+        self.concurrency = AdaptiveConcurrency(concurrency)
+        rates = rates or RateLimits()
+        self.request_window = _window(rates.requests_per_minute)
+        self.token_window = _window(rates.tokens_per_minute)
         self._payload_slots = asyncio.Semaphore(concurrency + (prefetch or max(2, concurrency)))
         self._aborted: RunAbortedError | None = None
 
@@ -70,29 +88,71 @@ class RequestPool:
         async with self._payload_slots:
             yield
 
+    @property
+    def rate_wait_seconds(self) -> float:
+        """Time attempts spent waiting for `--rpm` / `--tpm` room."""
+        windows = (self.request_window, self.token_window)
+        return sum(window.waited_seconds for window in windows if window is not None)
+
     async def send(self, request: PreparedRequest) -> EndpointAnswer:
-        """The answer to one request; raises RunAbortedError for everyone once one is fatal."""
-        async with self._send_slots:
-            self._raise_if_aborted()
-            self.stats.requests += 1
-            self.stats.in_flight += 1
-            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        """The answer to one request after its retries; once one is fatal, all raise it."""
+        started = time.monotonic()
+        self.stats.requests += 1
+        for attempt in count(1):
+            async with self.concurrency.slot() as generation:
+                self._raise_if_aborted()
+                token_entry = await self._take_rates(request)
+                self._raise_if_aborted()
+                retry: RetryLaterError | None
+                try:
+                    answer = await self._on_the_wire(request, attempt, started)
+                except RetryLaterError as later:
+                    retry = later
+                else:
+                    retry = None
+            await self.concurrency.record(generation, throttled=bool(retry and retry.throttled))
+            if retry is None:
+                if token_entry is not None:
+                    RateWindow.settle(token_entry, answer.total_tokens or request.estimated_tokens)
+                self.stats.prompt_tokens += answer.prompt_tokens or 0
+                self.stats.completion_tokens += answer.completion_tokens or 0
+                return answer
+            self.stats.retries += 1
+            self.stats.throttled += retry.throttled
+            await asyncio.sleep(retry.wait)
+        raise AssertionError("unreachable: attempts end in an answer or an exception")
+
+    async def _take_rates(self, request: PreparedRequest) -> list[float] | None:
+        if self.request_window is not None:
+            await self.request_window.take(1)
+        if self.token_window is not None:
+            return await self.token_window.take(request.estimated_tokens)
+        return None
+
+    async def _on_the_wire(
+        self, request: PreparedRequest, attempt: int, started: float
+    ) -> EndpointAnswer:
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
+        try:
+            return await self.client.attempt(request, attempt, started)
+        except RunAbortedError as exc:
+            self._aborted = self._aborted or exc
+            raise
+        except RetryLaterError:
+            raise
+        except Exception:
+            self.stats.failed_requests += 1
+            raise
+        finally:
+            self.stats.in_flight -= 1
             self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
-            try:
-                answer = await self.client.ask(request)
-            except RunAbortedError as exc:
-                self._aborted = self._aborted or exc
-                raise
-            except Exception:
-                self.stats.failed_requests += 1
-                raise
-            finally:
-                self.stats.in_flight -= 1
-                self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
-        self.stats.prompt_tokens += answer.prompt_tokens or 0
-        self.stats.completion_tokens += answer.completion_tokens or 0
-        return answer
 
     def _raise_if_aborted(self) -> None:
         if self._aborted is not None:
             raise self._aborted
+
+
+def _window(limit: int | None) -> RateWindow | None:
+    return RateWindow(limit) if limit else None

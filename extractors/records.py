@@ -45,6 +45,9 @@ class PreparedRequest:
     source: SourceFile
     chunk: ChunkPlan
     images: tuple[RenderedImage, ...]
+    # Prompt tokens plus the answer room reserved for it: what `--tpm` charges before the
+    # answer says what the request really cost.
+    estimated_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,9 @@ class EndpointAnswer:
     completion_tokens: int | None
     latency_ms: float
     attempts: int
+
+    @property
+    def total_tokens(self) -> int | None:
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return None
+        return (self.prompt_tokens or 0) + (self.completion_tokens or 0)

@@ -8,11 +8,12 @@ from types import TracebackType
 
 from extractors.client import EndpointClient, EndpointOptions
 from extractors.errors import RunAbortedError
+from extractors.limits import LearnedLimits
 from extractors.pipeline import DocumentExtractor, ExtractionOptions
-from extractors.pool import Rasteriser, RequestPool
+from extractors.pool import Rasteriser, RateLimits, RequestPool
 from extractors.progress import NoProgress, ProgressListener
 from extractors.rows import RowContext
-from extractors.sink import Ledger, PartWriter, compact, prepare_output
+from extractors.sink import Ledger, PartWriter, compact, lock_output, prepare_output
 
 _log = logging.getLogger(__name__)
 
@@ -44,17 +45,26 @@ class ExtractionSession:
         rows: RowContext,
         concurrency: int,
         progress: ProgressListener | None = None,
+        rates: RateLimits | None = None,
+        flush_rows: int = 256,
     ) -> None:
-        self.pages_dir = prepare_output(out_dir)
-        # A killed run may have left superseded rows: settle them before reading the ledger.
-        self.compacted = compact(self.pages_dir)
+        self._lock = lock_output(out_dir)
+        try:
+            self.pages_dir = prepare_output(out_dir)
+            # A killed run may have left superseded rows: settle them before reading the ledger.
+            self.compacted = compact(self.pages_dir)
+            self.ledger = Ledger.load(self.pages_dir)
+        except BaseException:
+            self._lock.release()
+            raise
         self.options = options
         self.rows = rows
         self.progress = progress or NoProgress()
+        self.flush_rows = flush_rows
         self.client = EndpointClient(endpoint, options.schema)
-        self.pool = RequestPool(self.client, concurrency, progress=self.progress)
+        self.pool = RequestPool(self.client, concurrency, progress=self.progress, rates=rates)
+        self.learned = LearnedLimits()
         self.rasteriser = Rasteriser()
-        self.ledger = Ledger.load(self.pages_dir)
         # Enough documents open at once that single-page documents still fill every request slot.
         self._documents = asyncio.Semaphore(2 * concurrency + 2)
 
@@ -67,8 +77,11 @@ class ExtractionSession:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.client.close()
-        self.rasteriser.close()
+        try:
+            await self.client.close()
+            self.rasteriser.close()
+        finally:
+            self._lock.release()
 
     def compact(self) -> None:
         """Leave one row per (source, page) now that retried pages have their new rows."""
@@ -77,9 +90,17 @@ class ExtractionSession:
     async def extract_shard(self, paths: list[Path], name: str) -> ShardSummary:
         """Extract a shard's documents concurrently, writing part files as documents finish."""
         summary = ShardSummary(documents=len(paths))
-        writer = PartWriter(self.pages_dir, f"{self.rows.run_id}-{name}")
+        writer = PartWriter(
+            self.pages_dir, f"{self.rows.run_id}-{name}", flush_rows=self.flush_rows
+        )
         extractor = DocumentExtractor(
-            self.options, self.rows, self.pool, self.rasteriser, self.ledger, self.progress
+            self.options,
+            self.rows,
+            self.pool,
+            self.rasteriser,
+            self.ledger,
+            self.progress,
+            self.learned,
         )
 
         async def one(path: Path) -> None:

@@ -9,13 +9,44 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
-from extractors.errors import OutputNotWritableError
+from extractors.errors import OutputLockedError, OutputNotWritableError
 from schemas import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
 
 PAGES = "pages"
 _PART_GLOB = "part-*.parquet"
 _TMP_PREFIX = ".tmp-"
+
+
+LOCK_NAME = ".visionbatch.lock"
+
+
+def lock_output(out_dir: Path) -> FileLock:
+    """Hold DIR for this run; OutputLockedError at once if another run holds it.
+
+    The lock is an OS file lock (flock), so the kernel drops it when its process dies, even on
+    SIGKILL: a killed run never leaves DIR locked.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"output directory {out_dir} is not writable: {exc.strerror}"
+        ) from exc
+    lock = FileLock(out_dir / LOCK_NAME, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputLockedError(
+            f"another visionbatch run is writing to {out_dir}; wait for it to finish "
+            "or choose another --out"
+        ) from None
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"output directory {out_dir} is not writable: {exc.strerror}"
+        ) from exc
+    return lock
 
 
 def prepare_output(out_dir: Path) -> Path:

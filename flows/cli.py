@@ -52,6 +52,12 @@ def run(
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests in flight (default: the provider's).")
     ] = None,
+    rpm: Annotated[
+        int | None, typer.Option("--rpm", min=1, help="Most requests per minute (every attempt).")
+    ] = None,
+    tpm: Annotated[
+        int | None, typer.Option("--tpm", min=1, help="Most tokens per minute (prompt + answer).")
+    ] = None,
     schema: Annotated[str, typer.Option(help="Extraction schema.")] = "page_text",
     max_images: Annotated[
         int | None, typer.Option(min=1, help="Images per request (default: provider limit).")
@@ -79,6 +85,8 @@ def run(
         base_url=base_url,
         model=model,
         concurrency=concurrency,
+        requests_per_minute=rpm,
+        tokens_per_minute=tpm,
         schema_name=schema,
         max_images=max_images,
         context_tokens=context_tokens,

@@ -11,6 +11,7 @@ from extractors.client import EndpointOptions
 from extractors.errors import RunAbortedError
 from extractors.load import RenderOptions
 from extractors.pipeline import ExtractionOptions
+from extractors.pool import RateLimits
 from extractors.prompt import prompt_token_estimate
 from extractors.providers import GENERIC, LOCAL, ProviderPreset, get_preset
 from extractors.rows import RowContext
@@ -27,6 +28,8 @@ class RunRequest(BaseModel):
     base_url: str | None = None
     model: str | None = None
     concurrency: int | None = Field(default=None, ge=1)
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
     schema_name: str = "page_text"
     max_images: int | None = Field(default=None, ge=1)
     context_tokens: int | None = Field(default=None, ge=1)
@@ -51,6 +54,7 @@ class ResolvedRun:
 
     provider: str
     concurrency: int
+    rates: RateLimits
     endpoint: EndpointOptions
     extraction: ExtractionOptions
     rows: RowContext
@@ -114,7 +118,8 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         profile=profile,
     )
     concurrency = request.concurrency or preset.concurrency
-    return ResolvedRun(preset.name, concurrency, endpoint, extraction, rows)
+    rates = RateLimits(request.requests_per_minute, request.tokens_per_minute)
+    return ResolvedRun(preset.name, concurrency, rates, endpoint, extraction, rows)
 
 
 def _preset_for(request: RunRequest) -> ProviderPreset:

@@ -93,6 +93,7 @@ async def extract(request: RunRequest) -> RunSummary:
             resolved.rows,
             resolved.concurrency,
             hooks.progress,
+            resolved.rates,
         )
         async with session:
             paths = discover(inputs, exclude=Path(request.out))
@@ -149,6 +150,7 @@ def _summarise(
     started: float,
 ) -> RunSummary:
     stats = session.pool.stats
+    concurrency = session.pool.concurrency.report
     return RunSummary(
         run_id=resolved.rows.run_id,
         out=request.out,
@@ -159,9 +161,15 @@ def _summarise(
         pages_error=totals.pages_error,
         pages_skipped=totals.pages_skipped,
         requests=stats.requests,
-        retries=session.client.retries,
+        retries=stats.retries,
         failed_requests=stats.failed_requests,
         max_in_flight=stats.max_in_flight,
+        throttled=stats.throttled,
+        concurrency_start=concurrency.start,
+        concurrency_lowest=concurrency.lowest,
+        concurrency_end=concurrency.end,
+        rate_limit_wait_seconds=round(session.pool.rate_wait_seconds, 2),
+        endpoint_lessons=list(session.learned.lessons),
         prompt_tokens=stats.prompt_tokens,
         completion_tokens=stats.completion_tokens,
         rows_compacted=session.compacted,

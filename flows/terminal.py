@@ -78,11 +78,26 @@ def summary_table(summary: RunSummary) -> Table:
         ("requests", summary.requests),
         ("retries", summary.retries),
         ("most requests in flight", summary.max_in_flight),
+        ("concurrency", _concurrency(summary)),
         ("prompt tokens", f"{summary.prompt_tokens:,}"),
         ("completion tokens", f"{summary.completion_tokens:,}"),
         ("wall time", f"{summary.wall_seconds:.1f} s"),
         ("output", f"{summary.out}/pages"),
     ]
+    if summary.throttled:
+        rows.insert(-3, ("429 answers (waited out)", summary.throttled))
+    if summary.rate_limit_wait_seconds:
+        rows.insert(-3, ("waited for --rpm/--tpm", f"{summary.rate_limit_wait_seconds:.1f} s"))
+    rows[-1:-1] = [("learned", lesson) for lesson in summary.endpoint_lessons]
     for label, value in rows:
         table.add_row(label, str(value))
     return table
+
+
+def _concurrency(summary: RunSummary) -> str:
+    if summary.concurrency_lowest >= summary.concurrency_start:
+        return str(summary.concurrency_start)
+    return (
+        f"{summary.concurrency_start}, lowered to {summary.concurrency_lowest} on sustained 429s, "
+        f"{summary.concurrency_end} at the end"
+    )

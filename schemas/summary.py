@@ -20,6 +20,18 @@ class RunSummary(BaseModel):
     retries: int = Field(description="Extra attempts after transient failures.")
     failed_requests: int = Field(description="Requests that ended without an answer.")
     max_in_flight: int = Field(description="Most requests in flight at once.")
+    throttled: int = Field(default=0, description="429 answers (each waited out and retried).")
+    concurrency_start: int = Field(default=0, description="In-flight limit at the start.")
+    concurrency_lowest: int = Field(
+        default=0, description="Lowest in-flight limit after sustained 429s."
+    )
+    concurrency_end: int = Field(default=0, description="In-flight limit at the end.")
+    rate_limit_wait_seconds: float = Field(
+        default=0.0, description="Time attempts waited for room under --rpm / --tpm."
+    )
+    endpoint_lessons: list[str] = Field(
+        default_factory=list, description="Limits learned from the endpoint's refusals."
+    )
     prompt_tokens: int
     completion_tokens: int
     rows_compacted: int = Field(description="Superseded rows removed at the end of the run.")

@@ -11,7 +11,11 @@ from flows.config import RunRequest, Secrets, resolve_run
 
 
 async def run_direct(
-    inputs: list[Path], out: Path, secrets: Secrets | None = None, **request: Any
+    inputs: list[Path],
+    out: Path,
+    secrets: Secrets | None = None,
+    flush_rows: int = 256,
+    **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
     resolved = resolve_run(
@@ -20,7 +24,13 @@ async def run_direct(
     # Tests wait milliseconds, not seconds, between retries.
     endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
     session = ExtractionSession(
-        out, resolved.extraction, endpoint, resolved.rows, resolved.concurrency
+        out,
+        resolved.extraction,
+        endpoint,
+        resolved.rows,
+        resolved.concurrency,
+        rates=resolved.rates,
+        flush_rows=flush_rows,
     )
     async with session:
         summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")
