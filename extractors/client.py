@@ -31,7 +31,8 @@ class EndpointOptions:
     model: str
     api_key: str = field(default="", repr=False)
     timeout: float = 120.0
-    max_attempts: int = 6
+    # A backfill outlives short outages: 8 attempts with backoff capped at 60 s span ~2 min.
+    max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     structured_output: StructuredOutput = "json_schema"

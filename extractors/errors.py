@@ -30,6 +30,10 @@ class RetryLaterError(VisionbatchError):
         self.throttled = throttled  # a 429: evidence for lowering the in-flight count
 
 
+class OutgrownRequestError(VisionbatchError):
+    """A request planned before the endpoint revealed a tighter limit: re-plan it, don't send it."""
+
+
 class RequestRejectedError(VisionbatchError):
     """The endpoint refused the request as malformed or too large (400, 413, 422)."""
 

@@ -12,10 +12,10 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from extractors.budget import BudgetOptions
+from extractors.budget import BudgetOptions, ChunkPlan
 
 
 @dataclass
@@ -106,6 +106,7 @@ class RateWindow:
         self.limit = limit
         self.window = window_seconds
         self.waited_seconds = 0.0
+        self.waits = 0  # takes that had to wait for room
         self._log: deque[list[float]] = deque()  # [sent_at, units], oldest first
         self._lock = asyncio.Lock()
 
@@ -114,6 +115,7 @@ class RateWindow:
         units = min(units, self.limit)  # a single request larger than the limit still goes alone
         async with self._lock:  # first come, first served
             started = time.monotonic()
+            waited = False
             while True:
                 now = time.monotonic()
                 while self._log and self._log[0][0] <= now - self.window:
@@ -128,8 +130,11 @@ class RateWindow:
                     wake_at = sent_at + self.window
                     if freed <= 0:
                         break
+                waited = True
                 await asyncio.sleep(max(0.001, wake_at - now))
-            self.waited_seconds += time.monotonic() - started
+            if waited:
+                self.waits += 1
+                self.waited_seconds += time.monotonic() - started
             entry = [time.monotonic(), float(units)]
             self._log.append(entry)
             return entry
@@ -142,9 +147,19 @@ class RateWindow:
 
 RefusalKind = Literal["too_many_images", "context_length", "other"]
 
-_IMAGE_LIMIT = re.compile(
-    r"at most (?P<n>\d+) images?|too many images|(?:maximum|max|limit)\D{0,30}?(?P<m>\d+)? ?images?"
-    r"|images? per (?:request|prompt|message)|(?P<k>\d+) images? (?:is|are) allowed",
+# Wordings that state the limit, tried in order, then wordings that only name the problem.
+_IMAGE_LIMIT_STATED = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"at most (\d+) images?",
+        r"(?:maximum|max|limit|up to)\D{0,40}?(\d+) images?",
+        r"images?\D{0,40}?(?:maximum|max|limit)\D{0,10}?(?:is|of) (\d+)",
+        r"(\d+) images? (?:is|are) (?:allowed|the maximum)",
+    )
+]
+_IMAGE_LIMIT_NAMED = re.compile(
+    r"too many images|images? per (?:request|prompt|message)"
+    r"|(?:maximum|max|limit)\D{0,30}images?|images?\D{0,30}(?:limit|maximum|exceed)",
     re.IGNORECASE,
 )
 _CONTEXT = re.compile(
@@ -171,30 +186,45 @@ def classify_refusal(status: int, message: str) -> Refusal:
     if _CONTEXT.search(message):
         found = _CONTEXT_LIMIT.search(message)
         return Refusal("context_length", int(found.group(1)) if found else None)
-    if match := _IMAGE_LIMIT.search(message):
-        number = match.group("n") or match.group("m") or match.group("k")
-        return Refusal("too_many_images", int(number) if number else None)
+    for pattern in _IMAGE_LIMIT_STATED:
+        if stated := pattern.search(message):
+            return Refusal("too_many_images", int(stated.group(1)))
+    if _IMAGE_LIMIT_NAMED.search(message):
+        return Refusal("too_many_images")
     if status == 413:  # Scaleway Managed Inference answers a 13th image with a bare 413
         return Refusal("too_many_images")
     return Refusal("other")
 
 
-@dataclass
 class LearnedLimits:
-    """Limits the endpoint revealed by refusing requests; they hold for the rest of the run."""
+    """The configured budget, narrowed by limits the endpoint revealed by refusing requests.
 
-    max_images: int | None = None
-    context_tokens: int | None = None
-    lessons: list[str] = field(default_factory=list)
+    Lessons hold for the rest of the run, and only ever narrow: a looser one is ignored.
+    """
 
-    def budget(self, configured: BudgetOptions) -> BudgetOptions:
-        """The configured budget, narrowed by what has been learned."""
+    def __init__(self, configured: BudgetOptions) -> None:
+        self.configured = configured
+        self.max_images: int | None = None
+        self.context_tokens: int | None = None
+        self.lessons: list[str] = []
+
+    @property
+    def budget(self) -> BudgetOptions:
+        configured = self.configured
         return replace(
             configured,
             max_images=min(configured.max_images, self.max_images or configured.max_images),
             context_tokens=min(
                 configured.context_tokens, self.context_tokens or configured.context_tokens
             ),
+        )
+
+    def admits(self, plan: ChunkPlan) -> bool:
+        """Whether a chunk planned earlier still fits what the endpoint is known to take."""
+        budget = self.budget
+        return (
+            len(plan.pages) <= budget.images_per_request
+            and plan.image_tokens <= budget.image_budget
         )
 
     def learn_images(self, refused: int, limit: int | None) -> int:

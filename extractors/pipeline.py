@@ -17,6 +17,7 @@ from extractors.budget import (
     split_chunk,
 )
 from extractors.errors import (
+    OutgrownRequestError,
     PageDoesNotFitError,
     RequestRejectedError,
     SourceError,
@@ -92,12 +93,12 @@ class DocumentExtractor:
         self.rasteriser = rasteriser
         self.ledger = ledger
         self.progress = progress
-        self.learned = learned or LearnedLimits()
+        self.learned = learned or LearnedLimits(options.budget)
 
     @property
     def budget(self) -> BudgetOptions:
         """The configured budget narrowed by the limits the endpoint has revealed so far."""
-        return self.learned.budget(self.options.budget)
+        return self.learned.budget
 
     async def extract(self, path: Path) -> DocumentOutcome:
         try:
@@ -209,13 +210,18 @@ class DocumentExtractor:
                 tuple(image for _, image in sent),
                 self._estimated_tokens(plan),
             )
+            failure: RequestRejectedError | TransientEndpointError | None = None
+            outgrown = False
             try:
                 answer = await self.pool.send(request)
             except (RequestRejectedError, TransientEndpointError) as exc:
-                failure: RequestRejectedError | TransientEndpointError | None = exc
-            else:
-                failure = None
+                failure = exc
+            except OutgrownRequestError:
+                outgrown = True
         # The payload slot is free again: re-asks below may take slots without deadlock.
+        if outgrown:
+            again = replace(chunk, plan=request.chunk)
+            return self._finished(rows) + await self._gather_chunks(reader, layout, [again])
         if failure is not None:
             return rows + await self._after_failure(reader, layout, chunk, request, failure)
         parsed = parse_answer(answer.content, len(sent), self.options.schema.item_model)
@@ -283,11 +289,12 @@ class DocumentExtractor:
         problems = (*chunk.problems, str(failure))
         pages = sent.pages
         if refusal.kind == "too_many_images" and len(pages) > 1:
-            limit = self.learned.learn_images(len(pages), refusal.limit)
-            parts = [ChunkPlan(pages[i : i + limit]) for i in range(0, len(pages), limit)]
-            return [_Chunk(part, chunk.reasks_left, attempts, problems) for part in parts]
-        if refusal.kind == "context_length" and refusal.limit is not None:
+            self.learned.learn_images(len(pages), refusal.limit)
+        elif refusal.kind == "context_length" and refusal.limit is not None:
             self.learned.learn_context(refusal.limit)
+        if not self.learned.admits(sent):
+            # Re-planned under the lesson just learned (see `_refit`).
+            return [_Chunk(sent, chunk.reasks_left, attempts, problems)]
         if len(pages) > 1:
             return [
                 _Chunk(part, chunk.reasks_left, attempts, problems) for part in split_chunk(sent)
@@ -311,12 +318,10 @@ class DocumentExtractor:
         Chunks planned before a limit was learned are re-planned here, before rendering,
         instead of being sent only to be refused again.
         """
-        budget = self.budget
         plan = chunk.plan
-        if len(plan.pages) <= budget.images_per_request and plan.image_tokens <= (
-            budget.image_budget
-        ):
+        if self.learned.admits(plan):
             return None
+        budget = self.budget
         resized: list[PlannedPage] = []
         unfit: list[PageRow] = []
         for page in plan.pages:

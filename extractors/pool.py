@@ -10,8 +10,8 @@ from itertools import count
 from typing import ParamSpec, TypeVar
 
 from extractors.client import EndpointClient
-from extractors.errors import RetryLaterError, RunAbortedError
-from extractors.limits import AdaptiveConcurrency, RateWindow
+from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
+from extractors.limits import AdaptiveConcurrency, LearnedLimits, RateWindow
 from extractors.progress import NoProgress, ProgressListener
 from extractors.records import EndpointAnswer, PreparedRequest
 
@@ -39,6 +39,7 @@ class RateLimits:
 
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
+    window_seconds: float = 60.0  # "per minute"; shorter only to test the limits quickly
 
 
 class Rasteriser:
@@ -71,14 +72,16 @@ class RequestPool:
         prefetch: int | None = None,
         progress: ProgressListener | None = None,
         rates: RateLimits | None = None,
+        learned: LearnedLimits | None = None,
     ) -> None:
         self.client = client
+        self.learned = learned
         self._progress = progress or NoProgress()
         self.stats = RequestStats()
         self.concurrency = AdaptiveConcurrency(concurrency)
         rates = rates or RateLimits()
-        self.request_window = _window(rates.requests_per_minute)
-        self.token_window = _window(rates.tokens_per_minute)
+        self.request_window = _window(rates.requests_per_minute, rates.window_seconds)
+        self.token_window = _window(rates.tokens_per_minute, rates.window_seconds)
         self._payload_slots = asyncio.Semaphore(concurrency + (prefetch or max(2, concurrency)))
         self._aborted: RunAbortedError | None = None
 
@@ -101,6 +104,9 @@ class RequestPool:
         for attempt in count(1):
             async with self.concurrency.slot() as generation:
                 self._raise_if_aborted()
+                if self.learned is not None and not self.learned.admits(request.chunk):
+                    # It waited for its slot while another request taught us a lower limit.
+                    raise OutgrownRequestError(request.request_id)
                 token_entry = await self._take_rates(request)
                 self._raise_if_aborted()
                 retry: RetryLaterError | None
@@ -154,5 +160,5 @@ class RequestPool:
             raise self._aborted
 
 
-def _window(limit: int | None) -> RateWindow | None:
-    return RateWindow(limit) if limit else None
+def _window(limit: int | None, seconds: float) -> RateWindow | None:
+    return RateWindow(limit, seconds) if limit else None

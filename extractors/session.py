@@ -62,8 +62,10 @@ class ExtractionSession:
         self.progress = progress or NoProgress()
         self.flush_rows = flush_rows
         self.client = EndpointClient(endpoint, options.schema)
-        self.pool = RequestPool(self.client, concurrency, progress=self.progress, rates=rates)
-        self.learned = LearnedLimits()
+        self.learned = LearnedLimits(options.budget)
+        self.pool = RequestPool(
+            self.client, concurrency, progress=self.progress, rates=rates, learned=self.learned
+        )
         self.rasteriser = Rasteriser()
         # Enough documents open at once that single-page documents still fill every request slot.
         self._documents = asyncio.Semaphore(2 * concurrency + 2)

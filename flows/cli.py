@@ -1,6 +1,7 @@
 """The `visionbatch` command line."""
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -106,6 +107,10 @@ def _run_or_exit(request: RunRequest, password: str | None, console: Console) ->
         os.environ.setdefault(name, value)
     # Imported here, after the defaults above: importing Prefect reads its settings.
     from flows.flow import secrets_from_environment
+
+    # Prefect's event worker warns "Still processing items" while it drains at exit: noise
+    # after the run's own last line (its logger is not under Prefect's logging settings).
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
     environment = secrets_from_environment()
     secrets = Secrets(api_key=environment.api_key, password=password or environment.password)

@@ -28,10 +28,13 @@ request from ``random.Random(seed)``. A fault is a ``Fault`` or its string spec:
   item's image number set to n+5), ``bare_list`` (the item list without the ``pages`` wrapper),
   ``empty`` (content ``""``).
 
-Order of checks for a chat request: auth (401, consumes no fault), then a fault is taken, then
-``latency`` (and any hang) is slept, then status/reset faults answer, then the request is
-validated (400 bad body, ``response_format`` unsupported, too many images, context length), then
-the normal answer is built and mangled. A mangling fault taken by a request that fails
+``capacity=N``: a request arriving while more than N are in flight is answered 429 at once
+(``retry-after-ms: capacity_retry_ms``, no fault consumed); ``over_capacity`` counts them.
+
+Order of checks for a chat request: auth (401, consumes no fault), capacity, then a fault is
+taken, then ``latency`` (and any hang) is slept, then status/reset faults answer, then the
+request is validated (400 bad body, ``response_format`` unsupported, too many images, context
+length), then the normal answer is built and mangled. A mangling fault taken by a request that fails
 validation is used up.
 """
 
@@ -165,6 +168,8 @@ class RecordedRequest:
     status: int | None = None
     started_at: float = 0.0
     finished_at: float = 0.0
+    # prompt + completion tokens reported in ``usage`` (0 when the request got no answer).
+    total_tokens: int = 0
 
 
 class _BadRequest(Exception):
@@ -461,6 +466,14 @@ class _Handler(BaseHTTPRequestHandler):
         if cfg["api_key"] is not None and not chat._authorized(record.authorization):
             self._send(401, chat._unauthorized_body())
             return
+        if cfg["capacity"] is not None and chat.in_flight > cfg["capacity"]:
+            # An endpoint at capacity: 429 at once, as Scaleway does for too many concurrent
+            # requests, asking for a short wait.
+            with chat._lock:
+                chat.over_capacity += 1
+            body = _error_body("Too many concurrent requests", "rate_limit_error", 429)
+            self._send(429, body, {"retry-after-ms": str(cfg["capacity_retry_ms"])})
+            return
         fault = chat._take_fault()
         record.fault = fault
         delay = cfg["latency"] + (fault.seconds if fault and fault.kind == "hang" else 0.0)
@@ -514,6 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
             content, finish = json.dumps({"pages": items}), "stop"
         prompt_tokens = sum(pixtral_tokens(im.width, im.height) for im in images) + text_len // 4
         completion_tokens = len(content) // 4
+        record.total_tokens = prompt_tokens + completion_tokens
         choice: dict[str, Any] = {"index": 0, "finish_reason": finish}
         if cfg["legacy_text"]:
             choice["text"] = content
@@ -641,6 +655,8 @@ class ChatServer:
         fault_rates: Mapping[str, float] | None = None,
         seed: int = 0,
         model: str = "fake-vision",
+        capacity: int | None = None,
+        capacity_retry_ms: int = 100,
     ) -> None:
         self.prefix = prefix.rstrip("/")
         self.latency = latency
@@ -648,6 +664,9 @@ class ChatServer:
         self.max_images = max_images
         self.too_many_images_status = too_many_images_status
         self.context_tokens = context_tokens
+        self.capacity = capacity
+        self.capacity_retry_ms = capacity_retry_ms
+        self.over_capacity = 0
         self.supports_response_format = supports_response_format
         self.legacy_text = legacy_text
         self.model = model
@@ -721,6 +740,7 @@ class ChatServer:
             self.max_in_flight = self.in_flight
             self.requests = []
             self.answered_values = []
+            self.over_capacity = 0
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -792,6 +812,8 @@ class ChatServer:
                 "max_images": self.max_images,
                 "too_many_images_status": self.too_many_images_status,
                 "context_tokens": self.context_tokens,
+                "capacity": self.capacity,
+                "capacity_retry_ms": self.capacity_retry_ms,
                 "supports_response_format": self.supports_response_format,
                 "legacy_text": self.legacy_text,
             }

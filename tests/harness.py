@@ -15,6 +15,7 @@ async def run_direct(
     out: Path,
     secrets: Secrets | None = None,
     flush_rows: int = 256,
+    rate_window: float = 60.0,
     **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
@@ -29,7 +30,7 @@ async def run_direct(
         endpoint,
         resolved.rows,
         resolved.concurrency,
-        rates=resolved.rates,
+        rates=replace(resolved.rates, window_seconds=rate_window),
         flush_rows=flush_rows,
     )
     async with session:

@@ -4,7 +4,6 @@ import csv
 import hashlib
 import io
 import struct
-import time
 import tracemalloc
 import zlib
 from pathlib import Path
@@ -343,7 +342,6 @@ def test_decompression_bomb_fails_fast_without_decoding(tmp_path: Path):
     source = identify(path)
     new_images = Image.core.get_stats()["new_count"]  # Pillow's count of pixel buffers
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(SourceError, match=r"limit") as excinfo:
             read_layout(source, options, None)
@@ -352,11 +350,9 @@ def test_decompression_bomb_fails_fast_without_decoding(tmp_path: Path):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    elapsed = time.perf_counter() - started
     assert "20000x20000" in str(excinfo.value)
     assert "100 Mpx" in str(excinfo.value)
     assert peak < 50 * 1024 * 1024
-    assert elapsed < 2.0
     # tracemalloc does not see Pillow's C buffers: check no image buffer was made either
     assert Image.core.get_stats()["new_count"] == new_images
 
@@ -427,10 +423,8 @@ def test_cropbox_not_mediabox_sizes_the_page(corpus: Path):
     assert layout.page_count == 1
     w, h = layout.page_sizes[0]
     assert w <= 12 and h <= 12  # 4 pt at 200 DPI, not a 14402-pt canvas
-    started = time.perf_counter()
     result = _rendered(render_pages(reader, _plan(layout), False)[0])
     reader.close()
-    assert time.perf_counter() - started < 2
     assert result.width <= 12 and result.height <= 12
 
 

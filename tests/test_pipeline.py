@@ -171,6 +171,7 @@ def test_bad_inputs_become_error_rows_and_every_other_page_completes(tmp_path: P
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
     (folder / "corrupt.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    (folder / "report.docx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 200)
     with ChatServer() as server:
         run([folder], tmp_path / "out", base_url=server.base_url, model="m")
     df = read_pages(tmp_path / "out")
@@ -180,17 +181,19 @@ def test_bad_inputs_become_error_rows_and_every_other_page_completes(tmp_path: P
         "empty.pdf",
         "broken.png",
         "corrupt.pdf",
+        "report.docx",
     }
     assert "unsupported file type" in errors[str(folder / "notes.txt")]
+    assert "unsupported file type" in errors[str(folder / "report.docx")]
     assert errors[str(folder / "empty.pdf")] == "empty file"
-    assert df.filter(pl.col("status") == "error")["page"].null_count() == 4
+    assert df.filter(pl.col("status") == "error")["page"].null_count() == 5
     assert df.filter(pl.col("status") == "ok").height == 3
 
 
 def test_error_pages_are_retried_and_replaced_on_rerun(tmp_path: Path) -> None:
     make_marked_pdf(tmp_path / "doc_2.pdf", 2, 3)
     with ChatServer() as server:
-        server.inject(*[status(500)] * 6)  # the first request exhausts its 6 attempts
+        server.inject(*[status(500)] * 8)  # the first request exhausts its 8 attempts
         run([tmp_path / "doc_2.pdf"], tmp_path / "out", base_url=server.base_url, model="m")
         first = read_pages(tmp_path / "out")
         assert first["status"].to_list() == ["error"] * 3

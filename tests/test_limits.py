@@ -1,0 +1,147 @@
+"""The endpoint's limits: refusal wordings, the per-minute window, the adaptive in-flight count."""
+
+import asyncio
+import time
+
+import pytest
+
+from extractors.budget import BudgetOptions
+from extractors.limits import AdaptiveConcurrency, LearnedLimits, RateWindow, classify_refusal
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "kind", "limit"),
+    [
+        # vLLM --limit-mm-per-prompt
+        (400, "At most 4 image(s) may be provided in one prompt.", "too_many_images", 4),
+        (400, "Too many images in the request", "too_many_images", None),
+        (400, "The maximum number of images per request is 12 images", "too_many_images", 12),
+        # Scaleway Managed Inference: a bare 413 for the 13th image
+        (413, "Request Entity Too Large", "too_many_images", None),
+        # vLLM / OpenAI context overflow wordings (endpoints.md)
+        (
+            400,
+            "This model's maximum context length is 32768 tokens. However, you requested 40000",
+            "context_length",
+            32768,
+        ),
+        (400, "Input too long: prompt exceeds max_model_len 8192", "context_length", 8192),
+        (400, "prompt is too long for the context window", "context_length", None),
+        (400, "response_format is not supported", "other", None),
+        (422, "Unprocessable entity", "other", None),
+    ],
+)
+def test_refusals_are_classified(status: int, message: str, kind: str, limit: int | None) -> None:
+    refusal = classify_refusal(status, message)
+    assert (refusal.kind, refusal.limit) == (kind, limit)
+
+
+def test_learned_limits_only_narrow_the_budget() -> None:
+    configured = BudgetOptions(max_images=12, context_tokens=128_000, max_output_tokens=4_096)
+    learned = LearnedLimits(configured)
+    assert learned.budget == configured
+    assert learned.learn_images(12, 4) == 4
+    assert learned.learn_images(8, None) == 4  # a looser lesson never widens the limit
+    learned.learn_context(32_768)
+    learned.learn_context(64_000)
+    budget = learned.budget
+    assert (budget.max_images, budget.context_tokens) == (4, 32_768)
+    assert learned.lessons == [
+        "images per request lowered to 4",
+        "context length learned: 32768 tokens",
+    ]
+    assert LearnedLimits(configured).learn_images(12, None) == 6  # no number stated: halve
+
+
+def test_rate_window_never_exceeds_its_limit_in_any_window() -> None:
+    async def scenario() -> list[tuple[float, int]]:
+        window = RateWindow(limit=10, window_seconds=0.5)
+        taken: list[tuple[float, int]] = []
+
+        async def take(units: int) -> None:
+            await window.take(units)
+            taken.append((time.monotonic(), units))
+
+        await asyncio.gather(*(take(units) for units in [3, 4, 2, 5, 1, 6, 3, 2, 4]))
+        assert window.waited_seconds > 0
+        return taken
+
+    taken = asyncio.run(scenario())
+    assert sum(units for _, units in taken) == 30
+    for start, _ in taken:  # every half-second window starting at a take holds at most 10
+        assert sum(u for t, u in taken if start <= t < start + 0.5) <= 10
+    assert taken[-1][0] - taken[0][0] >= 1.0  # 30 units at 10 per 0.5 s need two refills
+
+
+def test_rate_window_settles_estimates_to_real_costs() -> None:
+    async def scenario() -> RateWindow:
+        window = RateWindow(limit=100, window_seconds=60)
+        entry = await window.take(90)  # estimated
+        RateWindow.settle(entry, 20)  # the answer said it cost 20
+        await window.take(70)  # fits at once beside the settled 20
+        return window
+
+    assert asyncio.run(scenario()).waits == 0
+
+
+def test_a_request_larger_than_the_limit_still_goes_alone() -> None:
+    async def scenario() -> None:
+        window = RateWindow(limit=10, window_seconds=0.2)
+        await window.take(50)
+        await window.take(50)  # waits for the first to leave the window, then goes
+        assert window.waits == 1
+
+    asyncio.run(scenario())
+
+
+def test_adaptive_concurrency_halves_on_sustained_429s_and_recovers_slowly() -> None:
+    async def scenario() -> AdaptiveConcurrency:
+        limit = AdaptiveConcurrency(16)
+        # One 429 among many answers changes nothing.
+        await limit.record(0, throttled=True)
+        for _ in range(10):
+            await limit.record(0, throttled=False)
+        assert limit.limit == 16
+        # Sustained 429s: halved once per generation, not once per 429.
+        for _ in range(3):
+            await limit.record(0, throttled=True)
+        assert limit.limit == 8
+        await limit.record(0, throttled=True)  # started under 16: says nothing about 8
+        assert limit.limit == 8
+        for _ in range(3):
+            await limit.record(1, throttled=True)
+        assert limit.limit == 4
+        # Calm again: +1 per 2 x limit clean answers.
+        for _ in range(8):
+            await limit.record(2, throttled=False)
+        assert limit.limit == 5
+        return limit
+
+    limit = asyncio.run(scenario())
+    report = limit.report
+    assert (report.start, report.lowest, report.end, report.lowered, report.raised) == (
+        16,
+        4,
+        5,
+        2,
+        1,
+    )
+
+
+def test_adaptive_concurrency_holds_at_most_limit_slots() -> None:
+    async def scenario() -> int:
+        limit = AdaptiveConcurrency(3)
+        active = peak = 0
+
+        async def work() -> None:
+            nonlocal active, peak
+            async with limit.slot():
+                active += 1
+                peak = max(peak, active)
+                await asyncio.sleep(0.01)
+                active -= 1
+
+        await asyncio.gather(*(work() for _ in range(20)))
+        return peak
+
+    assert asyncio.run(scenario()) == 3
