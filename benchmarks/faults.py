@@ -53,6 +53,11 @@ class CliRun:
         match = re.search(rf"(?mi)^[\W_]*{re.escape(label)}[\s│┃|]+([\d][\d,.]*)", self.stdout)
         return match.group(1).replace(",", "") if match else None
 
+    def row(self, label: str) -> str | None:
+        """The whole value cell of a summary-table row, as printed."""
+        match = re.search(rf"(?mi)^[\W_]*{re.escape(label)}\s*[│┃|]\s*(.+?)\s*[│┃|]?$", self.stdout)
+        return match.group(1) if match else None
+
 
 def command_line(inputs: Path, out: Path) -> list[str]:
     return [
@@ -249,6 +254,7 @@ def main() -> None:
                 "  same ratio from the CLI's own wall time (no start-up): "
                 f"{float(faulty_pipeline) / float(clean_pipeline):.2f}"
             )
+        print(f"  fault-mix run's in-flight limit: {faulty.cli.row('concurrency')}")
         print(
             f"  rerun on the same --out: sent {rerun.requests} requests; final pages ok "
             f"{rerun.ok} / {pages}"

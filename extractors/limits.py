@@ -34,12 +34,15 @@ class AdaptiveConcurrency:
 
     Outcomes are counted per generation (the attempts started since the limit last changed), so
     that one burst of 429s, answered to requests that all started under the old limit, lowers it
-    once rather than down to 1. "Sustained" means at least 3 throttled answers making up a
-    quarter of the generation's outcomes: the odd 429 of a busy endpoint changes nothing.
+    once rather than down to 1. Sustained means at least 3 throttled answers making up a quarter
+    of a generation's outcomes, once it has enough of them (`limit`, at most 8) to judge.
+    Calm means 2 x `limit` answers with under half that share throttled: an endpoint that
+    throttles a steady tenth of requests whatever the load is not worth going slower for.
     """
 
     _MIN_THROTTLED = 3
     _THROTTLED_SHARE = 0.25
+    _MIN_OUTCOMES = 8
 
     def __init__(self, ceiling: int) -> None:
         self.ceiling = ceiling
@@ -50,6 +53,11 @@ class AdaptiveConcurrency:
         self._throttled = 0
         self._answered = 0
         self._changed = asyncio.Condition()
+
+    @property
+    def generation(self) -> int:
+        """How many times the limit has changed: attempts are judged against their own."""
+        return self._generation
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[int]:
@@ -73,14 +81,20 @@ class AdaptiveConcurrency:
         else:
             self._answered += 1
         outcomes = self._throttled + self._answered
+        share = self._throttled / outcomes
         if (
             self._throttled >= self._MIN_THROTTLED
-            and self._throttled >= self._THROTTLED_SHARE * outcomes
+            and outcomes >= min(self.limit, self._MIN_OUTCOMES)
+            and share >= self._THROTTLED_SHARE
             and self.limit > 1
         ):
             self._change(max(1, self.limit // 2))
             self.report.lowered += 1
-        elif self._answered >= 2 * self.limit and self.limit < self.ceiling and not self._throttled:
+        elif (
+            self._answered >= 2 * self.limit
+            and share < self._THROTTLED_SHARE / 2
+            and self.limit < self.ceiling
+        ):
             self._change(self.limit + 1)
             self.report.raised += 1
             async with self._changed:

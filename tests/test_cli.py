@@ -1,6 +1,7 @@
 """The command line and the real Prefect flow (a temporary Prefect server: slow, so few tests)."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,26 @@ def test_the_run_is_a_prefect_flow_with_shard_tasks_and_a_summary_artifact(tmp_p
     table = artifacts[0].data  # type: ignore[attr-defined]
     assert "pages_ok" in str(table)
     assert SECRET not in str(flow_run.parameters) + str(table)  # type: ignore[attr-defined]
+
+
+def test_the_summary_reports_throttling_and_learned_limits(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    make_marked_pdf(tmp_path / "in" / "doc_1.pdf", 1, 10)
+    for index in range(40):
+        make_marked_image(tmp_path / "in" / f"img_{index + 2}.jpg", index + 2, size=(300, 400))
+    out = tmp_path / "out"
+    # Room for 4 requests at once and 4 images per request (vLLM's 400 wording).
+    with ChatServer(latency=0.1, capacity=4, capacity_retry_ms=50, max_images=4) as server:
+        env = {"VISIONBATCH_BASE_URL": server.base_url, "COLUMNS": "200"}
+        result = invoke(
+            str(tmp_path / "in"), "--out", str(out), "--model", "m", "--concurrency", "16", env=env
+        )
+        assert result.exit_code == 0, result.output
+        throttled = server.over_capacity
+    assert throttled > 0
+    assert "lowered to" in result.output and "on sustained 429s" in result.output
+    reported = re.search(r"429 answers \(waited out\)\W+(\d+)", result.output)
+    assert reported is not None and int(reported.group(1)) == throttled
+    assert "images per request lowered to 4" in result.output
+    df = pl.read_parquet(str(out / "pages" / "*.parquet"))
+    assert df.height == 50 and df["status"].unique().to_list() == ["ok"]

@@ -91,7 +91,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_page_once_ok(tmp_path
             runner.wait(timeout=30)
         server.fault_rates = None
         final = start_runner(inputs, out, server.base_url)
-        stdout, stderr = final.communicate(timeout=300)
+        _, stderr = final.communicate(timeout=300)
     reader.stop.set()
     reader.join(timeout=30)
     assert final.returncode == 0, stderr.decode()[-2000:]
@@ -135,7 +135,8 @@ def test_sigkill_of_the_cli_then_the_same_command_finishes_the_job(tmp_path: Pat
 
 
 def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(tmp_path: Path) -> None:
-    make_marked_image(tmp_path / "in" / "img_1.png", 1) if (tmp_path / "in").mkdir() else None
+    (tmp_path / "in").mkdir()
+    make_marked_image(tmp_path / "in" / "img_1.png", 1)
     out = tmp_path / "out"
     out.mkdir()
     holder = FileLock(out / LOCK_NAME)
@@ -144,8 +145,10 @@ def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(tmp_pat
         with pytest.raises(OutputLockedError, match="another visionbatch run is writing to"):
             run([tmp_path / "in"], out, base_url=server.base_url, model="m")
         completed = subprocess.run(
-            [sys.executable, "-m", "flows", "run", str(tmp_path / "in"), "--out", str(out)]
-            + ["--base-url", server.base_url, "--model", "m"],
+            [
+                *(sys.executable, "-m", "flows", "run", str(tmp_path / "in"), "--out", str(out)),
+                *("--base-url", server.base_url, "--model", "m"),
+            ],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -154,8 +157,10 @@ def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(tmp_pat
         )
         assert server.request_count == 0
     assert completed.returncode == 1
-    assert completed.stderr.strip().splitlines()[-1].startswith(
-        "visionbatch: error: another visionbatch run is writing to"
+    assert (
+        completed.stderr.strip()
+        .splitlines()[-1]
+        .startswith("visionbatch: error: another visionbatch run is writing to")
     )
     assert not (out / "pages").exists() or not list((out / "pages").iterdir())
 

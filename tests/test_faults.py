@@ -240,4 +240,5 @@ def test_the_api_key_never_reaches_error_rows(tmp_path: Path) -> None:
     df = read_pages(tmp_path / "out")
     assert df["status"].to_list() == ["error", "error"]
     assert all("bad request for key ***" in e for e in df["error"])
-    assert key.encode() not in b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert key.encode() not in written

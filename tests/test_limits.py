@@ -108,10 +108,14 @@ def test_adaptive_concurrency_halves_on_sustained_429s_and_recovers_slowly() -> 
         assert limit.limit == 8
         await limit.record(0, throttled=True)  # started under 16: says nothing about 8
         assert limit.limit == 8
-        for _ in range(3):
+        for _ in range(3):  # 3 of 3 throttled, but too few outcomes yet to judge
+            await limit.record(1, throttled=True)
+        assert limit.limit == 8
+        for _ in range(5):
             await limit.record(1, throttled=True)
         assert limit.limit == 4
-        # Calm again: +1 per 2 x limit clean answers.
+        # Calm again: +1 per 2 x limit answers with under 12.5% throttled.
+        await limit.record(2, throttled=True)
         for _ in range(8):
             await limit.record(2, throttled=False)
         assert limit.limit == 5
@@ -126,6 +130,17 @@ def test_adaptive_concurrency_halves_on_sustained_429s_and_recovers_slowly() -> 
         2,
         1,
     )
+
+
+def test_a_steady_tenth_of_429s_does_not_ratchet_concurrency_down() -> None:
+    async def scenario() -> AdaptiveConcurrency:
+        limit = AdaptiveConcurrency(16)
+        for index in range(2_000):  # every tenth answer throttled, whatever the load
+            await limit.record(limit.generation, throttled=index % 10 == 9)
+        return limit
+
+    limit = asyncio.run(scenario())
+    assert limit.report.lowered == 0 and limit.limit == 16
 
 
 def test_adaptive_concurrency_holds_at_most_limit_slots() -> None:

@@ -123,11 +123,11 @@ def test_transient_errors_are_retried_honouring_retry_after(tmp_path: Path) -> N
 def test_a_page_that_never_gets_an_answer_is_an_error_row(tmp_path: Path) -> None:
     make_marked_image(tmp_path / "img_3.png", 3)
     with ChatServer() as server:
-        server.inject(*["empty"] * 4)  # the first ask and its three re-asks
+        server.inject(*["empty"] * 6)  # the first ask and its five re-asks
         run([tmp_path], tmp_path / "out", base_url=server.base_url, model="m")
-        assert server.request_count == 4
+        assert server.request_count == 6
     df = read_pages(tmp_path / "out")
-    assert df["status"].to_list() == ["error"] and df["attempts"].to_list() == [4]
+    assert df["status"].to_list() == ["error"] and df["attempts"].to_list() == [6]
     assert df["error"][0] == "no usable answer: empty answer"
     assert df["error_category"][0] == "answer"
 
