@@ -152,7 +152,8 @@ class DocumentExtractor:
         done = self.ledger.done_pages(key)
         rows = self._copies(layout.source, key, done)
         self.progress.pages_planned(layout.page_count - len(done))
-        planned, unfit = self._size_pages(layout, done)
+        todo = [n for n in range(1, layout.page_count + 1) if n not in done]
+        planned, unfit = self._size_pages(layout, todo)
         rows.extend(unfit)
         self.progress.pages_finished(0, len(unfit))
         chunks = plan_chunks(planned, self.budget)
@@ -164,21 +165,20 @@ class DocumentExtractor:
         return DocumentOutcome(rows, skipped_pages=len(done))
 
     def _size_pages(
-        self, layout: DocumentLayout, done: frozenset[int]
+        self, layout: DocumentLayout, numbers: Sequence[int], attempts: int = 0
     ) -> tuple[list[PlannedPage], list[PageRow]]:
-        """Each page not yet done, sized for the model; pages that cannot fit become errors."""
+        """These pages sized for the current budget; pages that cannot fit become error rows."""
         planned: list[PlannedPage] = []
         unfit: list[PageRow] = []
         budget = self.budget.image_budget
-        for number, (width, height) in enumerate(layout.page_sizes, start=1):
-            if number in done:
-                continue
+        for number in numbers:
+            width, height = layout.page_sizes[number - 1]
             try:
                 planned.append(size_page(number, width, height, self.options.profile, budget))
             except PageDoesNotFitError as exc:
                 unfit.append(
                     self.rows.error_row(
-                        layout.source, number, layout.page_count, str(exc), "budget"
+                        layout.source, number, layout.page_count, str(exc), "budget", attempts
                     )
                 )
         return planned, unfit
@@ -324,23 +324,13 @@ class DocumentExtractor:
         if self.learned.admits(plan):
             return None
         budget = self.budget
-        resized: list[PlannedPage] = []
-        unfit: list[PageRow] = []
-        for page in plan.pages:
-            if page.image_tokens + IMAGE_LABEL_TOKENS <= budget.image_budget:
-                resized.append(page)
-                continue
-            width, height = layout.page_sizes[page.page - 1]
-            try:
-                resized.append(
-                    size_page(page.page, width, height, self.options.profile, budget.image_budget)
-                )
-            except PageDoesNotFitError as exc:
-                unfit.append(
-                    self._page_error(layout, page, str(exc), "budget", chunk.prior_attempts)
-                )
-        parts = [replace(chunk, plan=part) for part in plan_chunks(resized, budget) if part.pages]
-        return parts, unfit
+        fitting = [
+            p for p in plan.pages if p.image_tokens + IMAGE_LABEL_TOKENS <= budget.image_budget
+        ]
+        too_big = [p.page for p in plan.pages if p not in fitting]
+        resized, unfit = self._size_pages(layout, too_big, chunk.prior_attempts)
+        pages = sorted([*fitting, *resized], key=lambda p: p.page)
+        return [replace(chunk, plan=part) for part in plan_chunks(pages, budget)], unfit
 
     def _estimated_tokens(self, plan: ChunkPlan) -> int:
         budget = self.options.budget
