@@ -45,6 +45,13 @@ def start_runner(inputs: Path, out: Path, base_url: str) -> subprocess.Popen[byt
     )
 
 
+def marked_pdfs(folder: Path, documents: int, pages: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in range(1, documents + 1):
+        make_marked_pdf(folder / f"doc_{doc}.pdf", doc, pages)
+    return folder
+
+
 class PartFileReader(threading.Thread):
     """Reads every part file over and over while runs write and get killed: none may be torn."""
 
@@ -69,10 +76,7 @@ class PartFileReader(threading.Thread):
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_then_rerun_leaves_every_page_once_ok(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for doc in range(1, 7):
-        make_marked_pdf(inputs / f"doc_{doc}.pdf", doc, 8)
+    inputs = marked_pdfs(tmp_path / "in", 6, 8)
     for index in range(20):
         make_marked_image(inputs / f"img_{index + 7}.jpg", index + 7, size=(300, 400))
     out = tmp_path / "out"
@@ -101,10 +105,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_page_once_ok(tmp_path
 
 
 def test_sigkill_of_the_cli_then_the_same_command_finishes_the_job(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for doc in range(1, 4):
-        make_marked_pdf(inputs / f"doc_{doc}.pdf", doc, 6)
+    inputs = marked_pdfs(tmp_path / "in", 3, 6)
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
     with ChatServer(latency=0.5) as server:
@@ -166,10 +167,7 @@ def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(tmp_pat
 
 
 def test_two_runs_started_at_once_never_duplicate_rows(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    for doc in range(1, 4):
-        make_marked_pdf(inputs / f"doc_{doc}.pdf", doc, 4)
+    inputs = marked_pdfs(tmp_path / "in", 3, 4)
     out = tmp_path / "out"
     with ChatServer(latency=0.2) as server:
         runners = [start_runner(inputs, out, server.base_url) for _ in range(2)]

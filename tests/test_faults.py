@@ -14,6 +14,12 @@ from extractors.errors import FatalEndpointError
 from flows.config import Secrets
 
 
+def small_images(folder: Path, count: int) -> None:
+    """`count` single-page marked JPEGs, small enough that requests cost little to make."""
+    for index in range(count):
+        make_marked_image(folder / f"img_{index + 1}.jpg", index + 1, size=(300, 400))
+
+
 def assert_every_page_once_ok(out: Path, pages: int) -> pl.DataFrame:
     df = read_pages(out)
     assert df.height == pages
@@ -109,8 +115,7 @@ def test_context_refusal_without_a_figure_shrinks_a_single_page(tmp_path: Path) 
 
 
 def test_sustained_429s_lower_concurrency_and_it_recovers(tmp_path: Path) -> None:
-    for index in range(60):
-        make_marked_image(tmp_path / f"img_{index + 1}.jpg", index + 1, size=(300, 400))
+    small_images(tmp_path, 60)
     with ChatServer(latency=0.1, capacity=4, capacity_retry_ms=50) as server:
         _, session = run(
             [tmp_path], tmp_path / "out", base_url=server.base_url, model="m", concurrency=16
@@ -125,8 +130,7 @@ def test_sustained_429s_lower_concurrency_and_it_recovers(tmp_path: Path) -> Non
 
 
 def test_requests_per_minute_are_respected(tmp_path: Path) -> None:
-    for index in range(12):
-        make_marked_image(tmp_path / f"img_{index + 1}.jpg", index + 1, size=(300, 400))
+    small_images(tmp_path, 12)
     with ChatServer() as server:
         # A 1-second "minute" keeps the test short: at most 4 requests in any 1 s.
         _, session = run(
@@ -149,8 +153,7 @@ def test_requests_per_minute_are_respected(tmp_path: Path) -> None:
 
 
 def test_tokens_per_minute_are_respected(tmp_path: Path) -> None:
-    for index in range(16):
-        make_marked_image(tmp_path / f"img_{index + 1}.jpg", index + 1, size=(300, 400))
+    small_images(tmp_path, 16)
     with ChatServer() as server:
         _, session = run(
             [tmp_path],
