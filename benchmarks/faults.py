@@ -15,6 +15,11 @@ per (source, page) beyond one, the wall time of each run (with Prefect start-up)
 fault-mix / fault-free, then what the rerun sent and the final ok count.
 
     .venv/bin/python benchmarks/faults.py
+    .venv/bin/python benchmarks/faults.py --seeds 12   # the stages alone, over 12 fault draws
+
+`--seeds N` runs the stages without Prefect (`tests/harness.run`, retries waiting milliseconds,
+server latency 20 ms, `--timeout 1`) over N seeds of the same fault mix and prints, per seed,
+pages ok and in error, retries and the lowest in-flight limit.
 """
 
 import collections
@@ -265,5 +270,28 @@ def main() -> None:
                 print(f"    requests the server decoded with that page (status/fault): {seen}")
 
 
+def sweep_seeds(count: int) -> None:
+    from harness import run
+
+    with tempfile.TemporaryDirectory() as scratch:
+        inputs = Path(scratch) / "in"
+        pages = make_fault_mix_inputs(inputs)
+        print(f"{pages} pages, server latency 20 ms, --concurrency 16 --timeout 1, fast backoff")
+        print("  seed  pages ok  pages error  retries  lowest in-flight limit")
+        for seed in range(1, count + 1):
+            out = Path(scratch) / f"out-{seed}"
+            with ChatServer(latency=0.02, fault_rates=FAULT_MIX, seed=seed) as server:
+                summary, session = run(
+                    [inputs], out, base_url=server.base_url, model="m", concurrency=16, timeout=1.0
+                )
+            print(
+                f"  {seed:4}  {summary.pages_ok:8}  {summary.pages_error:11}"
+                f"  {session.pool.stats.retries:7}  {session.pool.concurrency.report.lowest:22}"
+            )
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        sweep_seeds(int(sys.argv[2]))
+    else:
+        main()
