@@ -28,14 +28,9 @@ def lock_output(out_dir: Path) -> FileLock:
     The lock is an OS file lock (flock), so the kernel drops it when its process dies, even on
     SIGKILL: a killed run never leaves DIR locked.
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputNotWritableError(
-            f"output directory {out_dir} is not writable: {exc.strerror}"
-        ) from exc
     lock = FileLock(out_dir / LOCK_NAME, timeout=0)
     try:
+        out_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise OutputLockedError(
@@ -43,10 +38,12 @@ def lock_output(out_dir: Path) -> FileLock:
             "or choose another --out"
         ) from None
     except OSError as exc:
-        raise OutputNotWritableError(
-            f"output directory {out_dir} is not writable: {exc.strerror}"
-        ) from exc
+        raise _not_writable(out_dir, exc) from exc
     return lock
+
+
+def _not_writable(out_dir: Path, exc: OSError) -> OutputNotWritableError:
+    return OutputNotWritableError(f"output directory {out_dir} is not writable: {exc.strerror}")
 
 
 def prepare_output(out_dir: Path) -> Path:
@@ -58,9 +55,7 @@ def prepare_output(out_dir: Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise OutputNotWritableError(
-            f"output directory {out_dir} is not writable: {exc.strerror}"
-        ) from exc
+        raise _not_writable(out_dir, exc) from exc
     for leftover in pages_dir.glob(f"{_TMP_PREFIX}*"):
         leftover.unlink(missing_ok=True)
     return pages_dir

@@ -11,6 +11,7 @@ from test_pipeline import expected_by_page, read_pages
 
 from extractors.budget import get_profile
 from extractors.errors import FatalEndpointError
+from extractors.session import ExtractionSession
 from flows.config import Secrets
 
 
@@ -129,19 +130,25 @@ def test_sustained_429s_lower_concurrency_and_it_recovers(tmp_path: Path) -> Non
     assert_every_page_once_ok(tmp_path / "out", 60)
 
 
+def run_rate_limited(tmp_path: Path, server: ChatServer, **limits: int) -> ExtractionSession:
+    """A run of the images in tmp_path under `limits`, in 1-second "minutes" to stay short."""
+    _, session = run(
+        [tmp_path],
+        tmp_path / "out",
+        base_url=server.base_url,
+        model="m",
+        concurrency=8,
+        rate_window=1.0,
+        **limits,
+    )
+    return session
+
+
 def test_requests_per_minute_are_respected(tmp_path: Path) -> None:
     small_images(tmp_path, 12)
     with ChatServer() as server:
-        # A 1-second "minute" keeps the test short: at most 4 requests in any 1 s.
-        _, session = run(
-            [tmp_path],
-            tmp_path / "out",
-            base_url=server.base_url,
-            model="m",
-            concurrency=8,
-            requests_per_minute=4,
-            rate_window=1.0,
-        )
+        # At most 4 requests in any 1 s.
+        session = run_rate_limited(tmp_path, server, requests_per_minute=4)
         starts = sorted(r.started_at for r in server.requests)
     assert len(starts) == 12
     for first in starts:
@@ -155,15 +162,9 @@ def test_requests_per_minute_are_respected(tmp_path: Path) -> None:
 def test_tokens_per_minute_are_respected(tmp_path: Path) -> None:
     small_images(tmp_path, 16)
     with ChatServer() as server:
-        _, session = run(
-            [tmp_path],
-            tmp_path / "out",
-            base_url=server.base_url,
-            model="m",
-            concurrency=8,
-            max_output_tokens=1_024,
-            tokens_per_minute=6_000,  # ~2,100 per request charged before its answer, ~600 after
-            rate_window=1.0,
+        # ~2,100 tokens per request charged before its answer, ~600 after.
+        session = run_rate_limited(
+            tmp_path, server, max_output_tokens=1_024, tokens_per_minute=6_000
         )
         usage = sorted((r.started_at, r.total_tokens) for r in server.requests)
     assert session.pool.token_window is not None and session.pool.token_window.waits > 0
