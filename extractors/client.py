@@ -16,11 +16,28 @@ from extractors.errors import (
     RetryLaterError,
     TransientEndpointError,
 )
-from extractors.prompt import ExtractionSchema, StructuredOutput, build_messages, response_format
+from extractors.prompt import Prompt, StructuredOutput, response_format
 from extractors.records import EndpointAnswer, PreparedRequest
 
 _RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _AUTH_STATUSES = frozenset({401, 403})
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings sent with every request; unset ones are left to the endpoint."""
+
+    temperature: float = 0.0  # extraction wants the most likely reading, not variety
+    top_p: float | None = None
+    seed: int | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"temperature": self.temperature}
+        if self.top_p is not None:
+            kwargs["top_p"] = self.top_p
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        return kwargs
 
 
 @dataclass(frozen=True)
@@ -37,7 +54,7 @@ class EndpointOptions:
     backoff_cap: float = 60.0
     structured_output: StructuredOutput = "json_schema"
     strict_schema: bool = False
-    temperature: float = 0.0
+    sampling: Sampling = field(default_factory=Sampling)
     max_output_tokens: int = 16_384
     output_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
 
@@ -45,9 +62,9 @@ class EndpointOptions:
 class EndpointClient:
     """Sends prepared requests; the pipeline, not the SDK, owns retries (it knows Retry-After)."""
 
-    def __init__(self, options: EndpointOptions, schema: ExtractionSchema) -> None:
+    def __init__(self, options: EndpointOptions, prompt: Prompt) -> None:
         self.options = options
-        self._schema = schema
+        self._prompt = prompt
         self._client = AsyncOpenAI(
             base_url=options.base_url,
             api_key=options.api_key or "not-needed",
@@ -90,12 +107,14 @@ class EndpointClient:
         mode = self.options.structured_output
         kwargs: dict[str, Any] = {
             "model": self.options.model,
-            "messages": build_messages(self._schema, request.images, mode),
-            "temperature": self.options.temperature,
+            "messages": self._prompt.messages(request, mode),
+            **self.options.sampling.as_kwargs(),
             self.options.output_tokens_field: self.options.max_output_tokens,
         }
         if mode == "json_schema":
-            kwargs["response_format"] = response_format(self._schema, self.options.strict_schema)
+            kwargs["response_format"] = response_format(
+                self._prompt.schema, self.options.strict_schema
+            )
         return kwargs
 
     def _handle_failure(self, exc: openai.APIError, attempt: int) -> float:

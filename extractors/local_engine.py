@@ -20,9 +20,12 @@ import numpy as np
 from PIL import Image
 
 from extractors.budget import OcrEngineProfile
+from extractors.receipt_rules import receipt_fields
 
 MODEL_NAME = "rapidocr-ppocrv4"
 _PROFILE = OcrEngineProfile()
+# What the engine can answer: page transcriptions, and receipt fields found by rules.
+ENGINE_SCHEMAS = ("page_text", "receipt")
 
 
 class OcrEngine:
@@ -67,14 +70,19 @@ def _reading_order(result: list[Any]) -> list[str]:
 
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
-    """A chat-completions answer to a request: one `pages` item per image, in order."""
+    """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
     images = list(_request_images(body))
-    items = []
-    image_tokens = 0
-    for position, image in enumerate(images, start=1):
-        image_tokens += _PROFILE.image_tokens(image.width, image.height)
-        items.append({"image": position, "text": engine.transcribe(image)})
-    content = json.dumps({"pages": items}, ensure_ascii=False)
+    image_tokens = sum(_PROFILE.image_tokens(image.width, image.height) for image in images)
+    texts = [engine.transcribe(image) for image in images]
+    schema = _requested_schema(body)
+    if schema == "page_text":
+        items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
+        content = json.dumps({"pages": items}, ensure_ascii=False)
+    elif schema == "receipt":
+        # Decimals as their exact digits: JSON numbers would go through binary floats.
+        content = json.dumps(receipt_fields("\n".join(texts)), ensure_ascii=False, default=str)
+    else:
+        raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
     completion_tokens = max(1, len(content) // 4)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
@@ -94,6 +102,12 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
             "total_tokens": image_tokens + completion_tokens,
         },
     }
+
+
+def _requested_schema(body: dict[str, Any]) -> str:
+    """Which schema a request asks for: by the name in its `response_format`."""
+    spec = (body.get("response_format") or {}).get("json_schema") or {}
+    return str(spec.get("name") or "page_text")
 
 
 def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:

@@ -126,3 +126,43 @@ def _validation_summary(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "item"
     return f"invalid item ({where}: {first['msg']}; {exc.error_count()} error(s))"
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document answer validated against its model, or what was wrong with it."""
+
+    values: BaseModel | None
+    problems: str | None
+
+
+def parse_document(content: str | None, model: type[BaseModel]) -> ParsedDocument:
+    """The one object of a document answer, validated; problems say what to fix on a re-ask."""
+    if not content or not content.strip():
+        return ParsedDocument(None, "the answer was empty")
+    text = _unfence(content)
+    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    try:
+        if start < 0:
+            raise json.JSONDecodeError("no JSON object", text, 0)
+        document, _ = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        return ParsedDocument(None, f"the answer is not valid JSON ({exc.msg})")
+    if isinstance(document, list) and len(document) == 1:
+        document = document[0]  # a lone object wrapped in a list is still unambiguous
+    if not isinstance(document, dict):
+        return ParsedDocument(None, "the answer is not one JSON object")
+    try:
+        return ParsedDocument(model.model_validate(document), None)
+    except ValidationError as exc:
+        return ParsedDocument(None, validation_problems(exc))
+
+
+def validation_problems(exc: ValidationError, limit: int = 12) -> str:
+    """Every validation error as `field: message (got value)`, for the model and for humans."""
+    problems = []
+    for error in exc.errors()[:limit]:
+        where = ".".join(str(part) for part in error["loc"]) or "(root)"
+        problems.append(f"{where}: {error['msg']} (got {str(error.get('input'))[:60]!r})")
+    more = exc.error_count() - limit
+    return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")

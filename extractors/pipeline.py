@@ -37,10 +37,10 @@ from extractors.load import (
 from extractors.parse import parse_answer
 from extractors.pool import Rasteriser, RequestPool
 from extractors.progress import ProgressListener
-from extractors.prompt import ExtractionSchema
+from extractors.prompt import ExtractionSchema, Prompt
 from extractors.records import DocumentLayout, PreparedRequest, RenderedImage, SourceFile
 from extractors.rows import RowContext
-from extractors.sink import Ledger
+from extractors.sink import Ledger, LedgerKey, Record
 from schemas import PageRow
 
 
@@ -48,7 +48,7 @@ from schemas import PageRow
 class ExtractionOptions:
     """Everything about how pages are extracted, fixed for a run."""
 
-    schema: ExtractionSchema
+    prompt: Prompt
     profile: TokenProfile
     budget: BudgetOptions
     render: RenderOptions = field(default_factory=RenderOptions)
@@ -56,13 +56,20 @@ class ExtractionOptions:
     # Bad answers (broken JSON, missing or conflicting items) cost one request each to ask
     # again; a 200-page fault mix with ~13% unusable answers lost a page in ~5% of runs at 3.
     max_reasks: int = 5
+    # A document answer that fails validation is asked again once, with the errors.
+    validation_reasks: int = 1
+
+    @property
+    def schema(self) -> ExtractionSchema:
+        return self.prompt.schema
 
 
 @dataclass
 class DocumentOutcome:
     """The rows one document adds to DIR, and how many of its pages were already done."""
 
-    rows: list[PageRow]
+    rows: Sequence[Record]
+    # Pages already ok in DIR (a document schema counts a finished document as one).
     skipped_pages: int = 0
 
 
@@ -107,7 +114,7 @@ class DocumentExtractor:
             source = await asyncio.to_thread(identify, path)
         except UnreadSourceError as exc:
             return self._failed_file(exc.source, exc)
-        key = (source.sha256, self.rows.model, self.rows.schema_version)
+        key = self.rows.ledger_key(source.sha256)
         if self.ledger.is_complete(key):
             done = self.ledger.done_pages(key)
             return DocumentOutcome(self._copies(source, key, done), skipped_pages=len(done))
@@ -135,9 +142,7 @@ class DocumentExtractor:
         self.progress.pages_finished(0, 1)
         return DocumentOutcome([self.rows.error_row(source, None, None, str(exc), category)])
 
-    def _copies(
-        self, source: SourceFile, key: tuple[str, str, str], pages: frozenset[int]
-    ) -> list[PageRow]:
+    def _copies(self, source: SourceFile, key: LedgerKey, pages: frozenset[int]) -> list[PageRow]:
         """Rows for pages already ok under another path of the same content (no request)."""
         missing_here = pages - self.ledger.pages_at(key, source.path)
         if not missing_here:
@@ -147,7 +152,7 @@ class DocumentExtractor:
         ]
 
     async def _extract_pages(
-        self, reader: DocumentReader, layout: DocumentLayout, key: tuple[str, str, str]
+        self, reader: DocumentReader, layout: DocumentLayout, key: LedgerKey
     ) -> DocumentOutcome:
         done = self.ledger.done_pages(key)
         rows = self._copies(layout.source, key, done)
@@ -226,7 +231,7 @@ class DocumentExtractor:
             return self._finished(rows) + await self._gather_chunks(reader, layout, [again])
         if failure is not None:
             return rows + await self._after_failure(reader, layout, chunk, request, failure)
-        parsed = parse_answer(answer.content, len(sent), self.options.schema.item_model)
+        parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
         attempts = chunk.prior_attempts + answer.attempts
         answered = [(sent[i - 1][1], item) for i, item in sorted(parsed.items.items())]
         rows.extend(self.rows.ok_rows(layout.source, layout.page_count, answered, answer, attempts))

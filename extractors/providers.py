@@ -26,6 +26,9 @@ class ProviderPreset:
     needs_key: bool = True
     concurrency: int = 8
     timeout: float = 120.0
+    # Whether the endpoint streams answers to requests with images. visionbatch validates
+    # whole answers and never streams; this is listed so users know what each endpoint offers.
+    streaming: bool = True
 
 
 PRESETS: dict[str, ProviderPreset] = {
@@ -43,6 +46,7 @@ PRESETS: dict[str, ProviderPreset] = {
             needs_key=False,
             concurrency=2,
             timeout=600.0,
+            streaming=False,
         ),
         ProviderPreset(GENERIC, None, None, 12, "pixtral", 128_000, needs_key=False),
         ProviderPreset(
@@ -66,6 +70,7 @@ PRESETS: dict[str, ProviderPreset] = {
             4_096,
             max_output_tokens=1_024,
             structured_output="prompt",
+            streaming=False,  # its client refuses stream=True with images
         ),
         ProviderPreset(
             "gravix", "https://api.gravixlayer.com/v1/inference", "gemma3:12b", 8, "gemma3", 128_000

@@ -38,6 +38,14 @@ class RenderedImage:
 
 
 @dataclass(frozen=True)
+class Reask:
+    """A previous answer that failed validation, and why: sent back so the model can fix it."""
+
+    answer: str
+    problems: str
+
+
+@dataclass(frozen=True)
 class PreparedRequest:
     """The images of one chunk of one document, ready to send."""
 
@@ -48,6 +56,9 @@ class PreparedRequest:
     # Prompt tokens plus the answer room reserved for it: what `--tpm` charges before the
     # answer says what the request really cost.
     estimated_tokens: int = 0
+    # Pages of the whole document, so a chunk of it can be told it is only part of it.
+    document_pages: int = 0
+    reask: Reask | None = None
 
 
 @dataclass(frozen=True)

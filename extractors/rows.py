@@ -20,7 +20,12 @@ class RowContext:
     provider: str
     schema_name: str
     schema_version: str
+    prompt_version: str
     profile: TokenProfile
+
+    def ledger_key(self, sha256: str) -> tuple[str, str, str, str]:
+        """What must match for a stored row to count as this run's result for that content."""
+        return (sha256, self.model, self.schema_version, self.prompt_version)
 
     def ok_rows(
         self,
@@ -110,6 +115,7 @@ class RowContext:
             "provider": self.provider,
             "schema_name": self.schema_name,
             "schema_version": self.schema_version,
+            "prompt_version": self.prompt_version,
             "run_id": self.run_id,
             "extracted_at": now,
         }

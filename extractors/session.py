@@ -7,13 +7,24 @@ from pathlib import Path
 from types import TracebackType
 
 from extractors.client import EndpointClient, EndpointOptions
+from extractors.document_rows import DocumentRowBuilder
+from extractors.documents import DocumentFieldsExtractor
 from extractors.errors import RunAbortedError
 from extractors.limits import LearnedLimits
 from extractors.pipeline import DocumentExtractor, ExtractionOptions
 from extractors.pool import Rasteriser, RateLimits, RequestPool
 from extractors.progress import NoProgress, ProgressListener
 from extractors.rows import RowContext
-from extractors.sink import Ledger, PartWriter, compact, lock_output, prepare_output
+from extractors.sink import (
+    PAGES,
+    DocumentLedger,
+    Ledger,
+    PartWriter,
+    compact,
+    lock_output,
+    prepare_output,
+)
+from schemas import PAGE_ROW_ARROW_SCHEMA
 
 _log = logging.getLogger(__name__)
 
@@ -48,20 +59,30 @@ class ExtractionSession:
         rates: RateLimits | None = None,
         flush_rows: int = 256,
     ) -> None:
+        self.options = options
+        self.rows = rows
+        self.per_document = options.schema.unit == "document"
+        self.document_rows = DocumentRowBuilder(rows, options.schema.model)
+        self.arrow_schema = (
+            self.document_rows.arrow_schema if self.per_document else PAGE_ROW_ARROW_SCHEMA
+        )
         self._lock = lock_output(out_dir)
         try:
-            self.pages_dir = prepare_output(out_dir)
+            dataset = options.schema.name if self.per_document else PAGES
+            self.dataset_dir = prepare_output(out_dir, dataset)
             # A killed run may have left superseded rows: settle them before reading the ledger.
-            self.compacted = compact(self.pages_dir)
-            self.ledger = Ledger.load(self.pages_dir)
+            self.compacted = compact(self.dataset_dir, self.arrow_schema)
+            self.ledger: Ledger | DocumentLedger = (
+                DocumentLedger.load(self.dataset_dir)
+                if self.per_document
+                else Ledger.load(self.dataset_dir)
+            )
         except BaseException:
             self._lock.release()
             raise
-        self.options = options
-        self.rows = rows
         self.progress = progress or NoProgress()
         self.flush_rows = flush_rows
-        self.client = EndpointClient(endpoint, options.schema)
+        self.client = EndpointClient(endpoint, options.prompt)
         self.learned = LearnedLimits(options.budget)
         self.pool = RequestPool(
             self.client, concurrency, progress=self.progress, rates=rates, learned=self.learned
@@ -87,23 +108,18 @@ class ExtractionSession:
 
     def compact(self) -> None:
         """Leave one row per (source, page) now that retried pages have their new rows."""
-        self.compacted += compact(self.pages_dir)
+        self.compacted += compact(self.dataset_dir, self.arrow_schema)
 
     async def extract_shard(self, paths: list[Path], name: str) -> ShardSummary:
         """Extract a shard's documents concurrently, writing part files as documents finish."""
         summary = ShardSummary(documents=len(paths))
         writer = PartWriter(
-            self.pages_dir, f"{self.rows.run_id}-{name}", flush_rows=self.flush_rows
+            self.dataset_dir,
+            f"{self.rows.run_id}-{name}",
+            flush_rows=self.flush_rows,
+            schema=self.arrow_schema,
         )
-        extractor = DocumentExtractor(
-            self.options,
-            self.rows,
-            self.pool,
-            self.rasteriser,
-            self.ledger,
-            self.progress,
-            self.learned,
-        )
+        extractor = self._extractor()
 
         async def one(path: Path) -> None:
             async with self._documents:
@@ -132,3 +148,24 @@ class ExtractionSession:
             writer.flush()
             summary.rows_written = writer.rows_written
         return summary
+
+    def _extractor(self) -> DocumentExtractor | DocumentFieldsExtractor:
+        if isinstance(self.ledger, DocumentLedger):
+            return DocumentFieldsExtractor(
+                self.options,
+                self.document_rows,
+                self.pool,
+                self.rasteriser,
+                self.ledger,
+                self.progress,
+                self.learned,
+            )
+        return DocumentExtractor(
+            self.options,
+            self.rows,
+            self.pool,
+            self.rasteriser,
+            self.ledger,
+            self.progress,
+            self.learned,
+        )

@@ -1,10 +1,12 @@
-"""The Parquet dataset `DIR/pages/`: atomic part files, the resume ledger, and compaction."""
+"""The Parquet datasets `DIR/pages/` and `DIR/<schema>/`: atomic part files, the resume
+ledgers, and compaction."""
 
 import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import polars as pl
 import pyarrow as pa
@@ -12,7 +14,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from extractors.errors import OutputLockedError, OutputNotWritableError
-from schemas import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
+from schemas import PAGE_ROW_ARROW_SCHEMA, RowStatus
 
 PAGES = "pages"
 _PART_GLOB = "part-*.parquet"
@@ -46,9 +48,18 @@ def _not_writable(out_dir: Path, exc: OSError) -> OutputNotWritableError:
     return OutputNotWritableError(f"output directory {out_dir} is not writable: {exc.strerror}")
 
 
-def prepare_output(out_dir: Path) -> Path:
-    """Create `DIR/pages`, prove it writable, and clear temp files of killed runs."""
-    pages_dir = out_dir / PAGES
+class Record(Protocol):
+    """A row on its way to Parquet."""
+
+    @property
+    def status(self) -> str: ...
+
+    def as_record(self) -> dict[str, Any]: ...
+
+
+def prepare_output(out_dir: Path, dataset: str = PAGES) -> Path:
+    """Create `DIR/<dataset>`, prove it writable, and clear temp files of killed runs."""
+    pages_dir = out_dir / dataset
     try:
         pages_dir.mkdir(parents=True, exist_ok=True)
         probe = pages_dir / f"{_TMP_PREFIX}probe-{os.getpid()}"
@@ -66,6 +77,12 @@ def part_files(pages_dir: Path) -> list[Path]:
     return sorted(pages_dir.glob(_PART_GLOB))
 
 
+def read_rows(dataset_dir: Path) -> list[dict[str, Any]]:
+    """Every row of a dataset, with Parquet's types (Decimal, date...); [] when it has none."""
+    files = part_files(dataset_dir)
+    return pl.read_parquet(files).to_dicts() if files else []
+
+
 def write_atomically(table: pa.Table, target: Path) -> None:
     """Write a Parquet file so that readers see all of it or none of it."""
     # Never ending in .parquet: readers glob `**/*.parquet` and would see a half-written file.
@@ -76,9 +93,9 @@ def write_atomically(table: pa.Table, target: Path) -> None:
     temp.replace(target)
 
 
-def rows_to_table(rows: Sequence[PageRow]) -> pa.Table:
-    """Rows as an Arrow table of the one explicit schema (a type drift raises here)."""
-    return pa.Table.from_pylist([row.model_dump() for row in rows], schema=PAGE_ROW_ARROW_SCHEMA)
+def rows_to_table(rows: Sequence[Record], schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA) -> pa.Table:
+    """Rows as an Arrow table of the dataset's explicit schema (a type drift raises here)."""
+    return pa.Table.from_pylist([row.as_record() for row in rows], schema=schema)
 
 
 @dataclass
@@ -89,12 +106,13 @@ class PartWriter:
     name: str
     flush_rows: int = 256
     flush_seconds: float = 15.0
+    schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA
     rows_written: int = 0
-    _buffer: list[PageRow] = field(default_factory=list)
+    _buffer: list[Record] = field(default_factory=list)
     _parts: int = 0
     _last_flush: float = field(default_factory=time.monotonic)
 
-    def add(self, rows: Iterable[PageRow]) -> None:
+    def add(self, rows: Iterable[Record]) -> None:
         self._buffer.extend(rows)
         overdue = time.monotonic() - self._last_flush >= self.flush_seconds
         if len(self._buffer) >= self.flush_rows or (overdue and self._buffer):
@@ -106,12 +124,13 @@ class PartWriter:
             return
         self._parts += 1
         target = self.pages_dir / f"part-{self.name}-{self._parts:05d}.parquet"
-        write_atomically(rows_to_table(self._buffer), target)
+        write_atomically(rows_to_table(self._buffer, self.schema), target)
         self.rows_written += len(self._buffer)
         self._buffer = []
 
 
-LedgerKey = tuple[str, str, str]  # (source_sha256, model, schema_version)
+LedgerKey = tuple[str, str, str, str]  # (source_sha256, model, schema_version, prompt_version)
+_KEY_COLUMNS = ("source_sha256", "model", "schema_version", "prompt_version")
 
 
 @dataclass(frozen=True)
@@ -130,14 +149,14 @@ class Ledger:
         frame = (
             pl.scan_parquet(files)
             .filter(pl.col("status") == RowStatus.OK.value)
-            .group_by("source_sha256", "model", "schema_version", "source")
+            .group_by(*_KEY_COLUMNS, "source")
             .agg(pl.col("page").unique(), pl.col("page_count").max())
             .collect()
         )
         by_source: dict[LedgerKey, dict[str, frozenset[int]]] = {}
         counts: dict[LedgerKey, int] = {}
-        for sha, model, version, source, pages, count in frame.iter_rows():
-            key = (sha, model, version)
+        for sha, model, version, prompt, source, pages, count in frame.iter_rows():
+            key = (sha, model, version, prompt)
             by_source.setdefault(key, {})[source] = frozenset(p for p in pages if p is not None)
             counts[key] = max(counts.get(key, 0), count or 0)
         return cls(pages_dir, by_source, counts)
@@ -158,23 +177,60 @@ class Ledger:
     def rows_for(self, key: LedgerKey, pages: Iterable[int]) -> list[dict[str, object]]:
         """Stored ok rows of those pages, for a copy of the same file found at another path."""
         wanted = sorted(set(pages))
-        sha, model, version = key
         frame = (
             pl.scan_parquet(part_files(self.pages_dir))
-            .filter(
-                (pl.col("source_sha256") == sha)
-                & (pl.col("model") == model)
-                & (pl.col("schema_version") == version)
-                & (pl.col("status") == RowStatus.OK.value)
-                & pl.col("page").is_in(wanted)
-            )
+            .filter(_matches(key), pl.col("page").is_in(wanted))
             .unique(subset=["page"], keep="last")
             .collect()
         )
         return frame.to_dicts()
 
 
-def compact(pages_dir: Path) -> int:
+def _matches(key: LedgerKey) -> pl.Expr:
+    """Ok rows of this content, model, schema and prompt."""
+    expression = pl.col("status") == RowStatus.OK.value
+    for column, value in zip(_KEY_COLUMNS, key, strict=True):
+        expression &= pl.col(column) == value
+    return expression
+
+
+@dataclass(frozen=True)
+class DocumentLedger:
+    """Documents DIR/<schema>/ already holds as ok, by content, model, schema and prompt."""
+
+    dataset_dir: Path
+    sources_by_key: dict[LedgerKey, frozenset[str]]
+
+    @classmethod
+    def load(cls, dataset_dir: Path) -> "DocumentLedger":
+        files = part_files(dataset_dir)
+        if not files:
+            return cls(dataset_dir, {})
+        frame = (
+            pl.scan_parquet(files)
+            .filter(pl.col("status") == RowStatus.OK.value)
+            .group_by(*_KEY_COLUMNS)
+            .agg(pl.col("source").unique())
+            .collect()
+        )
+        return cls(
+            dataset_dir,
+            {tuple(row[:4]): frozenset(row[4]) for row in frame.iter_rows()},
+        )
+
+    def is_complete(self, key: LedgerKey) -> bool:
+        return key in self.sources_by_key
+
+    def has_source(self, key: LedgerKey, source: str) -> bool:
+        return source in self.sources_by_key.get(key, frozenset())
+
+    def stored_row(self, key: LedgerKey) -> dict[str, Any]:
+        """The stored ok row of this content, for a copy found at another path."""
+        frame = pl.scan_parquet(part_files(self.dataset_dir)).filter(_matches(key)).collect()
+        return frame.row(frame.height - 1, named=True)
+
+
+def compact(pages_dir: Path, schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA) -> int:
     """Leave exactly one row per (source, page): the newest; return how many rows were dropped.
 
     Superseded are: rows of an older version of a file (another hash), older rows of the same
@@ -186,7 +242,7 @@ def compact(pages_dir: Path) -> int:
         return 0
     frame = pl.concat(
         [
-            pl.read_parquet(f, columns=["source", "source_sha256", "page", "extracted_at"])
+            _compaction_frame(f, schema)
             .with_row_index("_row")
             .with_columns(pl.lit(f.name).alias("_file"))
             for f in files
@@ -204,12 +260,20 @@ def compact(pages_dir: Path) -> int:
     )
     dropped = frame.filter(~keep).select("_file", "_row")
     for (name,), rows in dropped.group_by(["_file"]):
-        _rewrite_without(pages_dir / str(name), set(rows["_row"].to_list()))
+        _rewrite_without(pages_dir / str(name), set(rows["_row"].to_list()), schema)
     return dropped.height
 
 
-def _rewrite_without(path: Path, rows: set[int]) -> None:
-    table = pq.read_table(path, schema=PAGE_ROW_ARROW_SCHEMA)
+def _compaction_frame(path: Path, schema: pa.Schema) -> pl.DataFrame:
+    """A document dataset has no page column: each of its rows counts as a whole-file row."""
+    if "page" in schema.names:
+        return pl.read_parquet(path, columns=["source", "source_sha256", "page", "extracted_at"])
+    frame = pl.read_parquet(path, columns=["source", "source_sha256", "extracted_at"])
+    return frame.with_columns(pl.lit(None, pl.Int32).alias("page"))
+
+
+def _rewrite_without(path: Path, rows: set[int], schema: pa.Schema) -> None:
+    table = pq.read_table(path, schema=schema)
     mask = pa.array([index not in rows for index in range(table.num_rows)])
     kept = table.filter(mask)
     if kept.num_rows == 0:

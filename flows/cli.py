@@ -12,7 +12,13 @@ from rich.console import Console
 from extractors.errors import RunAbortedError
 from extractors.progress import NoProgress, ProgressListener
 from flows.config import RunRequest, Secrets
-from flows.terminal import TerminalProgress, summary_table
+from flows.terminal import (
+    TerminalProgress,
+    evaluation_table,
+    misses_table,
+    providers_table,
+    summary_table,
+)
 from schemas import RunSummary
 
 app = typer.Typer(
@@ -59,7 +65,24 @@ def run(
     tpm: Annotated[
         int | None, typer.Option("--tpm", min=1, help="Most tokens per minute (prompt + answer).")
     ] = None,
-    schema: Annotated[str, typer.Option(help="Extraction schema.")] = "page_text",
+    schema: Annotated[
+        str,
+        typer.Option(
+            help="page_text (per page), receipt, invoice (per document), a JSON Schema file "
+            "(path/to/schema.json) or a Pydantic model (package.module:Model)."
+        ),
+    ] = "page_text",
+    prompt: Annotated[
+        Path | None,
+        typer.Option(help="Text file of instructions added to the schema's (recorded per row)."),
+    ] = None,
+    temperature: Annotated[
+        float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")
+    ] = 0.0,
+    top_p: Annotated[
+        float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed, where supported.")] = None,
     max_images: Annotated[
         int | None, typer.Option(min=1, help="Images per request (default: provider limit).")
     ] = None,
@@ -89,6 +112,10 @@ def run(
         requests_per_minute=rpm,
         tokens_per_minute=tpm,
         schema_name=schema,
+        prompt_file=str(prompt) if prompt else None,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
         max_images=max_images,
         context_tokens=context_tokens,
         max_output_tokens=max_output_tokens,
@@ -100,6 +127,38 @@ def run(
     console = Console(stderr=True)
     summary = _run_or_exit(request, password, console)
     Console().print(summary_table(summary))
+
+
+@app.command("providers")
+def list_providers() -> None:
+    """The provider presets: base URL, default model, limits and what each endpoint supports."""
+    Console().print(providers_table())
+
+
+@app.command("eval")
+def evaluate_fields(
+    out: Annotated[Path, typer.Argument(help="Output directory of a --schema receipt run.")],
+    truth: Annotated[
+        Path, typer.Option("--truth", help="Folder of ground-truth JSON files (SROIE style).")
+    ],
+    schema: Annotated[str, typer.Option(help="Dataset under OUT to evaluate.")] = "receipt",
+    show_misses: Annotated[int, typer.Option(min=0, help="Misses to list.")] = 30,
+) -> None:
+    """Compare extracted receipt fields with ground truth: accuracy per field, and the misses."""
+    from extractors.evaluation import evaluate, load_truth
+
+    from extractors.sink import read_rows
+
+    dataset = out / schema
+    rows = read_rows(dataset)
+    if not rows:
+        typer.echo(f"visionbatch: error: no rows in {dataset}", err=True)
+        raise typer.Exit(1)
+    report = evaluate(rows, load_truth(truth))
+    console = Console()
+    console.print(evaluation_table(report))
+    if report.misses and show_misses:
+        console.print(misses_table(report, show_misses))
 
 
 def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:

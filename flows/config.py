@@ -2,17 +2,19 @@
 
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.budget import BudgetOptions, get_profile, infer_profile
 from extractors.catalog import resolve_schema
-from extractors.client import EndpointOptions
+from extractors.client import EndpointOptions, Sampling
 from extractors.errors import RunAbortedError
 from extractors.load import RenderOptions
+from extractors.local_engine import ENGINE_SCHEMAS
 from extractors.pipeline import ExtractionOptions
 from extractors.pool import RateLimits
-from extractors.prompt import prompt_token_estimate
+from extractors.prompt import Prompt
 from extractors.providers import GENERIC, LOCAL, ProviderPreset, get_preset
 from extractors.rows import RowContext
 
@@ -30,7 +32,16 @@ class RunRequest(BaseModel):
     concurrency: int | None = Field(default=None, ge=1)
     requests_per_minute: int | None = Field(default=None, ge=1)
     tokens_per_minute: int | None = Field(default=None, ge=1)
-    schema_name: str = "page_text"
+    schema_name: str = Field(
+        default="page_text",
+        description="page_text, receipt, invoice, path/to/schema.json or package.module:Model.",
+    )
+    prompt_file: str | None = Field(
+        default=None, description="A text file of instructions added to the schema's."
+    )
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    seed: int | None = None
     max_images: int | None = Field(default=None, ge=1)
     context_tokens: int | None = Field(default=None, ge=1)
     max_output_tokens: int | None = Field(default=None, ge=1)
@@ -68,13 +79,18 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
     """Options for a run; RunAbortedError with a one-line reason when they cannot work."""
     try:
         preset = _preset_for(request)
-        schema = resolve_schema(request.schema_name)
+        prompt = Prompt(resolve_schema(request.schema_name), _user_instructions(request))
         model = request.model or preset.default_model
         if not model:
             raise RunAbortedError(f"provider {preset.name} needs --model (or VISIONBATCH_MODEL)")
         profile = get_profile(request.token_profile or _default_profile(preset, model))
     except ValueError as exc:
         raise RunAbortedError(str(exc)) from None
+    if preset.name == LOCAL and prompt.schema.name not in ENGINE_SCHEMAS:
+        raise RunAbortedError(
+            f"the embedded OCR engine extracts {' and '.join(ENGINE_SCHEMAS)} only; "
+            f"--schema {request.schema_name} needs a vision endpoint (--provider or --base-url)"
+        )
     base_url = request.base_url or preset.base_url or ""
     if preset.name != LOCAL and not base_url:
         raise RunAbortedError(f"provider {preset.name} needs --base-url (or VISIONBATCH_BASE_URL)")
@@ -85,7 +101,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         max_images=request.max_images or preset.max_images,
         context_tokens=request.context_tokens or preset.context_tokens,
         max_output_tokens=max_output,
-        prompt_tokens=prompt_token_estimate(schema, preset.structured_output),
+        prompt_tokens=prompt.token_estimate(preset.structured_output),
     )
     if budget.image_budget <= 0:
         raise RunAbortedError(
@@ -101,9 +117,10 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         strict_schema=preset.strict_schema,
         max_output_tokens=max_output,
         output_tokens_field=preset.output_tokens_field,
+        sampling=Sampling(request.temperature, request.top_p, request.seed),
     )
     extraction = ExtractionOptions(
-        schema=schema,
+        prompt=prompt,
         profile=profile,
         budget=budget,
         render=RenderOptions(max_dpi=request.max_dpi),
@@ -113,13 +130,23 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         run_id=run_id or uuid.uuid4().hex[:12],
         model=model,
         provider=preset.name,
-        schema_name=schema.name,
-        schema_version=schema.fingerprint,
+        schema_name=prompt.schema.name,
+        schema_version=prompt.schema.fingerprint,
+        prompt_version=prompt.version,
         profile=profile,
     )
     concurrency = request.concurrency or preset.concurrency
     rates = RateLimits(request.requests_per_minute, request.tokens_per_minute)
     return ResolvedRun(preset.name, concurrency, rates, endpoint, extraction, rows)
+
+
+def _user_instructions(request: RunRequest) -> str | None:
+    if request.prompt_file is None:
+        return None
+    try:
+        return Path(request.prompt_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read --prompt {request.prompt_file}: {exc}") from None
 
 
 def _preset_for(request: RunRequest) -> ProviderPreset:

@@ -2,6 +2,8 @@
 
 from types import TracebackType
 
+from extractors.evaluation import EvaluationReport
+from extractors.providers import GENERIC, PRESETS
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -69,12 +71,14 @@ def summary_table(summary: RunSummary) -> Table:
     table = Table(title=f"visionbatch run {summary.run_id}", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right")
+    unit = summary.unit
     rows = [
         ("provider / model", f"{summary.provider} / {summary.model}"),
+        ("schema", summary.schema_name),
         ("documents", summary.documents),
-        ("pages ok", summary.pages_ok),
-        ("pages error", summary.pages_error),
-        ("pages already done (skipped)", summary.pages_skipped),
+        (f"{unit}s ok", summary.pages_ok),
+        (f"{unit}s error", summary.pages_error),
+        (f"{unit}s already done (skipped)", summary.pages_skipped),
         ("requests", summary.requests),
         ("retries", summary.retries),
         ("most requests in flight", summary.max_in_flight),
@@ -82,7 +86,7 @@ def summary_table(summary: RunSummary) -> Table:
         ("prompt tokens", f"{summary.prompt_tokens:,}"),
         ("completion tokens", f"{summary.completion_tokens:,}"),
         ("wall time", f"{summary.wall_seconds:.1f} s"),
-        ("output", f"{summary.out}/pages"),
+        ("output", summary.dataset),
     ]
     if summary.throttled:
         rows.insert(-3, ("429 answers (waited out)", summary.throttled))
@@ -101,3 +105,49 @@ def _concurrency(summary: RunSummary) -> str:
         f"{summary.concurrency_start}, lowered to {summary.concurrency_lowest} on sustained 429s, "
         f"{summary.concurrency_end} at the end"
     )
+
+
+def evaluation_table(report: EvaluationReport) -> Table:
+    """Accuracy per field over the ground truth."""
+    table = Table(
+        title=f"{report.receipts} receipts with ground truth, {report.with_rows} with an ok row"
+    )
+    table.add_column("field", style="bold")
+    table.add_column("correct", justify="right")
+    table.add_column("accuracy", justify="right")
+    for score in report.scores:
+        table.add_row(score.field, f"{score.correct}/{score.total}", f"{score.accuracy:.3f}")
+    return table
+
+
+def misses_table(report: EvaluationReport, limit: int) -> Table:
+    """The first misses: what the truth says and what was extracted."""
+    shown = report.misses[:limit]
+    table = Table(title=f"misses ({len(shown)} of {len(report.misses)})")
+    for column in ("receipt", "field", "expected", "extracted"):
+        table.add_column(column)
+    for miss in shown:
+        table.add_row(miss.receipt, miss.field, miss.expected, miss.got or "-")
+    return table
+
+
+def providers_table() -> Table:
+    """One line per provider preset, as `--provider` knows it."""
+    table = Table(title="provider presets (--provider NAME)")
+    columns = ("name", "base URL", "default model", "images", "tokens", "context")
+    for column in (*columns, "structured output", "streams"):
+        table.add_column(column)
+    for preset in PRESETS.values():
+        if preset.name == GENERIC:
+            continue
+        table.add_row(
+            preset.name,
+            preset.base_url or ("embedded" if preset.name == "local" else "your deployment's"),
+            preset.default_model or "-",
+            str(preset.max_images),
+            preset.profile,
+            f"{preset.context_tokens:,}",
+            "json_schema (strict)" if preset.strict_schema else preset.structured_output,
+            "yes" if preset.streaming else "no",
+        )
+    return table

@@ -1,14 +1,25 @@
 """What visionbatch extracts and what it writes: Pydantic models only, no I/O."""
 
+from schemas.documents import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
+from schemas.fields import LineItem, Party
+from schemas.invoice import Invoice
 from schemas.pages import PageText, pages_envelope_schema
+from schemas.receipt import Receipt
 from schemas.rows import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
 from schemas.summary import RunSummary
 
 __all__ = [
     "PAGE_ROW_ARROW_SCHEMA",
+    "PROVENANCE_COLUMNS",
+    "DocumentProvenance",
+    "Invoice",
+    "LineItem",
     "PageRow",
     "PageText",
+    "Party",
+    "Receipt",
     "RowStatus",
     "RunSummary",
+    "document_arrow_schema",
     "pages_envelope_schema",
 ]

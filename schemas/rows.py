@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,8 +38,9 @@ class PageRow(BaseModel):
     model: str = Field(description="Model that was asked.")
     provider: str = Field(description="Provider preset, or `openai-compatible` for a bare URL.")
     schema_name: str = Field(description="Extraction schema (page_text by default).")
-    schema_version: str = Field(
-        description="Fingerprint of the schema and prompt that produced the row: rows of "
+    schema_version: str = Field(description="Fingerprint of the schema's fields.")
+    prompt_version: str = Field(
+        description="Fingerprint of the instructions, the user's --prompt included: rows of "
         "different prompts never mix silently."
     )
     request_id: str | None = Field(description="Id of the request that answered this page.")
@@ -57,6 +59,10 @@ class PageRow(BaseModel):
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
 
+    def as_record(self) -> dict[str, Any]:
+        """The row as a Parquet record."""
+        return self.model_dump()
+
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "source": pa.string(),
@@ -72,6 +78,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "provider": pa.string(),
     "schema_name": pa.string(),
     "schema_version": pa.string(),
+    "prompt_version": pa.string(),
     "request_id": pa.string(),
     "request_images": pa.int32(),
     "attempts": pa.int32(),
@@ -94,6 +101,7 @@ _NOT_NULL = {
     "provider",
     "schema_name",
     "schema_version",
+    "prompt_version",
     "attempts",
     "run_id",
     "extracted_at",

@@ -12,10 +12,17 @@ class RunSummary(BaseModel):
     out: str
     provider: str
     model: str
+    schema_name: str = Field(default="page_text", description="Extraction schema.")
+    unit: str = Field(
+        default="page", description="What a row is: a page, or a document for document schemas."
+    )
+    dataset: str = Field(
+        default="", description="The Parquet dataset written: DIR/pages or DIR/<schema>."
+    )
     documents: int = Field(description="Input files seen.")
-    pages_ok: int = Field(description="Pages extracted (or copied) in this run.")
-    pages_error: int = Field(description="Pages that ended as error rows in this run.")
-    pages_skipped: int = Field(description="Pages already ok in DIR: no request sent.")
+    pages_ok: int = Field(description="Rows (pages, or documents) extracted or copied in this run.")
+    pages_error: int = Field(description="Rows that ended as errors in this run.")
+    pages_skipped: int = Field(description="Rows already ok in DIR: no request sent.")
     requests: int = Field(description="HTTP requests made, retries excluded.")
     retries: int = Field(description="Extra attempts after transient failures.")
     failed_requests: int = Field(description="Requests that ended without an answer.")

@@ -31,6 +31,16 @@ request from ``random.Random(seed)``. A fault is a ``Fault`` or its string spec:
 ``capacity=N``: a request arriving while more than N are in flight is answered 429 at once
 (``retry-after-ms: capacity_retry_ms``, no fault consumed); ``over_capacity`` counts them.
 
+Document requests (a schema without the ``pages`` envelope, as ``--schema receipt`` sends) are
+answered with one object: ``document_answer(record)`` when given (a dict, or a string sent as
+is), else placeholders for the schema's properties. The faults ``invalid_json``, ``empty``,
+``truncated`` and ``fenced`` mangle a document answer too.
+
+``strict_schemas=True`` (OpenAI) answers 400 unless ``response_format`` is strict: every object
+closed and every property required. ``PROFILES`` / ``ChatServer.for_provider(name)`` reproduce
+each provider preset's documented behaviour (path prefix, image limit and its status code,
+``response_format`` support, legacy ``choices[0].text``, strict schemas).
+
 Order of checks for a chat request: auth (401, consumes no fault), capacity, then a fault is
 taken, then ``latency`` (and any hang) is slept, then status/reset faults answer, then the
 request is validated (400 bad body, ``response_format`` unsupported, too many images, context
@@ -56,7 +66,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -159,7 +169,13 @@ class RecordedRequest:
     texts: list[str] = field(default_factory=list)
     response_format: dict[str, Any] | None = None
     max_tokens: int | None = None
+    # Which key carried the answer limit: "max_tokens" or "max_completion_tokens".
+    max_tokens_field: str | None = None
     temperature: float | None = None
+    top_p: float | None = None
+    seed: int | None = None
+    # Roles of the messages in order: a re-ask shows as user, assistant, user.
+    roles: list[str] = field(default_factory=list)
     authorization: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     fault: Fault | None = None
@@ -254,6 +270,87 @@ def _extra_fields(response_format: Any) -> dict[str, Any]:
         for name, prop in props.items()
         if name not in {"image", "text"} and isinstance(prop, Mapping)
     }
+
+
+def _is_document_request(
+    payload: Mapping[str, Any], record: RecordedRequest, answers_documents: bool
+) -> bool:
+    """A request for one object per document, not the ``pages`` envelope of page requests.
+
+    Without ``response_format`` (a schema in the prompt), only a server given a
+    ``document_answer`` takes a request that never mentions ``"pages"`` for a document one.
+    """
+    spec = payload.get("response_format")
+    if isinstance(spec, Mapping):
+        schema = (spec.get("json_schema") or {}).get("schema") or {}
+        return "pages" not in (schema.get("properties") or {})
+    return answers_documents and not any('"pages"' in text for text in record.texts)
+
+
+def _document_placeholder(response_format: Any) -> dict[str, Any]:
+    try:
+        root = response_format["json_schema"]["schema"]
+        props = root["properties"]
+    except (KeyError, TypeError):
+        return {}
+    return {name: _placeholder(prop, root) for name, prop in props.items()}
+
+
+def _strictness_problem(response_format: Any, where: str = "()") -> str | None:
+    """Why a response_format is not strict, as OpenAI words it; None when it is."""
+    spec = response_format.get("json_schema") if isinstance(response_format, Mapping) else None
+    if not isinstance(spec, Mapping) or spec.get("strict") is not True:
+        return "'strict' must be true"
+    return _open_object(spec.get("schema"), where)
+
+
+def _open_object(schema: Any, where: str) -> str | None:
+    if isinstance(schema, list):
+        return next((p for p in (_open_object(s, where) for s in schema) if p), None)
+    if not isinstance(schema, Mapping):
+        return None
+    props = schema.get("properties")
+    if isinstance(props, Mapping):
+        if schema.get("additionalProperties") is not False:
+            return f"In context={where}, 'additionalProperties' is required to be false"
+        missing = [name for name in props if name not in (schema.get("required") or [])]
+        if missing:
+            return (
+                f"In context={where}, 'required' is required to include every key in "
+                f"properties. Missing '{missing[0]}'"
+            )
+    for key, value in schema.items():
+        nested = value.values() if key in ("properties", "$defs") else [value]
+        for sub in nested:
+            if isinstance(sub, (Mapping, list)):
+                problem = _open_object(sub, f"{where}/{key}")
+                if problem:
+                    return problem
+    return None
+
+
+# Each provider preset's documented behaviour (../shared/docs/endpoints.md), as server settings.
+PROFILES: dict[str, dict[str, Any]] = {
+    "scaleway": {"prefix": "/v1", "api_key": "k", "max_images": 12},
+    "scaleway-managed": {
+        "prefix": "/v1",
+        "api_key": "k",
+        "max_images": 12,
+        "too_many_images_status": 413,
+    },
+    "predictionguard": {
+        "prefix": "",
+        "api_key": "k",
+        "max_images": 1,
+        "supports_response_format": False,
+        "legacy_text": True,
+    },
+    "gravix": {"prefix": "/v1/inference", "api_key": "k"},
+    # vLLM started with --limit-mm-per-prompt '{"image":4}'.
+    "vllm": {"prefix": "/v1", "max_images": 4},
+    "openai": {"prefix": "/v1", "api_key": "k", "strict_schemas": True},
+    "ollama": {"prefix": "/v1"},
+}
 
 
 def _mangle(kind: str, items: list[dict[str, Any]], extras: dict[str, Any]) -> tuple[str, str]:
@@ -512,6 +609,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(code, body)
             return
 
+        if _is_document_request(payload, record, chat.document_answer is not None):
+            content, finish = self._document_content(fault, record, payload)
+            self._answer(cfg, payload, record, images, text_len, content, finish)
+            return
         extras = _extra_fields(payload.get("response_format"))
         items: list[dict[str, Any]] = []
         for i, img in enumerate(images, start=1):
@@ -525,6 +626,42 @@ class _Handler(BaseHTTPRequestHandler):
             content, finish = _mangle(fault.kind, items, extras)
         else:
             content, finish = json.dumps({"pages": items}), "stop"
+        if fault is None or fault.kind == "hang":
+            self._answer_values = tuple(img.value for img in images)
+        self._answer(cfg, payload, record, images, text_len, content, finish)
+
+    def _document_content(
+        self, fault: Fault | None, record: RecordedRequest, payload: Mapping[str, Any]
+    ) -> tuple[str, str]:
+        """One object for a document request, mangled by an answer fault."""
+        answer = self.server.chat.document_answer
+        if answer is not None:
+            produced = answer(record)
+            content = produced if isinstance(produced, str) else json.dumps(produced)
+        else:
+            content = json.dumps(_document_placeholder(payload.get("response_format")))
+        kind = fault.kind if fault is not None else None
+        if kind == "invalid_json":
+            return content[: len(content) // 2], "stop"
+        if kind == "empty":
+            return "", "stop"
+        if kind == "truncated":
+            return content[: int(len(content) * 0.6)], "length"
+        if kind == "fenced":
+            return "```json\n" + content + "\n```", "stop"
+        return content, "stop"
+
+    def _answer(
+        self,
+        cfg: Mapping[str, Any],
+        payload: Mapping[str, Any],
+        record: RecordedRequest,
+        images: list[_Image],
+        text_len: int,
+        content: str,
+        finish: str,
+    ) -> None:
+        chat = self.server.chat
         prompt_tokens = sum(pixtral_tokens(im.width, im.height) for im in images) + text_len // 4
         completion_tokens = len(content) // 4
         record.total_tokens = prompt_tokens + completion_tokens
@@ -545,8 +682,6 @@ class _Handler(BaseHTTPRequestHandler):
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
-        if fault is None or fault.kind == "hang":
-            self._answer_values = tuple(img.value for img in images)
         self._send(200, json.dumps(answer).encode())
 
     def _parse(
@@ -564,7 +699,13 @@ class _Handler(BaseHTTPRequestHandler):
         record.response_format = rf if isinstance(rf, dict) else None
         mt = payload.get("max_completion_tokens", payload.get("max_tokens"))
         record.max_tokens = mt if isinstance(mt, int) else None
+        record.max_tokens_field = next(
+            (k for k in ("max_completion_tokens", "max_tokens") if k in payload), None
+        )
         record.temperature = payload.get("temperature")
+        record.top_p = payload.get("top_p")
+        record.seed = payload.get("seed")
+        record.roles = [str(m.get("role")) for m in payload["messages"] if isinstance(m, dict)]
 
         images: list[_Image] = []
         text_len = 0
@@ -617,6 +758,10 @@ class _Handler(BaseHTTPRequestHandler):
         """(status, message) when the server's limits reject the request."""
         if not cfg["supports_response_format"] and payload.get("response_format") is not None:
             return 400, "response_format is not supported"
+        if cfg["strict_schemas"] and payload.get("response_format") is not None:
+            problem = _strictness_problem(payload["response_format"])
+            if problem is not None:
+                return 400, f"Invalid schema for response_format: {problem}"
         max_images = cfg["max_images"]
         if max_images is not None and len(images) > max_images:
             code = cfg["too_many_images_status"]
@@ -657,6 +802,8 @@ class ChatServer:
         model: str = "fake-vision",
         capacity: int | None = None,
         capacity_retry_ms: int = 100,
+        strict_schemas: bool = False,
+        document_answer: Callable[[RecordedRequest], Any] | None = None,
     ) -> None:
         self.prefix = prefix.rstrip("/")
         self.latency = latency
@@ -669,6 +816,8 @@ class ChatServer:
         self.over_capacity = 0
         self.supports_response_format = supports_response_format
         self.legacy_text = legacy_text
+        self.strict_schemas = strict_schemas
+        self.document_answer = document_answer
         self.model = model
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -686,6 +835,11 @@ class ChatServer:
         self.max_in_flight = 0
         self.requests: list[RecordedRequest] = []
         self.answered_values: list[tuple[int | None, ...]] = []
+
+    @classmethod
+    def for_provider(cls, name: str, **overrides: Any) -> ChatServer:
+        """A server that behaves as the provider's documented endpoint (see ``PROFILES``)."""
+        return cls(**{**PROFILES[name], **overrides})
 
     # --- configuration --------------------------------------------------------------------
 
@@ -816,6 +970,7 @@ class ChatServer:
                 "capacity_retry_ms": self.capacity_retry_ms,
                 "supports_response_format": self.supports_response_format,
                 "legacy_text": self.legacy_text,
+                "strict_schemas": self.strict_schemas,
             }
 
     def _authorized(self, header: str | None) -> bool:

@@ -205,3 +205,53 @@ def test_the_summary_reports_throttling_and_learned_limits(tmp_path: Path) -> No
     assert "images per request lowered to 4" in result.output
     df = pl.read_parquet(str(out / "pages" / "*.parquet"))
     assert df.height == 50 and df["status"].unique().to_list() == ["ok"]
+
+
+def test_receipt_run_then_eval_prints_accuracy_per_field_and_the_misses(tmp_path: Path) -> None:
+    from test_documents import receipt_answer
+
+    inputs, truth = tmp_path / "in", tmp_path / "truth"
+    inputs.mkdir()
+    truth.mkdir()
+    make_marked_image(inputs / "receipt_3.jpg", 3)
+    make_marked_pdf(inputs / "receipt_4.pdf", 4, 2)
+    # SROIE style, as printed: other date formats, currency prefixes, other spacing and case.
+    (truth / "receipt_3.json").write_text(
+        '{"company": "SHOP  3", "date": "03-03-24", "address": "1 MAIN ST", "total": "RM 3.50"}'
+    )
+    (truth / "receipt_4.json").write_text(
+        '{"company": "shop 4", "date": "04/03/2024", "address": "2 HIGH ST", "total": "4.60"}'
+    )
+    prompt = tmp_path / "prompt.txt"
+    prompt.write_text("Dates are day first.")
+    out = tmp_path / "out"
+    with ChatServer(document_answer=receipt_answer) as server:
+        env = {"VISIONBATCH_BASE_URL": server.base_url, "VISIONBATCH_MODEL": "m", "COLUMNS": "200"}
+        args = ["--out", str(out), "--schema", "receipt", "--prompt", str(prompt), "--seed", "3"]
+        result = invoke(str(inputs), *args, env=env)
+        assert result.exit_code == 0, result.output
+        assert {r.seed for r in server.requests} == {3}
+        assert all("Dates are day first." in " ".join(r.texts) for r in server.requests)
+    assert "documents ok" in result.output and str(out / "receipt") in result.output
+    evaluated = CliRunner().invoke(
+        app, ["eval", str(out), "--truth", str(truth)], env={"COLUMNS": "200"}
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    lines = {line.split()[1]: line for line in evaluated.output.splitlines() if "│" in line}
+    assert "2/2" in lines["company"] and "2/2" in lines["date"]
+    assert "1/2" in lines["total"] and "0.500" in lines["total"]
+    assert "0/2" in lines["address"]
+    assert "receipt_4" in evaluated.output and "4.60" in evaluated.output
+
+
+def test_eval_without_a_dataset_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", str(tmp_path), "--truth", str(tmp_path)])
+    assert result.exit_code == 1 and "no rows in" in result.output
+
+
+def test_providers_lists_every_preset() -> None:
+    result = CliRunner().invoke(app, ["providers"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in ("scaleway-managed", "predictionguard", "gravix", "openai", "ollama", "local"):
+        assert name in result.output
+    assert "api.gravixlayer.com/v1/inference" in result.output

@@ -7,6 +7,7 @@ import pytest
 
 from extractors.catalog import resolve_schema
 from extractors.client import EndpointClient, EndpointOptions, retry_after_seconds
+from extractors.prompt import Prompt
 
 
 @pytest.mark.parametrize(
@@ -30,7 +31,7 @@ def test_retry_after_as_an_http_date() -> None:
 
 def test_the_key_is_redacted_from_text() -> None:
     options = EndpointOptions(base_url="http://127.0.0.1:9/v1", model="m", api_key="sk-123-secret")
-    client = EndpointClient(options, resolve_schema("page_text"))
+    client = EndpointClient(options, Prompt(resolve_schema("page_text")))
     assert client.redact("Incorrect API key provided: sk-123-secret.") == (
         "Incorrect API key provided: ***."
     )

@@ -37,6 +37,7 @@ def row(
         provider="p",
         schema_name="page_text",
         schema_version="v1",
+        prompt_version="p1",
         request_id="r",
         request_images=1,
         attempts=1,
@@ -144,11 +145,11 @@ def test_ledger_knows_complete_documents_and_where_pages_live(tmp_path: Path) ->
         ],
     )
     ledger = Ledger.load(pages)
-    key = ("s1", "m", "v1")
+    key = ("s1", "m", "v1", "p1")
     assert ledger.done_pages(key) == {1, 2} and ledger.is_complete(key)
     assert ledger.pages_at(key, "a.pdf") == {1} and ledger.pages_at(key, "b.pdf") == {2}
-    assert not ledger.is_complete(("s2", "m", "v1"))  # errors are not done
-    assert not ledger.is_complete(("s1", "other-model", "v1"))
+    assert not ledger.is_complete(("s2", "m", "v1", "p1"))  # errors are not done
+    assert not ledger.is_complete(("s1", "other-model", "v1", "p1"))
     copied = ledger.rows_for(key, [2])
     assert [(r["source"], r["page"]) for r in copied] == [("b.pdf", 2)]
 
