@@ -146,7 +146,6 @@ def evaluate_fields(
 ) -> None:
     """Compare extracted receipt fields with ground truth: accuracy per field, and the misses."""
     from extractors.evaluation import evaluate, load_truth
-
     from extractors.sink import read_rows
 
     dataset = out / schema

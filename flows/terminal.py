@@ -2,8 +2,6 @@
 
 from types import TracebackType
 
-from extractors.evaluation import EvaluationReport
-from extractors.providers import GENERIC, PRESETS
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,6 +14,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from extractors.evaluation import EvaluationReport
+from extractors.providers import GENERIC, PRESETS
 from schemas import RunSummary
 
 
