@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,8 +68,9 @@ class DocumentRowBuilder:
     context: RowContext
     model: type[BaseModel]
 
-    @property
+    @cached_property
     def arrow_schema(self) -> pa.Schema:
+        """Built once: every ok row is checked against it."""
         return document_arrow_schema(self.model)
 
     def ok_row(
