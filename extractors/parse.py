@@ -51,7 +51,7 @@ def _unfence(content: str) -> str:
 
 def _raw_items(text: str, problems: list[str]) -> list[Any]:
     """The list of page items in the answer, salvaging complete items from broken JSON."""
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    start = _json_start(text)
     if start < 0:
         problems.append("answer holds no JSON")
         return []
@@ -69,6 +69,11 @@ def _raw_items(text: str, problems: list[str]) -> list[Any]:
         return [document]  # a single bare item; matched only if its image is unambiguous
     problems.append("answer is not a JSON object")
     return []
+
+
+def _json_start(text: str) -> int:
+    """Where the first JSON object or array begins (prose before it is skipped); -1 if none."""
+    return min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
 
 
 def _salvage_items(text: str) -> list[Any]:
@@ -141,7 +146,7 @@ def parse_document(content: str | None, model: type[BaseModel]) -> ParsedDocumen
     if not content or not content.strip():
         return ParsedDocument(None, "the answer was empty")
     text = _unfence(content)
-    start = min((i for i in (text.find("{"), text.find("[")) if i >= 0), default=-1)
+    start = _json_start(text)
     try:
         if start < 0:
             raise json.JSONDecodeError("no JSON object", text, 0)

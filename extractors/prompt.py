@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -49,9 +50,9 @@ class ExtractionSchema:
     unit: Unit = "page"
     version: str = "1"
 
-    @property
+    @cached_property
     def wire_schema(self) -> dict[str, Any]:
-        """The JSON Schema an answer must match."""
+        """The JSON Schema an answer must match; built once, not for every request."""
         if self.unit == "page":
             return pages_envelope_schema(self.model)
         return self.model.model_json_schema()
