@@ -86,9 +86,10 @@ class DocumentFieldsExtractor:
     def budget(self) -> BudgetOptions:
         return self.learned.budget
 
-    async def extract(self, path: Path) -> DocumentOutcome:
+    async def extract(self, path: Path, location: str | None = None) -> DocumentOutcome:
+        """One document's outcome; `location` is its URL when `path` is a local copy."""
         try:
-            source = await asyncio.to_thread(identify, path)
+            source = await asyncio.to_thread(identify, path, location)
         except UnreadSourceError as exc:
             return self._failed_file(exc.source, str(exc))
         key = self.rows.context.ledger_key(source.sha256)
@@ -112,11 +113,16 @@ class DocumentFieldsExtractor:
         self.progress.pages_finished(ok_pages, layout.page_count - ok_pages)
         return DocumentOutcome([row])
 
-    def internal_error(self, path: Path, exc: Exception) -> DocumentOutcome:
+    def internal_error(self, location: str, exc: Exception) -> DocumentOutcome:
         """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
         message = self.pool.client.redact(f"internal error: {type(exc).__name__}: {exc}")
-        source = source_without_format(path, hash_or_blank(path))
+        source = source_without_format(location, hash_or_blank(Path(location)))
         return self._failed_file(source, message, "internal")
+
+    def unreadable(self, location: str, message: str) -> DocumentOutcome:
+        """A file-level error row for an input that could not even be fetched."""
+        source = source_without_format(location, "")
+        return self._failed_file(source, message)
 
     def _failed_file(
         self, source: SourceFile, error: str, category: str = "source"

@@ -61,3 +61,11 @@ class OutputLockedError(RunAbortedError):
 
 class AnswerError(VisionbatchError):
     """An answer could not be parsed or matched to its pages: re-asked."""
+
+
+class ReportError(VisionbatchError, ValueError):
+    """An output directory cannot be reported on: missing, without part files, or unreadable."""
+
+
+class PriceFileError(VisionbatchError, ValueError):
+    """A --prices file is unreadable or invalid; the message names the file and the entry."""

@@ -48,22 +48,28 @@ class UnreadSourceError(SourceError):
         self.source = source
 
 
-def identify(path: Path) -> SourceFile:
-    """Hash a file and detect its format; UnreadSourceError for unreadable or unsupported files."""
+def identify(path: Path, location: str | None = None) -> SourceFile:
+    """Hash a file and detect its format; UnreadSourceError for unreadable or unsupported files.
+
+    `location` is where the file was found when `path` is a local copy of a remote input.
+    """
+    shown = location or str(path)
     try:
         sha256, head = _hash_file(path)
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
-        raise UnreadSourceError(message, source_without_format(path, "")) from exc
+        raise UnreadSourceError(message, source_without_format(shown, "")) from exc
+    local = str(path) if location else ""
     try:
-        return SourceFile(path=str(path), sha256=sha256, format=detect_format(path, head))
+        return SourceFile(shown, sha256, detect_format(path, head), local_path=local)
     except SourceError as exc:
-        raise UnreadSourceError(str(exc), source_without_format(path, sha256)) from exc
+        raise UnreadSourceError(str(exc), source_without_format(shown, sha256)) from exc
 
 
-def source_without_format(path: Path, sha256: str) -> SourceFile:
+def source_without_format(location: str, sha256: str) -> SourceFile:
     """A SourceFile for a file whose format is unknown: the suffix stands in for it."""
-    return SourceFile(path=str(path), sha256=sha256, format=path.suffix.lower().lstrip(".") or "?")
+    suffix = Path(location).suffix.lower().lstrip(".")
+    return SourceFile(path=location, sha256=sha256, format=suffix or "?")
 
 
 def hash_or_blank(path: Path) -> str:
@@ -128,9 +134,9 @@ class DocumentReader:
             return self._pdf
         kind = "svg" if self.source.format == SVG else "pdf"
         try:
-            document = pymupdf.open(self.source.path, filetype=kind)
+            document = pymupdf.open(self.source.readable_path, filetype=kind)
         except _MUPDF_ERRORS as exc:
-            reason = _one_line(exc).replace(self.source.path, Path(self.source.path).name)
+            reason = _one_line(exc).replace(self.source.readable_path, Path(self.source.path).name)
             raise SourceError(f"cannot open {kind.upper()}: {reason}") from exc
         if document.needs_pass:
             if self._password is None:
@@ -169,11 +175,11 @@ class DocumentReader:
     @contextmanager
     def _open_image(self) -> Iterator[Image.Image]:
         try:
-            with Image.open(self.source.path) as image:
+            with Image.open(self.source.readable_path) as image:
                 self._check_pixels(image)
                 yield image
         except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
-            reason = _one_line(exc).replace(self.source.path, Path(self.source.path).name)
+            reason = _one_line(exc).replace(self.source.readable_path, Path(self.source.path).name)
             raise SourceError(f"cannot read {self.source.format} image: {reason}") from exc
 
     def _check_pixels(self, image: Image.Image) -> None:

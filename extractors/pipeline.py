@@ -109,9 +109,10 @@ class DocumentExtractor:
         """The configured budget narrowed by the limits the endpoint has revealed so far."""
         return self.learned.budget
 
-    async def extract(self, path: Path) -> DocumentOutcome:
+    async def extract(self, path: Path, location: str | None = None) -> DocumentOutcome:
+        """One document's outcome; `location` is its URL when `path` is a local copy."""
         try:
-            source = await asyncio.to_thread(identify, path)
+            source = await asyncio.to_thread(identify, path, location)
         except UnreadSourceError as exc:
             return self._failed_file(exc.source, exc)
         key = self.rows.ledger_key(source.sha256)
@@ -129,11 +130,16 @@ class DocumentExtractor:
         finally:
             await self.rasteriser.run(reader.close)
 
-    def internal_error(self, path: Path, exc: Exception) -> DocumentOutcome:
+    def internal_error(self, location: str, exc: Exception) -> DocumentOutcome:
         """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
         message = self.pool.client.redact(f"internal error: {type(exc).__name__}: {exc}")
-        source = source_without_format(path, hash_or_blank(path))
+        source = source_without_format(location, hash_or_blank(Path(location)))
         return self._failed_file(source, SourceError(message), "internal")
+
+    def unreadable(self, location: str, message: str) -> DocumentOutcome:
+        """A file-level error row for an input that could not even be fetched."""
+        source = source_without_format(location, "")
+        return self._failed_file(source, SourceError(message))
 
     def _failed_file(
         self, source: SourceFile, exc: SourceError, category: str = "source"

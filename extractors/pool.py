@@ -32,6 +32,14 @@ class RequestStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
+    def absorb(self, other: "RequestStats") -> None:
+        """Add another pool's counts (a Dask worker's); in-flight peaks are the highest one."""
+        for name in ("requests", "retries", "throttled", "failed_requests"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.max_in_flight = max(self.max_in_flight, other.max_in_flight)
+
 
 @dataclass(frozen=True)
 class RateLimits:

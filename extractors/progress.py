@@ -4,7 +4,12 @@ from typing import Protocol
 
 
 class ProgressListener(Protocol):
-    """Told as pages are planned and finished, and as requests start and end."""
+    """Told how many documents there are and as they finish, as pages are planned and
+    finished, and as requests start and end."""
+
+    def documents_found(self, total: int) -> None: ...
+
+    def documents_done(self, count: int) -> None: ...
 
     def pages_planned(self, count: int) -> None: ...
 
@@ -15,6 +20,12 @@ class ProgressListener(Protocol):
 
 class NoProgress:
     """A listener that ignores everything (tests, non-interactive runs)."""
+
+    def documents_found(self, total: int) -> None:
+        return None
+
+    def documents_done(self, count: int) -> None:
+        return None
 
     def pages_planned(self, count: int) -> None:
         return None

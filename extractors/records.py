@@ -7,11 +7,21 @@ from extractors.budget import ChunkPlan
 
 @dataclass(frozen=True)
 class SourceFile:
-    """An input file as found, identified by the hash of its bytes."""
+    """An input file as found, identified by the hash of its bytes.
+
+    `path` is the location rows show (a local path or a URL); `local_path`, when set, is the
+    local copy of a remote input that the readers open.
+    """
 
     path: str
     sha256: str
     format: str
+    local_path: str = ""
+
+    @property
+    def readable_path(self) -> str:
+        """The local file to open."""
+        return self.local_path or self.path
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -11,19 +13,23 @@ from extractors.document_rows import DocumentRowBuilder
 from extractors.documents import DocumentFieldsExtractor
 from extractors.errors import RunAbortedError
 from extractors.limits import LearnedLimits
-from extractors.pipeline import DocumentExtractor, ExtractionOptions
-from extractors.pool import Rasteriser, RateLimits, RequestPool
+from extractors.pipeline import DocumentExtractor, DocumentOutcome, ExtractionOptions
+from extractors.pool import Rasteriser, RateLimits, RequestPool, RequestStats
 from extractors.progress import NoProgress, ProgressListener
 from extractors.rows import RowContext
 from extractors.sink import (
     PAGES,
+    DatasetStore,
     DocumentLedger,
     Ledger,
+    Location,
+    OutputLock,
     PartWriter,
     compact,
     lock_output,
     prepare_output,
 )
+from extractors.storage import local_copy
 from schemas import PAGE_ROW_ARROW_SCHEMA
 
 _log = logging.getLogger(__name__)
@@ -38,19 +44,27 @@ class ShardSummary:
     pages_error: int = 0
     pages_skipped: int = 0
     rows_written: int = 0
+    # A Dask worker's own request counts; in-process shards share the session's pool instead.
+    requests: RequestStats = field(default_factory=RequestStats)
 
     def absorb(self, other: "ShardSummary") -> None:
         """Add another shard's counts to these."""
         for name in ("documents", "pages_ok", "pages_error", "pages_skipped", "rows_written"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.requests.absorb(other.requests)
 
 
 class ExtractionSession:
-    """Everything the shards of one run share; used as an async context manager."""
+    """Everything the shards of one run share; used as an async context manager.
+
+    The run's owner (the flow's process) locks DIR and settles it before and after. A Dask
+    worker's session (`owner=False`) only extracts its shards into the owner's DIR: it neither
+    locks nor clears temp files, which a sibling worker may be writing.
+    """
 
     def __init__(
         self,
-        out_dir: Path,
+        out_dir: Location,
         options: ExtractionOptions,
         endpoint: EndpointOptions,
         rows: RowContext,
@@ -58,6 +72,7 @@ class ExtractionSession:
         progress: ProgressListener | None = None,
         rates: RateLimits | None = None,
         flush_rows: int = 256,
+        owner: bool = True,
     ) -> None:
         self.options = options
         self.rows = rows
@@ -66,19 +81,24 @@ class ExtractionSession:
         self.arrow_schema = (
             self.document_rows.arrow_schema if self.per_document else PAGE_ROW_ARROW_SCHEMA
         )
-        self._lock = lock_output(out_dir)
+        dataset = options.schema.name if self.per_document else PAGES
+        self._lock: OutputLock | None = lock_output(out_dir) if owner else None
         try:
-            dataset = options.schema.name if self.per_document else PAGES
-            self.dataset_dir = prepare_output(out_dir, dataset)
-            # A killed run may have left superseded rows: settle them before reading the ledger.
-            self.compacted = compact(self.dataset_dir, self.arrow_schema)
+            if owner:
+                self.dataset_dir = prepare_output(out_dir, dataset)
+                # A killed run may have left superseded rows: settle them before the ledger.
+                self.compacted = compact(self.dataset_dir, self.arrow_schema)
+            else:
+                store = DatasetStore.at(out_dir).child(dataset)
+                self.dataset_dir = store.location if store.remote else Path(store.location)
+                self.compacted = 0
             self.ledger: Ledger | DocumentLedger = (
                 DocumentLedger.load(self.dataset_dir)
                 if self.per_document
                 else Ledger.load(self.dataset_dir)
             )
         except BaseException:
-            self._lock.release()
+            self._release()
             raise
         self.progress = progress or NoProgress()
         self.flush_rows = flush_rows
@@ -104,15 +124,19 @@ class ExtractionSession:
             await self.client.close()
             self.rasteriser.close()
         finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
             self._lock.release()
 
     def compact(self) -> None:
         """Leave one row per (source, page) now that retried pages have their new rows."""
         self.compacted += compact(self.dataset_dir, self.arrow_schema)
 
-    async def extract_shard(self, paths: list[Path], name: str) -> ShardSummary:
+    async def extract_shard(self, locations: Sequence[str | Path], name: str) -> ShardSummary:
         """Extract a shard's documents concurrently, writing part files as documents finish."""
-        summary = ShardSummary(documents=len(paths))
+        summary = ShardSummary(documents=len(locations))
         writer = PartWriter(
             self.dataset_dir,
             f"{self.rows.run_id}-{name}",
@@ -121,16 +145,17 @@ class ExtractionSession:
         )
         extractor = self._extractor()
 
-        async def one(path: Path) -> None:
+        async def one(location: str) -> None:
             async with self._documents:
                 try:
-                    outcome = await extractor.extract(path)
+                    outcome = await self._extract_one(extractor, location)
                 except RunAbortedError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
-                    _log.exception("internal error on %s", path)
-                    outcome = extractor.internal_error(path, exc)
+                    _log.exception("internal error on %s", location)
+                    outcome = extractor.internal_error(location, exc)
             writer.add(outcome.rows)
+            self.progress.documents_done(1)
             summary.pages_skipped += outcome.skipped_pages
             for row in outcome.rows:
                 if row.status == "ok":
@@ -140,14 +165,27 @@ class ExtractionSession:
 
         try:
             async with asyncio.TaskGroup() as group:
-                for path in paths:
-                    group.create_task(one(path))
+                for location in locations:
+                    group.create_task(one(str(location)))
         except* RunAbortedError as errors:
             raise errors.exceptions[0] from None
         finally:
             writer.flush()
             summary.rows_written = writer.rows_written
         return summary
+
+    @staticmethod
+    async def _extract_one(
+        extractor: DocumentExtractor | DocumentFieldsExtractor, location: str
+    ) -> DocumentOutcome:
+        """One document; a remote one is read from a local copy kept while it is extracted."""
+        with ExitStack() as stack:
+            try:
+                path = await asyncio.to_thread(stack.enter_context, local_copy(location))
+            except OSError as exc:
+                return extractor.unreadable(location, f"cannot fetch file: {exc}")
+            shown = location if path != Path(location) else None
+            return await extractor.extract(path, shown)
 
     def _extractor(self) -> DocumentExtractor | DocumentFieldsExtractor:
         if isinstance(self.ledger, DocumentLedger):

@@ -1,38 +1,62 @@
 """The Parquet datasets `DIR/pages/` and `DIR/<schema>/`: atomic part files, the resume
 ledgers, and compaction."""
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from functools import cached_property
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
+from fsspec import AbstractFileSystem
+from pyarrow.fs import FSSpecHandler, PyFileSystem
 
 from extractors.errors import OutputLockedError, OutputNotWritableError
+from extractors.storage import is_remote, remote_filesystem
 from schemas import PAGE_ROW_ARROW_SCHEMA, RowStatus
 
 PAGES = "pages"
 _PART_GLOB = "part-*.parquet"
 _TMP_PREFIX = ".tmp-"
 
+_log = logging.getLogger(__name__)
+
 
 LOCK_NAME = ".visionbatch.lock"
 
+Location = Path | str  # a local folder, or an fsspec URL of one
 
-def lock_output(out_dir: Path) -> FileLock:
+
+class OutputLock(Protocol):
+    def release(self) -> None: ...
+
+
+class _NoLock:
+    """Object stores have no lock: one run per remote output is the user's to keep."""
+
+    def release(self) -> None:
+        return None
+
+
+def lock_output(out_dir: Location) -> OutputLock:
     """Hold DIR for this run; OutputLockedError at once if another run holds it.
 
     The lock is an OS file lock (flock), so the kernel drops it when its process dies, even on
-    SIGKILL: a killed run never leaves DIR locked.
+    SIGKILL: a killed run never leaves DIR locked. A remote DIR is not locked.
     """
-    lock = FileLock(out_dir / LOCK_NAME, timeout=0)
+    if is_remote(str(out_dir)):
+        _log.warning("%s is remote and cannot be locked: run one visionbatch per output", out_dir)
+        return _NoLock()
+    folder = Path(out_dir)
+    lock = FileLock(folder / LOCK_NAME, timeout=0)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise OutputLockedError(
@@ -44,8 +68,10 @@ def lock_output(out_dir: Path) -> FileLock:
     return lock
 
 
-def _not_writable(out_dir: Path, exc: OSError) -> OutputNotWritableError:
-    return OutputNotWritableError(f"output directory {out_dir} is not writable: {exc.strerror}")
+def _not_writable(out_dir: Location, exc: OSError) -> OutputNotWritableError:
+    return OutputNotWritableError(
+        f"output directory {out_dir} is not writable: {exc.strerror or exc}"
+    )
 
 
 class Record(Protocol):
@@ -57,34 +83,115 @@ class Record(Protocol):
     def as_record(self) -> dict[str, Any]: ...
 
 
-def prepare_output(out_dir: Path, dataset: str = PAGES) -> Path:
+@dataclass(frozen=True)
+class DatasetStore:
+    """One dataset folder's part files, local or behind an fsspec URL.
+
+    Local folders keep the local guarantees (temp file, fsync, rename). Remote objects are
+    written whole: an object store shows an object only once its upload completes.
+    """
+
+    location: str
+
+    @classmethod
+    def at(cls, location: "Location | DatasetStore") -> "DatasetStore":
+        return location if isinstance(location, DatasetStore) else cls(str(location))
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.location)
+
+    @cached_property
+    def _fs(self) -> tuple[AbstractFileSystem, str]:
+        return remote_filesystem(self.location)
+
+    def child(self, name: str) -> "DatasetStore":
+        return DatasetStore(f"{self.location.rstrip('/')}/{name}")
+
+    def parts(self) -> list[str]:
+        """The complete part files, sorted (temp files never match)."""
+        if not self.remote:
+            return sorted(str(p) for p in Path(self.location).glob(_PART_GLOB))
+        fs, root = self._fs
+        return sorted(fs.glob(f"{root.rstrip('/')}/{_PART_GLOB}"))
+
+    def scan(self, parts: Sequence[str], columns: Sequence[str] | None = None) -> pl.LazyFrame:
+        """The part files as one lazy frame (remote ones read through pyarrow)."""
+        if not self.remote:
+            frame = pl.scan_parquet(list(parts))
+            return frame.select(columns) if columns else frame
+        fs, _ = self._fs
+        arrow_fs = PyFileSystem(FSSpecHandler(fs))
+        table = pq.read_table(list(parts), filesystem=arrow_fs, columns=columns)
+        return pl.from_arrow(table).lazy()  # type: ignore[union-attr]
+
+    def read_table(self, part: str, schema: pa.Schema | None = None) -> pa.Table:
+        if not self.remote:
+            return pq.read_table(part, schema=schema)
+        fs, _ = self._fs
+        with fs.open(part, "rb") as handle:
+            return pq.read_table(handle, schema=schema)
+
+    def prepare(self) -> None:
+        """Create the folder, prove it writable and clear temp files of killed runs."""
+        if not self.remote:
+            folder = Path(self.location)
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f"{_TMP_PREFIX}probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            for leftover in folder.glob(f"{_TMP_PREFIX}*"):
+                leftover.unlink(missing_ok=True)
+            return
+        fs, root = self._fs
+        fs.makedirs(root, exist_ok=True)
+        remote_probe = f"{root.rstrip('/')}/{_TMP_PREFIX}probe-{os.getpid()}"
+        fs.pipe_file(remote_probe, b"")
+        fs.rm_file(remote_probe)
+
+    def write(self, table: pa.Table, name: str) -> None:
+        """Write a part file so that readers see all of it or none of it."""
+        if not self.remote:
+            write_atomically(table, Path(self.location) / name)
+            return
+        fs, root = self._fs
+        with fs.open(f"{root.rstrip('/')}/{name}", "wb") as handle:
+            pq.write_table(table, handle, compression="zstd")
+
+    def replace(self, part: str, table: pa.Table) -> None:
+        """Rewrite a part file with these rows, or remove it when none are left."""
+        if table.num_rows:
+            self.write(table, PurePosixPath(part).name)
+        elif self.remote:
+            self._fs[0].rm_file(part)
+        else:
+            Path(part).unlink()
+
+
+def prepare_output(out_dir: Location, dataset: str = PAGES) -> Path | str:
     """Create `DIR/<dataset>`, prove it writable, and clear temp files of killed runs."""
-    pages_dir = out_dir / dataset
+    store = DatasetStore.at(out_dir).child(dataset)
     try:
-        pages_dir.mkdir(parents=True, exist_ok=True)
-        probe = pages_dir / f"{_TMP_PREFIX}probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        store.prepare()
     except OSError as exc:
         raise _not_writable(out_dir, exc) from exc
-    for leftover in pages_dir.glob(f"{_TMP_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
-    return pages_dir
+    return store.location if store.remote else Path(store.location)
 
 
-def part_files(pages_dir: Path) -> list[Path]:
-    """The dataset's complete part files (temp files are never matched)."""
-    return sorted(pages_dir.glob(_PART_GLOB))
+def part_files(dataset_dir: Location) -> list[Path]:
+    """A local dataset's complete part files (temp files are never matched)."""
+    return [Path(p) for p in DatasetStore.at(dataset_dir).parts()]
 
 
-def read_rows(dataset_dir: Path) -> list[dict[str, Any]]:
+def read_rows(dataset_dir: Location) -> list[dict[str, Any]]:
     """Every row of a dataset, with Parquet's types (Decimal, date...); [] when it has none."""
-    files = part_files(dataset_dir)
-    return pl.read_parquet(files).to_dicts() if files else []
+    store = DatasetStore.at(dataset_dir)
+    parts = store.parts()
+    return store.scan(parts).collect().to_dicts() if parts else []
 
 
 def write_atomically(table: pa.Table, target: Path) -> None:
-    """Write a Parquet file so that readers see all of it or none of it."""
+    """Write a local Parquet file so that readers see all of it or none of it."""
     # Never ending in .parquet: readers glob `**/*.parquet` and would see a half-written file.
     temp = target.with_name(f"{_TMP_PREFIX}{target.name}.partial")
     pq.write_table(table, temp, compression="zstd")
@@ -102,7 +209,7 @@ def rows_to_table(rows: Sequence[Record], schema: pa.Schema = PAGE_ROW_ARROW_SCH
 class PartWriter:
     """Buffers rows and writes them as part files as work completes, not all at the end."""
 
-    pages_dir: Path
+    pages_dir: "Location | DatasetStore"
     name: str
     flush_rows: int = 256
     flush_seconds: float = 15.0
@@ -123,8 +230,8 @@ class PartWriter:
         if not self._buffer:
             return
         self._parts += 1
-        target = self.pages_dir / f"part-{self.name}-{self._parts:05d}.parquet"
-        write_atomically(rows_to_table(self._buffer, self.schema), target)
+        target = f"part-{self.name}-{self._parts:05d}.parquet"
+        DatasetStore.at(self.pages_dir).write(rows_to_table(self._buffer, self.schema), target)
         self.rows_written += len(self._buffer)
         self._buffer = []
 
@@ -137,17 +244,19 @@ _KEY_COLUMNS = ("source_sha256", "model", "schema_version", "prompt_version")
 class Ledger:
     """What DIR already holds as ok, by content hash, model and schema: the resume state."""
 
-    pages_dir: Path
+    pages_dir: DatasetStore
     pages_by_source: dict[LedgerKey, dict[str, frozenset[int]]]
     page_counts: dict[LedgerKey, int]
 
     @classmethod
-    def load(cls, pages_dir: Path) -> "Ledger":
-        files = part_files(pages_dir)
+    def load(cls, pages_dir: Location) -> "Ledger":
+        store = DatasetStore.at(pages_dir)
+        files = store.parts()
         if not files:
-            return cls(pages_dir, {}, {})
+            return cls(store, {}, {})
+        columns = [*_KEY_COLUMNS, "source", "status", "page", "page_count"]
         frame = (
-            pl.scan_parquet(files)
+            store.scan(files, columns)
             .filter(pl.col("status") == RowStatus.OK.value)
             .group_by(*_KEY_COLUMNS, "source")
             .agg(pl.col("page").unique(), pl.col("page_count").max())
@@ -159,7 +268,7 @@ class Ledger:
             key = (sha, model, version, prompt)
             by_source.setdefault(key, {})[source] = frozenset(p for p in pages if p is not None)
             counts[key] = max(counts.get(key, 0), count or 0)
-        return cls(pages_dir, by_source, counts)
+        return cls(store, by_source, counts)
 
     def done_pages(self, key: LedgerKey) -> frozenset[int]:
         """Pages of this content already ok under any path."""
@@ -178,7 +287,7 @@ class Ledger:
         """Stored ok rows of those pages, for a copy of the same file found at another path."""
         wanted = sorted(set(pages))
         frame = (
-            pl.scan_parquet(part_files(self.pages_dir))
+            self.pages_dir.scan(self.pages_dir.parts())
             .filter(_matches(key), pl.col("page").is_in(wanted))
             .unique(subset=["page"], keep="last")
             .collect()
@@ -198,23 +307,24 @@ def _matches(key: LedgerKey) -> pl.Expr:
 class DocumentLedger:
     """Documents DIR/<schema>/ already holds as ok, by content, model, schema and prompt."""
 
-    dataset_dir: Path
+    dataset_dir: DatasetStore
     sources_by_key: dict[LedgerKey, frozenset[str]]
 
     @classmethod
-    def load(cls, dataset_dir: Path) -> "DocumentLedger":
-        files = part_files(dataset_dir)
+    def load(cls, dataset_dir: Location) -> "DocumentLedger":
+        store = DatasetStore.at(dataset_dir)
+        files = store.parts()
         if not files:
-            return cls(dataset_dir, {})
+            return cls(store, {})
         frame = (
-            pl.scan_parquet(files)
+            store.scan(files, [*_KEY_COLUMNS, "source", "status"])
             .filter(pl.col("status") == RowStatus.OK.value)
             .group_by(*_KEY_COLUMNS)
             .agg(pl.col("source").unique())
             .collect()
         )
         return cls(
-            dataset_dir,
+            store,
             {tuple(row[:4]): frozenset(row[4]) for row in frame.iter_rows()},
         )
 
@@ -226,25 +336,27 @@ class DocumentLedger:
 
     def stored_row(self, key: LedgerKey) -> dict[str, Any]:
         """The stored ok row of this content, for a copy found at another path."""
-        frame = pl.scan_parquet(part_files(self.dataset_dir)).filter(_matches(key)).collect()
+        store = self.dataset_dir
+        frame = store.scan(store.parts()).filter(_matches(key)).collect()
         return frame.row(frame.height - 1, named=True)
 
 
-def compact(pages_dir: Path, schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA) -> int:
+def compact(pages_dir: Location, schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA) -> int:
     """Leave exactly one row per (source, page): the newest; return how many rows were dropped.
 
     Superseded are: rows of an older version of a file (another hash), older rows of the same
     page, and a "file failed before its pages were known" row once newer rows exist.
     Affected part files are rewritten atomically; the others are not touched.
     """
-    files = part_files(pages_dir)
+    store = DatasetStore.at(pages_dir)
+    files = store.parts()
     if not files:
         return 0
     frame = pl.concat(
         [
-            _compaction_frame(f, schema)
+            _compaction_frame(store, f, schema)
             .with_row_index("_row")
-            .with_columns(pl.lit(f.name).alias("_file"))
+            .with_columns(pl.lit(f).alias("_file"))
             for f in files
         ]
     ).sort("extracted_at", "_file", "_row")
@@ -260,23 +372,20 @@ def compact(pages_dir: Path, schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA) -> int:
     )
     dropped = frame.filter(~keep).select("_file", "_row")
     for (name,), rows in dropped.group_by(["_file"]):
-        _rewrite_without(pages_dir / str(name), set(rows["_row"].to_list()), schema)
+        _rewrite_without(store, str(name), set(rows["_row"].to_list()), schema)
     return dropped.height
 
 
-def _compaction_frame(path: Path, schema: pa.Schema) -> pl.DataFrame:
+def _compaction_frame(store: DatasetStore, part: str, schema: pa.Schema) -> pl.DataFrame:
     """A document dataset has no page column: each of its rows counts as a whole-file row."""
     if "page" in schema.names:
-        return pl.read_parquet(path, columns=["source", "source_sha256", "page", "extracted_at"])
-    frame = pl.read_parquet(path, columns=["source", "source_sha256", "extracted_at"])
+        columns = ["source", "source_sha256", "page", "extracted_at"]
+        return store.scan([part], columns).collect()
+    frame = store.scan([part], ["source", "source_sha256", "extracted_at"]).collect()
     return frame.with_columns(pl.lit(None, pl.Int32).alias("page"))
 
 
-def _rewrite_without(path: Path, rows: set[int], schema: pa.Schema) -> None:
-    table = pq.read_table(path, schema=schema)
+def _rewrite_without(store: DatasetStore, part: str, rows: set[int], schema: pa.Schema) -> None:
+    table = store.read_table(part, schema=schema)
     mask = pa.array([index not in rows for index in range(table.num_rows)])
-    kept = table.filter(mask)
-    if kept.num_rows == 0:
-        path.unlink()
-    else:
-        write_atomically(kept, path)
+    store.replace(part, table.filter(mask))

@@ -3,8 +3,9 @@
 import asyncio
 import logging
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +13,7 @@ from rich.console import Console
 from extractors.errors import RunAbortedError
 from extractors.progress import NoProgress, ProgressListener
 from flows.config import RunRequest, Secrets
+from flows.report_command import report
 from flows.terminal import (
     TerminalProgress,
     evaluation_table,
@@ -45,88 +47,223 @@ def main_callback() -> None:
     """visionbatch: files in, one Parquet row per page out."""
 
 
+# Options shared by `run` and `serve`, declared once.
+Inputs = Annotated[list[str], typer.Argument(help="Files or folders (recursed); paths or URLs.")]
+Out = Annotated[str, typer.Option("--out", help="Output directory or URL (pages in OUT/pages/).")]
+ProviderOpt = Annotated[
+    str | None, typer.Option("--provider", help="Provider preset (env VISIONBATCH_PROVIDER).")
+]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL)."),
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model (env VISIONBATCH_MODEL).")]
+ConcurrencyOpt = Annotated[
+    int | None,
+    typer.Option("--concurrency", min=1, help="Requests in flight (default: the provider's)."),
+]
+RpmOpt = Annotated[
+    int | None, typer.Option("--rpm", min=1, help="Most requests per minute (every attempt).")
+]
+TpmOpt = Annotated[
+    int | None, typer.Option("--tpm", min=1, help="Most tokens per minute (prompt + answer).")
+]
+SchemaOpt = Annotated[
+    str,
+    typer.Option(
+        "--schema",
+        help="page_text (per page), receipt, invoice (per document), a JSON Schema file "
+        "(path/to/schema.json) or a Pydantic model (package.module:Model).",
+    ),
+]
+PromptOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--prompt", help="Text file of instructions added to the schema's (recorded per row)."
+    ),
+]
+TemperatureOpt = Annotated[
+    float, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")
+]
+TopPOpt = Annotated[
+    float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling.")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Sampling seed, where supported.")]
+MaxImagesOpt = Annotated[
+    int | None,
+    typer.Option("--max-images", min=1, help="Images per request (default: provider limit)."),
+]
+ContextOpt = Annotated[
+    int | None, typer.Option("--context-tokens", min=1, help="Model context (default: model's).")
+]
+MaxOutputOpt = Annotated[
+    int | None, typer.Option("--max-output-tokens", min=1, help="Answer tokens.")
+]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", min=0.1, help="Seconds per request.")
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token-profile",
+        help="pixtral, qwen2.5-vl, gemma3, llava-1.5, openai (default: by model).",
+    ),
+]
+MaxDpiOpt = Annotated[int, typer.Option("--max-dpi", min=10, help="Resolution cap for PDFs.")]
+ShardSizeOpt = Annotated[
+    int, typer.Option("--shard-size", min=1, help="Documents per Prefect task.")
+]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--include",
+        help="Only files whose path under the folder matches this glob (repeatable; "
+        "`*` crosses folders: '*.pdf').",
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Leave out files matching this glob (repeatable)."),
+]
+SinceOpt = Annotated[
+    datetime | None,
+    typer.Option(
+        "--since",
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        help="Only files modified at or after this date (local time).",
+    ),
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most N files.")]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="Run shards on Dask: `local` (a LocalCluster) or a scheduler address "
+        "(tcp://host:8786).",
+    ),
+]
+DaskWorkersOpt = Annotated[
+    int | None, typer.Option("--dask-workers", min=1, help="Workers of `--dask local`.")
+]
+
+
 @app.command()
 def run(
-    inputs: Annotated[list[Path], typer.Argument(help="Files or folders (recursed).")],
-    out: Annotated[Path, typer.Option("--out", help="Output directory (pages in OUT/pages/).")],
-    provider: Annotated[
-        str | None, typer.Option(help="Provider preset (env VISIONBATCH_PROVIDER).")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL).")
-    ] = None,
-    model: Annotated[str | None, typer.Option(help="Model (env VISIONBATCH_MODEL).")] = None,
-    concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Requests in flight (default: the provider's).")
-    ] = None,
-    rpm: Annotated[
-        int | None, typer.Option("--rpm", min=1, help="Most requests per minute (every attempt).")
-    ] = None,
-    tpm: Annotated[
-        int | None, typer.Option("--tpm", min=1, help="Most tokens per minute (prompt + answer).")
-    ] = None,
-    schema: Annotated[
-        str,
-        typer.Option(
-            help="page_text (per page), receipt, invoice (per document), a JSON Schema file "
-            "(path/to/schema.json) or a Pydantic model (package.module:Model)."
-        ),
-    ] = "page_text",
-    prompt: Annotated[
-        Path | None,
-        typer.Option(help="Text file of instructions added to the schema's (recorded per row)."),
-    ] = None,
-    temperature: Annotated[
-        float, typer.Option(min=0.0, max=2.0, help="Sampling temperature.")
-    ] = 0.0,
-    top_p: Annotated[
-        float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling.")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Sampling seed, where supported.")] = None,
-    max_images: Annotated[
-        int | None, typer.Option(min=1, help="Images per request (default: provider limit).")
-    ] = None,
-    context_tokens: Annotated[
-        int | None, typer.Option(min=1, help="Model context (default: the model's).")
-    ] = None,
-    max_output_tokens: Annotated[int | None, typer.Option(min=1, help="Answer tokens.")] = None,
-    timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds per request.")] = None,
+    inputs: Inputs,
+    out: Out,
+    provider: ProviderOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    rpm: RpmOpt = None,
+    tpm: TpmOpt = None,
+    schema: SchemaOpt = "page_text",
+    prompt: PromptOpt = None,
+    temperature: TemperatureOpt = 0.0,
+    top_p: TopPOpt = None,
+    seed: SeedOpt = None,
+    max_images: MaxImagesOpt = None,
+    context_tokens: ContextOpt = None,
+    max_output_tokens: MaxOutputOpt = None,
+    timeout: TimeoutOpt = None,
     password: Annotated[
         str | None, typer.Option(help="Password of encrypted PDFs (env VISIONBATCH_PASSWORD).")
     ] = None,
-    token_profile: Annotated[
-        str | None,
-        typer.Option(help="pixtral, qwen2.5-vl, gemma3, llava-1.5, openai (default: by model)."),
-    ] = None,
-    max_dpi: Annotated[int, typer.Option(min=10, help="Resolution cap for PDF pages.")] = 200,
-    shard_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 64,
+    token_profile: ProfileOpt = None,
+    max_dpi: MaxDpiOpt = 200,
+    shard_size: ShardSizeOpt = 64,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    since: SinceOpt = None,
+    limit: LimitOpt = None,
+    dask: DaskOpt = None,
+    dask_workers: DaskWorkersOpt = None,
 ) -> None:
     """Extract every page of INPUT... into OUT/pages/ (Parquet)."""
-    request = RunRequest(
-        inputs=[str(p) for p in inputs],
-        out=str(out),
-        provider=provider,
-        base_url=base_url,
-        model=model,
-        concurrency=concurrency,
-        requests_per_minute=rpm,
-        tokens_per_minute=tpm,
-        schema_name=schema,
-        prompt_file=str(prompt) if prompt else None,
-        temperature=temperature,
-        top_p=top_p,
-        seed=seed,
-        max_images=max_images,
-        context_tokens=context_tokens,
-        max_output_tokens=max_output_tokens,
-        timeout=timeout,
-        token_profile=token_profile,
-        max_dpi=max_dpi,
-        shard_size=shard_size,
-    )
+    options = {k: v for k, v in locals().items() if k != "password"}
+    request = _request(**options)
     console = Console(stderr=True)
     summary = _run_or_exit(request, password, console)
     Console().print(summary_table(summary))
+
+
+@app.command()
+def serve(
+    inputs: Inputs,
+    out: Out,
+    cron: Annotated[
+        str | None, typer.Option("--cron", help='Schedule, e.g. "*/15 * * * *".')
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option("--interval", min=1, help="Schedule: every N seconds.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "inbox",
+    provider: ProviderOpt = None,
+    base_url: BaseUrlOpt = None,
+    model: ModelOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    rpm: RpmOpt = None,
+    tpm: TpmOpt = None,
+    schema: SchemaOpt = "page_text",
+    prompt: PromptOpt = None,
+    temperature: TemperatureOpt = 0.0,
+    top_p: TopPOpt = None,
+    seed: SeedOpt = None,
+    max_images: MaxImagesOpt = None,
+    context_tokens: ContextOpt = None,
+    max_output_tokens: MaxOutputOpt = None,
+    timeout: TimeoutOpt = None,
+    token_profile: ProfileOpt = None,
+    max_dpi: MaxDpiOpt = 200,
+    shard_size: ShardSizeOpt = 64,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    dask: DaskOpt = None,
+    dask_workers: DaskWorkersOpt = None,
+) -> None:
+    """Serve the extraction of INPUT... into OUT as a Prefect deployment on a schedule.
+
+    Every run takes only files that are new or changed since the last (the resume ledger).
+    Keys come from the environment (VISIONBATCH_API_KEY), never from the parameters.
+    """
+    options = {k: v for k, v in locals().items() if k not in ("cron", "interval", "name")}
+    # Runs start later, in whatever directory the runner is in: pin local paths now.
+    options["inputs"] = [_absolute(location) for location in inputs]
+    options["out"] = _absolute(out)
+    request = _request(**options)
+    _quiet_prefect()
+    from flows.schedule import build_deployment, serve_deployment
+
+    every = timedelta(seconds=interval) if interval is not None else None
+    try:
+        deployment = build_deployment(request, name, cron=cron, interval=every)
+    except ValueError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    serve_deployment(deployment)
+
+
+def _absolute(location: str) -> str:
+    return location if "://" in location else str(Path(location).resolve())
+
+
+def _request(**options: Any) -> RunRequest:
+    """The flow's parameters from the command line's options."""
+    prompt = options.pop("prompt")
+    return RunRequest(
+        **{
+            **options,
+            "schema_name": options.pop("schema"),
+            "requests_per_minute": options.pop("rpm"),
+            "tokens_per_minute": options.pop("tpm"),
+            "prompt_file": str(prompt) if prompt else None,
+            "include": options.pop("include") or [],
+            "exclude": options.pop("exclude") or [],
+        }
+    )
+
+
+app.command("report")(report)
 
 
 @app.command("providers")
@@ -160,15 +297,21 @@ def evaluate_fields(
         console.print(misses_table(report, show_misses))
 
 
-def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:
+def _quiet_prefect() -> None:
+    """Prefect's settings for a quiet command line; call before anything imports Prefect."""
     for name, value in _PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
-    # Imported here, after the defaults above: importing Prefect reads its settings.
-    from flows.flow import secrets_from_environment
-
     # Prefect's event worker warns "Still processing items" while it drains at exit: noise
     # after the run's own last line (its logger is not under Prefect's logging settings).
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+    # Dask logs every worker's start and stop at INFO.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+
+
+def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:
+    _quiet_prefect()
+    # Imported here, after the defaults: importing Prefect reads its settings.
+    from flows.flow import secrets_from_environment
 
     environment = secrets_from_environment()
     secrets = Secrets(api_key=environment.api_key, password=password or environment.password)

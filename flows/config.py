@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from extractors.budget import BudgetOptions, get_profile, infer_profile
 from extractors.catalog import resolve_schema
 from extractors.client import EndpointOptions, Sampling
+from extractors.discover import DiscoveryOptions
 from extractors.errors import RunAbortedError
 from extractors.load import RenderOptions
 from extractors.local_engine import ENGINE_SCHEMAS
@@ -24,8 +26,21 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    inputs: list[str] = Field(description="Files or folders (recursed).")
-    out: str = Field(description="Output directory; pages go to OUT/pages/.")
+    inputs: list[str] = Field(description="Files or folders (recursed): paths or fsspec URLs.")
+    out: str = Field(description="Output directory (path or fsspec URL); pages in OUT/pages/.")
+    include: list[str] = Field(default=[], description="Globs of files to take (relative path).")
+    exclude: list[str] = Field(default=[], description="Globs of files to leave out.")
+    since: datetime | None = Field(
+        default=None, description="Only files modified at or after this time."
+    )
+    limit: int | None = Field(default=None, ge=1, description="At most this many files.")
+    dask: str | None = Field(
+        default=None,
+        description="Run shards on Dask: `local` (a LocalCluster) or a scheduler address.",
+    )
+    dask_workers: int | None = Field(
+        default=None, ge=1, description="Workers of a `local` Dask cluster (default: cores)."
+    )
     provider: str | None = None
     base_url: str | None = None
     model: str | None = None
@@ -49,6 +64,10 @@ class RunRequest(BaseModel):
     token_profile: str | None = None
     max_dpi: int = Field(default=200, ge=10)
     shard_size: int = Field(default=64, ge=1)
+
+    @property
+    def discovery(self) -> DiscoveryOptions:
+        return DiscoveryOptions(tuple(self.include), tuple(self.exclude), self.since, self.limit)
 
 
 @dataclass(frozen=True)

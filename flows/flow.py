@@ -5,21 +5,28 @@ only ~40 a second, so tasks are shards of documents and the concurrency inside t
 """
 
 import asyncio
+import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from uuid import UUID
 
 from prefect import flow, task
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import (
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
+from prefect_dask import DaskTaskRunner
 
-from extractors.discover import check_inputs, discover, shards
+from extractors.discover import DiscoveryOptions, check_inputs, count, discover, shards
 from extractors.local_engine import serve_local_engine
 from extractors.progress import NoProgress, ProgressListener
 from extractors.session import ExtractionSession, ShardSummary
+from extractors.storage import normalise_location
 from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
 from flows.settings import EnvironmentSettings
 from schemas import RunSummary
@@ -73,21 +80,58 @@ def request_with_environment(request: RunRequest) -> RunRequest:
 @task(name="extract-shard", cache_policy=NO_CACHE, persist_result=False)
 async def extract_shard(session: ExtractionSession, paths: list[str], name: str) -> ShardSummary:
     """Extract one shard of documents; its rows land in part files named after the shard."""
-    return await session.extract_shard([Path(p) for p in paths], name)
+    return await session.extract_shard(paths, name)
+
+
+@task(name="extract-shard-on-worker", cache_policy=NO_CACHE, persist_result=False)
+async def extract_shard_on_worker(
+    plan: "WorkerPlan", locations: list[str], name: str
+) -> ShardSummary:
+    """A shard on a Dask worker: it builds its own client, pool and rasteriser from the plan
+    (nothing of the flow's process is shared) and writes its own part files into OUT."""
+    resolved = resolve_run(plan.request, plan.secrets, plan.run_id)
+    async with _endpoint(resolved) as resolved:
+        session = ExtractionSession(
+            plan.out,
+            resolved.extraction,
+            resolved.endpoint,
+            resolved.rows,
+            resolved.concurrency,
+            rates=resolved.rates,
+            owner=False,
+        )
+        async with session:
+            summary = await session.extract_shard(locations, name)
+        summary.requests = session.pool.stats
+        return summary
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    """What a Dask worker needs to run shards of this run (pickled to it by Dask)."""
+
+    request: RunRequest
+    secrets: Secrets
+    run_id: str
+    out: str
 
 
 @flow(name="visionbatch-extract", persist_result=False, log_prints=False)
 async def extract(request: RunRequest) -> RunSummary:
-    """Files in, one Parquet row per page out, through an OpenAI-compatible vision endpoint."""
+    """Files in, one Parquet row per page (or document) out, through a vision endpoint."""
     started = time.monotonic()
     hooks = _HOOKS.get() or RunHooks()
     request = request_with_environment(request)
-    resolved = resolve_run(request, hooks.secrets or secrets_from_environment())
-    inputs = [Path(p) for p in request.inputs]
+    secrets = hooks.secrets or secrets_from_environment()
+    resolved = resolve_run(request, secrets)
+    inputs = [normalise_location(p) for p in request.inputs]
+    out = normalise_location(request.out)
     check_inputs(inputs)
-    async with _endpoint(resolved) as resolved:
+    tracker = await RunProgress.start(hooks.progress, inputs, out, request.discovery)
+    endpoint = _endpoint(resolved) if request.dask is None else _no_endpoint(resolved)
+    async with endpoint as resolved:
         session = ExtractionSession(
-            Path(request.out),
+            out,
             resolved.extraction,
             resolved.endpoint,
             resolved.rows,
@@ -96,8 +140,13 @@ async def extract(request: RunRequest) -> RunSummary:
             resolved.rates,
         )
         async with session:
-            paths = discover(inputs, exclude=Path(request.out))
-            totals = await _run_shards(session, paths, request.shard_size)
+            paths = discover(inputs, exclude=out, options=request.discovery)
+            if request.dask is None:
+                totals = await _run_shards(session, paths, request.shard_size, tracker)
+                totals.requests = session.pool.stats
+            else:
+                plan = WorkerPlan(request, secrets, resolved.rows.run_id, out)
+                totals = await _run_on_dask(plan, paths, tracker)
             session.compact()
     summary = _summarise(resolved, request, session, totals, started)
     await acreate_table_artifact(
@@ -106,6 +155,51 @@ async def extract(request: RunRequest) -> RunSummary:
         description=f"visionbatch run {summary.run_id} into {summary.out}",
     )
     return summary
+
+
+class RunProgress:
+    """The files bar's total, counted beside the run, and a Prefect progress artifact that the
+    UI shows for scheduled and deployed runs."""
+
+    def __init__(self, listener: ProgressListener, artifact: UUID) -> None:
+        self._listener = listener
+        self._artifact = artifact
+        self._total: int | None = None
+        self._done = 0
+        self._counting: asyncio.Task[int] | None = None
+
+    @classmethod
+    async def start(
+        cls,
+        listener: ProgressListener,
+        inputs: list[str],
+        out: str,
+        options: DiscoveryOptions,
+    ) -> "RunProgress":
+        artifact = await acreate_progress_artifact(
+            progress=0.0, key="visionbatch-progress", description="documents done"
+        )
+        tracker = cls(listener, artifact)
+        # A second walk that only counts, so that the bar has a total (and an ETA) while the
+        # stream of files is still being discovered and processed.
+        counting = asyncio.create_task(asyncio.to_thread(count, inputs, out, options))
+        counting.add_done_callback(tracker._counted)
+        tracker._counting = counting
+        return tracker
+
+    def _counted(self, counting: "asyncio.Task[int]") -> None:
+        if not counting.cancelled() and counting.exception() is None:
+            self._total = counting.result()
+            self._listener.documents_found(self._total)
+
+    async def shard_done(self, shard: ShardSummary, on_worker: bool) -> None:
+        self._done += shard.documents
+        if on_worker:  # in-process shards tell the listener document by document
+            self._listener.documents_done(shard.documents)
+            self._listener.pages_finished(shard.pages_ok, shard.pages_error)
+        if self._total:
+            share = min(100.0, 100.0 * self._done / self._total)
+            await aupdate_progress_artifact(self._artifact, progress=share)
 
 
 @asynccontextmanager
@@ -118,28 +212,81 @@ async def _endpoint(resolved: ResolvedRun) -> AsyncIterator[ResolvedRun]:
         yield replace(resolved, endpoint=replace(resolved.endpoint, base_url=base_url))
 
 
-async def _run_shards(session: ExtractionSession, paths: Iterator[Path], size: int) -> ShardSummary:
-    totals = ShardSummary()
-    running: set[asyncio.Task[ShardSummary]] = set()
+@asynccontextmanager
+async def _no_endpoint(resolved: ResolvedRun) -> AsyncIterator[ResolvedRun]:
+    """On Dask the workers reach the endpoint (and start their own embedded engines)."""
+    yield resolved
 
-    def collect(done: set[asyncio.Task[ShardSummary]]) -> None:
+
+ShardRunner = Callable[[int, list[str]], Awaitable[tuple[ShardSummary, bool]]]
+
+
+async def _run_windowed(
+    paths: Iterator[str], size: int, window: int, run: ShardRunner, tracker: RunProgress
+) -> ShardSummary:
+    """Shards in order, at most `window` at once: discovery never runs far ahead of the work."""
+    totals = ShardSummary()
+    running: set[asyncio.Task[tuple[ShardSummary, bool]]] = set()
+
+    async def collect(done: set[asyncio.Task[tuple[ShardSummary, bool]]]) -> None:
         for finished in done:
-            totals.absorb(finished.result())  # result() re-raises a shard's RunAbortedError
+            shard, on_worker = finished.result()  # re-raises a shard's RunAbortedError
+            totals.absorb(shard)
+            await tracker.shard_done(shard, on_worker)
 
     try:
         for index, shard_paths in enumerate(shards(paths, size)):
-            if len(running) >= SHARD_WINDOW:
+            if len(running) >= window:
                 done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                collect(done)
-            shard = extract_shard(session, [str(p) for p in shard_paths], f"{index:05d}")
-            running.add(asyncio.ensure_future(shard))
+                await collect(done)
+            running.add(asyncio.ensure_future(run(index, shard_paths)))
         if running:
             done, running = await asyncio.wait(running)
-            collect(done)
+            await collect(done)
     finally:
         for leftover in running:
             leftover.cancel()
     return totals
+
+
+async def _run_shards(
+    session: ExtractionSession, paths: Iterator[str], size: int, tracker: RunProgress
+) -> ShardSummary:
+    async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
+        return await extract_shard(session, shard_paths, f"{index:05d}"), False
+
+    return await _run_windowed(paths, size, SHARD_WINDOW, run, tracker)
+
+
+async def _run_on_dask(
+    plan: WorkerPlan, paths: Iterator[str], tracker: RunProgress
+) -> ShardSummary:
+    request = plan.request
+    runner = dask_task_runner(request.dask or "local", request.dask_workers)
+    workers = (request.dask_workers or _local_workers()) if request.dask == "local" else 4
+    with runner:
+
+        async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
+            parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
+            future = runner.submit(extract_shard_on_worker, parameters=parameters)
+            return await asyncio.to_thread(future.result), True
+
+        # Two shards per worker: one running, the next one queued behind it.
+        return await _run_windowed(paths, request.shard_size, 2 * workers, run, tracker)
+
+
+def dask_task_runner(where: str, workers: int | None = None) -> DaskTaskRunner:
+    """Prefect's Dask task runner on a new LocalCluster (`local`) or an existing scheduler."""
+    if where != "local":
+        return DaskTaskRunner(address=where)
+    # One thread per worker process: a shard's own asyncio loop does the concurrency, and
+    # PyMuPDF is not thread-safe.
+    cluster = {"n_workers": workers or _local_workers(), "threads_per_worker": 1}
+    return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+def _local_workers() -> int:
+    return os.cpu_count() or 2
 
 
 def _summarise(
@@ -149,7 +296,7 @@ def _summarise(
     totals: ShardSummary,
     started: float,
 ) -> RunSummary:
-    stats = session.pool.stats
+    stats = totals.requests
     concurrency = session.pool.concurrency.report
     return RunSummary(
         run_id=resolved.rows.run_id,

@@ -20,7 +20,8 @@ from schemas import RunSummary
 
 
 class TerminalProgress:
-    """A rich progress bar: pages done / total, requests in flight, ETA."""
+    """Two rich progress bars: files (whose total is counted up front, hence a true ETA for a
+    backfill) and pages (whose total grows as documents are opened), with requests in flight."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
@@ -40,6 +41,9 @@ class TerminalProgress:
         self._task: TaskID = self._progress.add_task(
             "starting", total=None, errors=0, in_flight=0, sent=0
         )
+        self._files: TaskID = self._progress.add_task(
+            "files", total=None, errors="-", in_flight="-", sent="-"
+        )
         self._errors = 0
 
     def __enter__(self) -> "TerminalProgress":
@@ -53,6 +57,12 @@ class TerminalProgress:
         traceback: TracebackType | None,
     ) -> None:
         self._progress.stop()
+
+    def documents_found(self, total: int) -> None:
+        self._progress.update(self._files, total=total)
+
+    def documents_done(self, count: int) -> None:
+        self._progress.update(self._files, advance=count)
 
     def pages_planned(self, count: int) -> None:
         total = self._progress.tasks[0].total or 0

@@ -1,0 +1,60 @@
+"""Where inputs are read from and outputs written to: local paths, or any fsspec URL.
+
+A location is a plain string. Local paths (and `file://` URLs, turned into paths at the edge)
+take the fast local code: os.walk, flock, fsync and rename. Every other scheme (`s3://`,
+`gs://`, `memory://`...) goes through fsspec, whose filesystems pickle, so a Dask worker
+reaches the same storage as the flow that planned its shard.
+"""
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fsspec import AbstractFileSystem
+from fsspec.core import url_to_fs
+from fsspec.utils import get_protocol
+
+_LOCAL_PROTOCOLS = ("file", "local")
+
+
+def normalise_location(location: str) -> str:
+    """A `file://` URL as a plain path; anything else unchanged."""
+    if "://" in location and get_protocol(location) in _LOCAL_PROTOCOLS:
+        return url_to_fs(location)[1]
+    return location
+
+
+def is_remote(location: str) -> bool:
+    """True for a URL that fsspec must open (anything but a local path or `file://`)."""
+    return "://" in location and get_protocol(location) not in _LOCAL_PROTOCOLS
+
+
+def remote_filesystem(location: str) -> tuple[AbstractFileSystem, str]:
+    """The fsspec filesystem of a URL and the path inside it (ValueError when unknown)."""
+    try:
+        return url_to_fs(location)
+    except (ImportError, ValueError) as exc:
+        # An unknown scheme, or one whose package (s3fs, gcsfs...) is not installed.
+        raise ValueError(f"cannot open {location}: {exc}") from None
+
+
+@contextmanager
+def local_copy(location: str) -> Iterator[Path]:
+    """A readable local file for the location: the file itself, or a temporary copy of it.
+
+    PyMuPDF and Pillow read files; a remote input is copied next to the worker for as long
+    as its document is open, then removed.
+    """
+    if not is_remote(location):
+        yield Path(location)
+        return
+    fs, path = remote_filesystem(location)
+    folder = Path(tempfile.mkdtemp(prefix="visionbatch-input-"))
+    try:
+        target = folder / (Path(path).name or "input")
+        fs.get_file(path, str(target))
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,90 @@
+"""`visionbatch report DIR`: what a run (or several) wrote, in the terminal and as HTML."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from extractors.errors import VisionbatchError
+from extractors.pricing import DEFAULT_PRICES, load_prices
+from extractors.report import RunReport, build_report
+from extractors.report_tables import (
+    TextTable,
+    dataset_tables,
+    overview_table,
+    prices_table,
+    timing_table,
+    usage_table,
+)
+
+# A long run has hundreds of minutes: the terminal shows the first ones, the HTML page all.
+_TERMINAL_MINUTES = 30
+
+
+def report(
+    out: Annotated[Path, typer.Argument(help="Output directory of one or more runs.")],
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write a self-contained HTML report (tables, charts)."),
+    ] = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices",
+            help="JSON list of {provider, model, input_per_million, output_per_million, "
+            'currency} overriding the indicative prices (model "*": every model).',
+        ),
+    ] = None,
+) -> None:
+    """Report on OUT: outcomes, errors, tokens and cost, latency and throughput per dataset."""
+    try:
+        price_table = load_prices(prices) if prices else DEFAULT_PRICES
+        run_report = build_report(out, price_table)
+        print_report(run_report, Console())
+        if html is not None:
+            # Imported here: matplotlib takes a moment to load and only the HTML page needs it.
+            from extractors.report_html import write_html_report
+
+            write_html_report(run_report, html)
+            typer.echo(f"wrote {html}")
+    except VisionbatchError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def print_report(report: RunReport, console: Console) -> None:
+    """Every table of the report, the directory-wide ones first."""
+    console.print(Text.assemble(("visionbatch report", "bold"), f" of {report.out_dir}"))
+    tables = [
+        overview_table(report),
+        usage_table(report),
+        prices_table(report),
+        timing_table(report),
+    ]
+    for dataset in report.datasets:
+        tables += dataset_tables(dataset, _TERMINAL_MINUTES)
+    for table in tables:
+        console.print(rich_table(table))
+
+
+def rich_table(table: TextTable) -> Table:
+    """A rich table of the same layout.
+
+    Every string is a Text, never console markup: sources and errors come from the data, and
+    "[red]" in them is text, not a style.
+    """
+    caption = Text(table.note) if table.note else None
+    rendered = Table(title=Text(table.title), caption=caption, caption_justify="left")
+    for index, column in enumerate(table.columns):
+        # Figures keep their width; names and messages fold when the terminal is narrow.
+        widest = max((len(row[index]) for row in table.rows), default=0)
+        if column in table.numeric:
+            rendered.add_column(column, justify="right", min_width=widest)
+        else:
+            rendered.add_column(column, overflow="fold", min_width=min(widest, 8))
+    for row in table.rows:
+        rendered.add_row(*(Text(cell) for cell in row))
+    return rendered
