@@ -39,6 +39,8 @@ _PREFECT_DEFAULTS = {
     # The flow's own failure is reported as one line below; Prefect's traceback would bury it.
     "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
+    # Dask logs every scheduler and worker start and stop at INFO (its own logging config).
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 
 
@@ -304,8 +306,6 @@ def _quiet_prefect() -> None:
     # Prefect's event worker warns "Still processing items" while it drains at exit: noise
     # after the run's own last line (its logger is not under Prefect's logging settings).
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
-    # Dask logs every worker's start and stop at INFO.
-    logging.getLogger("distributed").setLevel(logging.WARNING)
 
 
 def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:

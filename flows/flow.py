@@ -57,6 +57,16 @@ async def run_hooks(hooks: RunHooks) -> AsyncIterator[None]:
         _HOOKS.reset(token)
 
 
+def current_hooks() -> RunHooks:
+    """The hooks of the enclosing `run_hooks` block, or none.
+
+    The flow reads its hooks through this function, never the ContextVar itself: Dask
+    pickles the flow's function by value, with the globals it names, and a ContextVar does
+    not pickle.
+    """
+    return _HOOKS.get() or RunHooks()
+
+
 def secrets_from_environment() -> Secrets:
     settings = EnvironmentSettings()
     return Secrets(
@@ -120,7 +130,7 @@ class WorkerPlan:
 async def extract(request: RunRequest) -> RunSummary:
     """Files in, one Parquet row per page (or document) out, through a vision endpoint."""
     started = time.monotonic()
-    hooks = _HOOKS.get() or RunHooks()
+    hooks = current_hooks()
     request = request_with_environment(request)
     secrets = hooks.secrets or secrets_from_environment()
     resolved = resolve_run(request, secrets)

@@ -11,8 +11,8 @@ from flows.config import RunRequest, Secrets, resolve_run
 
 
 async def run_direct(
-    inputs: list[Path],
-    out: Path,
+    inputs: list[Path] | list[str],
+    out: Path | str,
     secrets: Secrets | None = None,
     flush_rows: int = 256,
     rate_window: float = 60.0,
@@ -39,5 +39,7 @@ async def run_direct(
     return summary, session
 
 
-def run(inputs: list[Path], out: Path, **request: Any) -> tuple[ShardSummary, ExtractionSession]:
+def run(
+    inputs: list[Path] | list[str], out: Path | str, **request: Any
+) -> tuple[ShardSummary, ExtractionSession]:
     return asyncio.run(run_direct(inputs, out, **request))

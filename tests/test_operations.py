@@ -1,0 +1,252 @@
+"""Operations: scheduled deployments, Dask shards on a LocalCluster, inputs and outputs at URLs."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import fsspec
+import polars as pl
+import pytest
+from chat_server import ChatServer
+from conftest import REPO
+from harness import run
+from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
+from typer.testing import CliRunner
+
+from extractors.sink import read_rows
+from flows.cli import app
+from flows.config import RunRequest
+
+SECRET = "sk-visionbatch-OPS-SECRET-77a1"
+
+
+def _endpoint(server: ChatServer) -> dict[str, str]:
+    return {"base_url": server.base_url, "model": "pixtral-12b-2409"}
+
+
+def _texts_are_their_pages(frame: pl.DataFrame) -> None:
+    for source, page, text in frame.select("source", "page", "text").iter_rows():
+        doc_id = int(Path(source).stem.split("_")[1])
+        assert text == expected_text(encode_value(doc_id, page)), (source, page)
+
+
+def test_the_deployment_carries_the_schedule_and_the_run_parameters(tmp_path: Path) -> None:
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+
+    from flows.schedule import build_deployment
+
+    request = RunRequest(inputs=[str(tmp_path / "inbox")], out=str(tmp_path / "out"))
+    deployment = build_deployment(request, "receipts", cron="*/15 * * * *")
+    assert deployment.name == "receipts" and deployment.flow_name == "visionbatch-extract"
+    assert deployment.entrypoint == "flows/flow.py:extract"
+    (schedule,) = deployment.schedules or []
+    assert isinstance(schedule.schedule, CronSchedule)
+    assert schedule.schedule.cron == "*/15 * * * *"
+    assert deployment.concurrency_limit == 1  # a late run waits; it never meets the lock
+    assert RunRequest.model_validate(deployment.parameters["request"]) == request
+    assert "api_key" not in str(deployment.parameters)
+
+    every = build_deployment(request, interval=timedelta(minutes=5))
+    assert isinstance(every.schedules[0].schedule, IntervalSchedule)  # type: ignore[index]
+    assert every.schedules[0].schedule.interval == timedelta(minutes=5)  # type: ignore[index]
+    with pytest.raises(ValueError, match="exactly one of --cron and --interval"):
+        build_deployment(request)
+
+
+@pytest.mark.slow
+def test_two_scheduled_runs_the_second_takes_only_the_file_added_between(tmp_path: Path) -> None:
+    """What each scheduled run does: the deployment's own parameters, through the real flow."""
+    from flows.flow import RunHooks, extract, run_hooks
+    from flows.schedule import build_deployment
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_marked_pdf(inbox / "doc_1.pdf", 1, 3)
+    make_marked_image(inbox / "img_2.png", 2)
+    with ChatServer() as server:
+        request = RunRequest(inputs=[str(inbox)], out=str(tmp_path / "out"), **_endpoint(server))
+        deployment = build_deployment(request, cron="*/15 * * * *")
+        parameters = RunRequest.model_validate(deployment.parameters["request"])
+
+        async def scheduled_run() -> object:
+            async with run_hooks(RunHooks()):
+                return await extract(parameters)
+
+        first = asyncio.run(scheduled_run())
+        sent_first = len(server.requests)
+        make_marked_image(inbox / "img_3.png", 3)  # arrives between the two runs
+        second = asyncio.run(scheduled_run())
+        sent_second = len(server.requests) - sent_first
+    assert (first.pages_ok, first.pages_skipped) == (4, 0)  # type: ignore[attr-defined]
+    assert (second.pages_ok, second.pages_skipped) == (1, 4)  # type: ignore[attr-defined]
+    assert sent_second == 1 and [r.n_images for r in server.requests[sent_first:]] == [1]
+    rows = pl.DataFrame(read_rows(tmp_path / "out" / "pages"))
+    assert rows.height == 5 and rows["status"].unique().to_list() == ["ok"]
+    by_run = rows.group_by("run_id").agg(pl.col("source").unique())
+    assert sorted(len(sources) for sources in by_run["source"]) == [1, 2]
+    newest = by_run.filter(pl.col("source").list.len() == 1)["source"][0].to_list()
+    assert newest == [str(inbox / "img_3.png")]
+    _texts_are_their_pages(rows)
+
+
+@pytest.mark.slow
+def test_serve_runs_on_its_schedule_and_each_run_takes_only_new_files(tmp_path: Path) -> None:
+    """`visionbatch serve --interval` end to end: a Prefect server with its scheduler, the
+    deployment, and runs every few seconds that pick up a file dropped into the inbox."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_marked_image(inbox / "img_4.png", 4)
+    out = tmp_path / "out"
+    with ChatServer() as server:
+        env = {
+            **os.environ,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "VISIONBATCH_BASE_URL": server.base_url,
+            "VISIONBATCH_MODEL": "pixtral-12b-2409",
+            "VISIONBATCH_API_KEY": SECRET,
+        }
+        env.pop("PREFECT_API_URL", None)
+        command = [sys.executable, "-m", "flows", "serve", str(inbox), "--out", str(out)]
+        serving = subprocess.Popen(
+            [*command, "--interval", "5", "--name", "test-inbox"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            first = _wait_for_rows(out, 1, serving, timeout=150)
+            make_marked_image(inbox / "img_5.png", 5)
+            both = _wait_for_rows(out, 2, serving, timeout=90)
+        finally:
+            os.killpg(serving.pid, signal.SIGINT)
+            try:
+                log, _ = serving.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(serving.pid, signal.SIGKILL)
+                log, _ = serving.communicate()
+    assert "visionbatch-extract/test-inbox" in log.decode(), log.decode()[-2000:]
+    assert first["source"].to_list() == [str(inbox / "img_4.png")]
+    # Later runs took the new file only: one request per file over every run so far.
+    assert sorted(r.n_images for r in server.requests) == [1, 1]
+    assert both.height == 2 and both["run_id"].n_unique() == 2
+    _texts_are_their_pages(both)
+    assert SECRET not in log.decode()
+
+
+def _wait_for_rows(
+    out: Path, rows: int, serving: subprocess.Popen[bytes], timeout: float
+) -> pl.DataFrame:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if serving.poll() is not None:
+            log = serving.stdout.read().decode() if serving.stdout else ""
+            raise AssertionError(f"serve exited with {serving.returncode}:\n{log[-3000:]}")
+        found = read_rows(out / "pages") if (out / "pages").is_dir() else []
+        if len(found) >= rows:
+            return pl.DataFrame(found)
+        time.sleep(1)
+    raise AssertionError(f"fewer than {rows} rows in {out} after {timeout:.0f} s")
+
+
+def _inputs(folder: Path) -> None:
+    folder.mkdir()
+    make_marked_pdf(folder / "doc_1.pdf", 1, 13)
+    make_marked_pdf(folder / "doc_2.pdf", 2, 2)
+    for doc_id in range(3, 8):
+        make_marked_image(folder / f"img_{doc_id}.png", doc_id)
+    (folder / "skip").mkdir()
+    make_marked_image(folder / "skip" / "img_9.png", 9)
+
+
+def _comparable(frame: pl.DataFrame, root: str) -> list[tuple[object, ...]]:
+    local = frame.with_columns(pl.col("source").str.replace(root, "", literal=True))
+    return sorted(local.select("source", "page", "status", "text").iter_rows())
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_of_two_workers_writes_the_rows_of_a_local_run(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    _inputs(inbox)
+    prefect_home = Path(os.environ["PREFECT_HOME"])
+    with ChatServer(api_key=SECRET) as server:
+        env = {"VISIONBATCH_API_KEY": SECRET, "VISIONBATCH_MODEL": "pixtral-12b-2409"}
+        common = ["--base-url", server.base_url, "--shard-size", "2", "--exclude", "skip/*"]
+        local = CliRunner().invoke(
+            app, ["run", str(inbox), "--out", str(tmp_path / "local"), *common], env=env
+        )
+        assert local.exit_code == 0, local.output
+        requests_local = len(server.requests)
+        on_dask = CliRunner().invoke(
+            app,
+            [
+                "run",
+                inbox.as_uri(),  # inputs and output as file:// URLs
+                "--out",
+                (tmp_path / "dask").as_uri(),
+                *common,
+                "--dask",
+                "local",
+                "--dask-workers",
+                "2",
+            ],
+            env=env,
+        )
+        assert on_dask.exit_code == 0, on_dask.output
+    local_rows = pl.DataFrame(read_rows(tmp_path / "local" / "pages"))
+    dask_rows = pl.DataFrame(read_rows(tmp_path / "dask" / "pages"))
+    assert local_rows.height == 20 and dask_rows.height == 20  # 13 + 2 + 5, skip/ left out
+    assert _comparable(dask_rows, str(inbox)) == _comparable(local_rows, str(inbox))
+    _texts_are_their_pages(dask_rows)
+    # Each of the 4 shards wrote its own part file; the requests were the same as locally.
+    parts = sorted(p.name for p in (tmp_path / "dask" / "pages").glob("part-*.parquet"))
+    assert len({name.rsplit("-", 1)[0] for name in parts}) == 4, parts
+    assert len(server.requests) - requests_local == requests_local
+    assert "pages ok" in on_dask.output and "20" in on_dask.output
+    # Workers got the key to call the endpoint; Prefect recorded it nowhere.
+    for path in prefect_home.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_inputs_and_output_behind_memory_urls_give_the_rows_of_a_local_run(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "inbox"
+    _inputs(folder)
+    fs = fsspec.filesystem("memory")
+    for path in folder.rglob("*.*"):
+        fs.pipe_file(f"/ops-test/inbox/{path.relative_to(folder).as_posix()}", path.read_bytes())
+    fs.pipe_file("/ops-test/inbox/broken.pdf", b"%PDF-1.7 not really")
+    try:
+        with ChatServer() as server:
+            run([folder], tmp_path / "local", **_endpoint(server))
+            sent_local = len(server.requests)
+            summary, _ = run(
+                ["memory://ops-test/inbox"], "memory://ops-test/out", **_endpoint(server)
+            )
+            sent_remote = len(server.requests) - sent_local
+            again, _ = run(
+                ["memory://ops-test/inbox"], "memory://ops-test/out", **_endpoint(server)
+            )
+            sent_again = len(server.requests) - sent_local - sent_remote
+        remote = pl.DataFrame(read_rows("memory://ops-test/out/pages"))
+        assert fs.glob("/ops-test/out/pages/part-*.parquet")
+        local = pl.DataFrame(read_rows(tmp_path / "local" / "pages"))
+        broken = remote.filter(pl.col("source").str.ends_with("broken.pdf"))
+        assert broken["status"].to_list() == ["error"] and "PDF" in broken["error"][0]
+        good = remote.filter(~pl.col("source").str.ends_with("broken.pdf"))
+        assert _comparable(good, "memory:///ops-test/inbox") == _comparable(local, str(folder))
+        assert good["source"].str.starts_with("memory:///ops-test/inbox/").all()
+        assert sent_remote == sent_local and summary.pages_ok == 21
+        # The ledger read back from memory://: the rerun only retries the broken file.
+        assert sent_again == 0 and again.pages_skipped == 21
+        assert pl.DataFrame(read_rows("memory://ops-test/out/pages")).height == 22
+    finally:
+        fs.rm("/ops-test", recursive=True)
