@@ -31,9 +31,12 @@ ENGINE_SCHEMAS = ("page_text", "receipt")
 class OcrEngine:
     """RapidOCR (PP-OCRv4 on onnxruntime, models inside the wheel), one image at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         self._engine: Any = None
         self._lock = threading.Lock()
+        # onnxruntime's threads (None: every core). Several Dask workers on one machine each
+        # take their share, or their spinning threads fight over the cores.
+        self._threads = threads
 
     def transcribe(self, image: Image.Image) -> str:
         """The image's text, line by line in reading order."""
@@ -41,7 +44,12 @@ class OcrEngine:
             if self._engine is None:
                 from rapidocr_onnxruntime import RapidOCR  # 0.7 s to load: only when used
 
-                self._engine = RapidOCR()
+                if self._threads is None:
+                    self._engine = RapidOCR()
+                else:
+                    self._engine = RapidOCR(
+                        intra_op_num_threads=self._threads, inter_op_num_threads=1
+                    )
             result, _ = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
         return "\n".join(_reading_order(result or []))
 
@@ -165,9 +173,9 @@ class _EngineHTTPServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def serve_local_engine() -> Iterator[str]:
+def serve_local_engine(threads: int | None = None) -> Iterator[str]:
     """Run the embedded engine on a free loopback port; yields its base URL."""
-    server = _EngineHTTPServer(OcrEngine())
+    server = _EngineHTTPServer(OcrEngine(threads))
     thread = threading.Thread(target=server.serve_forever, name="local-engine", daemon=True)
     thread.start()
     try:
@@ -176,3 +184,19 @@ def serve_local_engine() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+_PROCESS_ENGINES: dict[int | None, str] = {}
+_PROCESS_ENGINES_LOCK = threading.Lock()
+
+
+def process_local_engine(threads: int | None = None) -> str:
+    """The base URL of this process's embedded engine, started by its first caller and kept
+    until the process ends: a Dask worker runs shard after shard, and loading the models for
+    each one would waste seconds per shard."""
+    with _PROCESS_ENGINES_LOCK:
+        if threads not in _PROCESS_ENGINES:
+            server = _EngineHTTPServer(OcrEngine(threads))
+            threading.Thread(target=server.serve_forever, name="local-engine", daemon=True).start()
+            _PROCESS_ENGINES[threads] = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        return _PROCESS_ENGINES[threads]

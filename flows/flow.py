@@ -8,11 +8,13 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
+import dask
 from prefect import flow, task
 from prefect.artifacts import (
     acreate_progress_artifact,
@@ -23,7 +25,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
 from extractors.discover import DiscoveryOptions, check_inputs, count, discover, shards
-from extractors.local_engine import serve_local_engine
+from extractors.local_engine import process_local_engine, serve_local_engine
+from extractors.pricing import DEFAULT_PRICES
 from extractors.progress import NoProgress, ProgressListener
 from extractors.session import ExtractionSession, ShardSummary
 from extractors.storage import normalise_location
@@ -100,20 +103,22 @@ async def extract_shard_on_worker(
     """A shard on a Dask worker: it builds its own client, pool and rasteriser from the plan
     (nothing of the flow's process is shared) and writes its own part files into OUT."""
     resolved = resolve_run(plan.request, plan.secrets, plan.run_id)
-    async with _endpoint(resolved) as resolved:
-        session = ExtractionSession(
-            plan.out,
-            resolved.extraction,
-            resolved.endpoint,
-            resolved.rows,
-            resolved.concurrency,
-            rates=resolved.rates,
-            owner=False,
-        )
-        async with session:
-            summary = await session.extract_shard(locations, name)
-        summary.requests = session.pool.stats
-        return summary
+    if resolved.uses_local_engine:
+        engine = process_local_engine(plan.engine_threads)
+        resolved = replace(resolved, endpoint=replace(resolved.endpoint, base_url=engine))
+    session = ExtractionSession(
+        plan.out,
+        resolved.extraction,
+        resolved.endpoint,
+        resolved.rows,
+        resolved.concurrency,
+        rates=resolved.rates,
+        owner=False,
+    )
+    async with session:
+        summary = await session.extract_shard(locations, name)
+    summary.requests = session.pool.stats
+    return summary
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,9 @@ class WorkerPlan:
     secrets: Secrets
     run_id: str
     out: str
+    # onnxruntime threads of each worker's embedded engine: the machine's share of a
+    # LocalCluster's worker, or None (every core) on a cluster of other machines.
+    engine_threads: int | None = None
 
 
 @flow(name="visionbatch-extract", persist_result=False, log_prints=False)
@@ -155,12 +163,16 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals = await _run_shards(session, paths, request.shard_size, tracker)
                 totals.requests = session.pool.stats
             else:
-                plan = WorkerPlan(request, secrets, resolved.rows.run_id, out)
+                plan = WorkerPlan(
+                    request, secrets, resolved.rows.run_id, out, _engine_threads(request)
+                )
                 totals = await _run_on_dask(plan, paths, tracker)
             session.compact()
     summary = _summarise(resolved, request, session, totals, started)
+    table = [{"metric": k, "value": v} for k, v in summary.model_dump().items()]
+    table.append({"metric": "estimated_cost", "value": _estimated_cost(summary)})
     await acreate_table_artifact(
-        table=[{"metric": k, "value": v} for k, v in summary.model_dump().items()],
+        table=table,
         key="visionbatch-run-summary",
         description=f"visionbatch run {summary.run_id} into {summary.out}",
     )
@@ -274,7 +286,7 @@ async def _run_on_dask(
     request = plan.request
     runner = dask_task_runner(request.dask or "local", request.dask_workers)
     workers = (request.dask_workers or _local_workers()) if request.dask == "local" else 4
-    with runner:
+    with _worker_environment(), runner:
 
         async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
             parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
@@ -295,8 +307,34 @@ def dask_task_runner(where: str, workers: int | None = None) -> DaskTaskRunner:
     return DaskTaskRunner(cluster_kwargs=cluster)
 
 
+def _worker_environment() -> ContextManager[None]:
+    """Dask's environment for the worker processes of a LocalCluster, without its malloc trim.
+
+    Dask sets MALLOC_TRIM_THRESHOLD_ in every worker to hand memory back to the OS sooner.
+    That also stops glibc from raising its mmap threshold, so every large buffer (onnxruntime's
+    tensors, decoded pages) is mapped and unmapped again: measured here, OCR took 5-14 s a
+    receipt in a worker against 3 s in a plain process, most of it in the kernel.
+    """
+    return dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+
+
+def _engine_threads(request: RunRequest) -> int | None:
+    if request.dask != "local":
+        return None
+    return max(1, _local_workers() // (request.dask_workers or _local_workers()))
+
+
 def _local_workers() -> int:
     return os.cpu_count() or 2
+
+
+def _estimated_cost(summary: RunSummary) -> str:
+    """This run's tokens at the default list price (`visionbatch report --prices` for yours)."""
+    price = DEFAULT_PRICES.price_of(summary.provider, summary.model)
+    if price is None:
+        return "unknown (no price for this provider and model)"
+    cost = price.cost(summary.prompt_tokens, summary.completion_tokens)
+    return f"{cost:.4f} {price.currency}"
 
 
 def _summarise(

@@ -171,16 +171,26 @@ def test_the_run_is_a_prefect_flow_with_shard_tasks_and_a_summary_artifact(tmp_p
                 ),
                 flow_run_filter=only_this,
             )
-            return runs[0], tasks, artifacts
+            progress = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["visionbatch-progress"])
+                ),
+                flow_run_filter=only_this,
+            )
+            return runs[0], tasks, artifacts + progress
 
     started = time.monotonic()
     flow_run, tasks, artifacts = asyncio.run(recorded())
     assert flow_run.state.is_completed(), flow_run.state  # type: ignore[attr-defined]
     assert {t.name.rsplit("-", 1)[0] for t in tasks} == {"extract-shard"}  # type: ignore[attr-defined]
     assert len(tasks) == 3, f"{len(tasks)} task runs after {time.monotonic() - started:.0f} s"
-    assert len(artifacts) == 1
+    assert len(artifacts) == 2
     table = artifacts[0].data  # type: ignore[attr-defined]
     assert "pages_ok" in str(table)
+    # A bare URL is self-hosted: priced at 0, the cost is known.
+    assert "'estimated_cost', 'value': '0.0000 USD'" in str(table), table
+    # The progress artifact reached 100% of the 3 documents counted.
+    assert float(artifacts[1].data) == 100.0  # type: ignore[attr-defined]
     assert SECRET not in str(flow_run.parameters) + str(table)  # type: ignore[attr-defined]
 
 

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import fsspec
@@ -56,6 +56,31 @@ def test_the_deployment_carries_the_schedule_and_the_run_parameters(tmp_path: Pa
     assert every.schedules[0].schedule.interval == timedelta(minutes=5)  # type: ignore[index]
     with pytest.raises(ValueError, match="exactly one of --cron and --interval"):
         build_deployment(request)
+
+
+def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters_and_schedules() -> None:
+    """`prefect deploy --all` reads this file: its entrypoints, parameters and schedules."""
+    import yaml
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.flows import load_flow_from_entrypoint
+
+    config = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    deployments = {d["name"]: d for d in config["deployments"]}
+    assert set(deployments) == {"receipts-inbox", "archive-backfill"}
+    for deployment in deployments.values():
+        flow = load_flow_from_entrypoint(str(REPO / deployment["entrypoint"]))
+        assert flow.name == "visionbatch-extract"
+        request = RunRequest.model_validate(deployment["parameters"]["request"])
+        assert request.inputs and request.out
+        assert deployment["concurrency_limit"] == 1
+        assert deployment["work_pool"]["name"] == "visionbatch"
+    (schedule,) = deployments["receipts-inbox"]["schedules"]
+    assert CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"]).cron == "*/15 * * * *"
+    inbox = RunRequest.model_validate(deployments["receipts-inbox"]["parameters"]["request"])
+    assert inbox.schema_name == "receipt" and "*.jpg" in inbox.discovery.include
+    backfill = RunRequest.model_validate(deployments["archive-backfill"]["parameters"]["request"])
+    assert backfill.dask == "tcp://dask-scheduler:8786"
+    assert "archive-backfill" not in str(deployments["receipts-inbox"])
 
 
 @pytest.mark.slow
@@ -250,3 +275,55 @@ def test_inputs_and_output_behind_memory_urls_give_the_rows_of_a_local_run(
         assert pl.DataFrame(read_rows("memory://ops-test/out/pages")).height == 22
     finally:
         fs.rm("/ops-test", recursive=True)
+
+
+def test_the_files_bar_has_the_counted_total_and_an_eta() -> None:
+    import io
+
+    from rich.console import Console
+
+    from flows.terminal import TerminalProgress
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=160)
+    with TerminalProgress(console) as progress:
+        progress.documents_found(100_000)
+        progress.pages_planned(30)
+        for _ in range(3):
+            progress.documents_done(1)
+        progress.pages_finished(29, 1)
+    drawn = screen.getvalue()
+    assert "3/100000" in drawn and "29/30" in drawn.replace("30/30", "29/30")
+    assert "ETA" in drawn and "errors 1" in drawn
+
+
+@pytest.mark.slow
+def test_backfill_filters_reach_the_run(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for doc_id in range(2, 6):
+        make_marked_image(archive / f"img_{doc_id}.png", doc_id)
+    make_marked_pdf(archive / "doc_6.pdf", 6, 2)
+    old = time.time() - 30 * 86400
+    os.utime(archive / "img_2.png", (old, old))
+    with ChatServer() as server:
+        env = {"VISIONBATCH_BASE_URL": server.base_url, "VISIONBATCH_MODEL": "m"}
+        out = str(tmp_path / "out")
+        filters = ["--include", "*.png", "--since", "2000-01-01", "--limit", "2"]
+        first = CliRunner().invoke(app, ["run", str(archive), "--out", out, *filters], env=env)
+        assert first.exit_code == 0, first.output
+        recent = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d")
+        second = CliRunner().invoke(
+            app,
+            ["run", str(archive), "--out", out, "--include", "*.png", "--since", recent],
+            env=env,
+        )
+        assert second.exit_code == 0, second.output
+    rows = pl.DataFrame(read_rows(tmp_path / "out" / "pages")).sort("source")
+    # First run: the first 2 PNGs of the sorted walk. Second run: the PNGs modified in the
+    # last day, img_3 (already done: skipped), img_4 and img_5; never the PDF, and the old
+    # img_2 not again.
+    assert [Path(s).name for s in rows["source"]] == [f"img_{n}.png" for n in (2, 3, 4, 5)]
+    runs = rows["run_id"].to_list()
+    assert runs[0] == runs[1] != runs[2] == runs[3]
+    assert len(server.requests) == 4
