@@ -252,17 +252,15 @@ def _absolute(location: str) -> str:
 def _request(**options: Any) -> RunRequest:
     """The flow's parameters from the command line's options."""
     prompt = options.pop("prompt")
-    return RunRequest(
-        **{
-            **options,
-            "schema_name": options.pop("schema"),
-            "requests_per_minute": options.pop("rpm"),
-            "tokens_per_minute": options.pop("tpm"),
-            "prompt_file": str(prompt) if prompt else None,
-            "include": options.pop("include") or [],
-            "exclude": options.pop("exclude") or [],
-        }
-    )
+    renamed = {
+        "schema_name": options.pop("schema"),
+        "requests_per_minute": options.pop("rpm"),
+        "tokens_per_minute": options.pop("tpm"),
+        "prompt_file": str(prompt) if prompt else None,
+        "include": options.pop("include") or [],
+        "exclude": options.pop("exclude") or [],
+    }
+    return RunRequest(**options, **renamed)
 
 
 app.command("report")(report)

@@ -24,7 +24,8 @@ from extractors.rows import RowContext
 class RunRequest(BaseModel):
     """The flow's parameters: what to run, never a secret (they show in Prefect's UI)."""
 
-    model_config = ConfigDict(frozen=True)
+    # A misspelt parameter (in prefect.yaml, say) is an error, never silently ignored.
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     inputs: list[str] = Field(description="Files or folders (recursed): paths or fsspec URLs.")
     out: str = Field(description="Output directory (path or fsspec URL); pages in OUT/pages/.")
