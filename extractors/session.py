@@ -54,6 +54,23 @@ class ShardSummary:
         self.requests.absorb(other.requests)
 
 
+def _load_ledger(dataset_dir: Location, per_document: bool) -> Ledger | DocumentLedger:
+    return DocumentLedger.load(dataset_dir) if per_document else Ledger.load(dataset_dir)
+
+
+# A Dask worker's ledger of the current run: read once per run, not once per shard. What the
+# run itself writes never matters to it, since every shard holds other files.
+_WORKER_LEDGER: dict[tuple[str, bool, str], Ledger | DocumentLedger] = {}
+
+
+def _run_ledger(dataset_dir: Location, per_document: bool, run_id: str) -> Ledger | DocumentLedger:
+    key = (str(dataset_dir), per_document, run_id)
+    if key not in _WORKER_LEDGER:
+        _WORKER_LEDGER.clear()  # a previous run's ledger is stale
+        _WORKER_LEDGER[key] = _load_ledger(dataset_dir, per_document)
+    return _WORKER_LEDGER[key]
+
+
 class ExtractionSession:
     """Everything the shards of one run share; used as an async context manager.
 
@@ -92,10 +109,10 @@ class ExtractionSession:
                 store = DatasetStore.at(out_dir).child(dataset)
                 self.dataset_dir = store.location if store.remote else Path(store.location)
                 self.compacted = 0
-            self.ledger: Ledger | DocumentLedger = (
-                DocumentLedger.load(self.dataset_dir)
-                if self.per_document
-                else Ledger.load(self.dataset_dir)
+            self.ledger = (
+                _load_ledger(self.dataset_dir, self.per_document)
+                if owner
+                else _run_ledger(self.dataset_dir, self.per_document, rows.run_id)
             )
         except BaseException:
             self._release()

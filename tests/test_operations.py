@@ -327,3 +327,19 @@ def test_backfill_filters_reach_the_run(tmp_path: Path) -> None:
     runs = rows["run_id"].to_list()
     assert runs[0] == runs[1] != runs[2] == runs[3]
     assert len(server.requests) == 4
+
+
+def test_a_worker_reads_the_ledger_once_per_run(tmp_path: Path) -> None:
+    from extractors.session import _run_ledger
+
+    with ChatServer() as server:
+        make_marked_image(tmp_path / "img_2.png", 2)
+        run([tmp_path / "img_2.png"], tmp_path / "out", **_endpoint(server))
+        pages = tmp_path / "out" / "pages"
+        first = _run_ledger(pages, False, "run-a")
+        assert _run_ledger(pages, False, "run-a") is first  # the next shard of the same run
+        make_marked_image(tmp_path / "img_3.png", 3)
+        run([tmp_path / "img_3.png"], tmp_path / "out", **_endpoint(server))
+    assert len(first.pages_by_source) == 1
+    # A new run reads DIR again, and sees what the last run wrote.
+    assert len(_run_ledger(pages, False, "run-b").pages_by_source) == 2
