@@ -206,7 +206,7 @@ class RunProgress:
         # stream of files is still being discovered and processed.
         counting = asyncio.create_task(asyncio.to_thread(count, inputs, out, options))
         counting.add_done_callback(tracker._counted)
-        tracker._counting = counting
+        tracker._counting = counting  # the event loop keeps only a weak reference to a task
         return tracker
 
     def _counted(self, counting: "asyncio.Task[int]") -> None:
@@ -285,8 +285,8 @@ async def _run_on_dask(
 ) -> ShardSummary:
     request = plan.request
     runner = dask_task_runner(request.dask or "local", request.dask_workers)
-    workers = (request.dask_workers or _local_workers()) if request.dask == "local" else 4
     with _worker_environment(), runner:
+        workers = max(1, len(runner.client.scheduler_info().get("workers", {})))
 
         async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
             parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
