@@ -16,6 +16,8 @@ from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 from fsspec.utils import get_protocol
 
+from extractors.errors import RunAbortedError
+
 _LOCAL_PROTOCOLS = ("file", "local")
 
 
@@ -32,12 +34,12 @@ def is_remote(location: str) -> bool:
 
 
 def remote_filesystem(location: str) -> tuple[AbstractFileSystem, str]:
-    """The fsspec filesystem of a URL and the path inside it (ValueError when unknown)."""
+    """The fsspec filesystem of a URL and the path inside it; RunAbortedError when the scheme
+    is unknown or its package (s3fs, gcsfs...) is not installed: the run cannot start."""
     try:
         return url_to_fs(location)
     except (ImportError, ValueError) as exc:
-        # An unknown scheme, or one whose package (s3fs, gcsfs...) is not installed.
-        raise ValueError(f"cannot open {location}: {exc}") from None
+        raise RunAbortedError(f"cannot open {location}: {exc}") from None
 
 
 @contextmanager

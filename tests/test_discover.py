@@ -132,3 +132,8 @@ def test_file_urls_are_local_paths(tmp_path: Path) -> None:
     assert not is_remote(url)
     assert normalise_location(url) == str(tmp_path)
     assert is_remote("s3://bucket/key") and normalise_location("s3://bucket/k") == "s3://bucket/k"
+
+
+def test_a_url_whose_scheme_cannot_be_opened_stops_the_run_with_one_line() -> None:
+    with pytest.raises(RunAbortedError, match=r"cannot open nosuchscheme://bucket/x: .*"):
+        check_inputs(["nosuchscheme://bucket/x"])
