@@ -218,6 +218,11 @@ class PartWriter:
     _buffer: list[Record] = field(default_factory=list)
     _parts: int = 0
     _last_flush: float = field(default_factory=time.monotonic)
+    _store: DatasetStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Resolved once: a remote store looks up its filesystem on first use, not per flush.
+        self._store = DatasetStore.at(self.pages_dir)
 
     def add(self, rows: Iterable[Record]) -> None:
         self._buffer.extend(rows)
@@ -231,7 +236,7 @@ class PartWriter:
             return
         self._parts += 1
         target = f"part-{self.name}-{self._parts:05d}.parquet"
-        DatasetStore.at(self.pages_dir).write(rows_to_table(self._buffer, self.schema), target)
+        self._store.write(rows_to_table(self._buffer, self.schema), target)
         self.rows_written += len(self._buffer)
         self._buffer = []
 
