@@ -7,8 +7,8 @@ Prefect, PyMuPDF, Polars...) cancel in the marginal cost per page,
 (wall of the large run - wall of the small run) / (pages of the large - pages of the small):
 
   * render-bound: marked PDFs of 12 pages (60 then 240 pages) against the local test server
-    with no latency, so the work is rasterising and encoding (one rasteriser thread per
-    process);
+    with no latency, so the work is rasterising and encoding (render processes on one core
+    each in the single process; one rendering thread in each Dask worker);
   * OCR-bound: SROIE receipts of ../shared/corpus (6 then 24) with the embedded engine, one
     engine per Dask worker, each with its share of the cores.
 

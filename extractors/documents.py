@@ -28,19 +28,17 @@ from extractors.errors import (
 )
 from extractors.limits import LearnedLimits, classify_refusal
 from extractors.load import (
-    DocumentReader,
     UnreadSourceError,
     hash_or_blank,
     identify,
-    read_layout,
-    render_pages,
     source_without_format,
 )
 from extractors.merge import merge_chunks
 from extractors.parse import parse_document, validation_problems
 from extractors.pipeline import DocumentOutcome, ExtractionOptions
-from extractors.pool import Rasteriser, RequestPool
+from extractors.pool import RequestPool
 from extractors.progress import ProgressListener
+from extractors.rasterise import Rasteriser
 from extractors.records import DocumentLayout, EndpointAnswer, PreparedRequest, Reask, SourceFile
 from extractors.sink import DocumentLedger
 
@@ -99,16 +97,14 @@ class DocumentFieldsExtractor:
             stored = await asyncio.to_thread(self.ledger.stored_row, key)
             return DocumentOutcome([self.rows.copied_row(stored, source)], skipped_pages=1)
         try:
-            reader, layout = await self.rasteriser.run(
-                read_layout, source, self.options.render, self.options.password
-            )
+            layout = await self.rasteriser.layout(source)
         except SourceError as exc:
             return self._failed_file(source, str(exc))
         try:
             self.progress.pages_planned(layout.page_count)
-            row = await self._extract_row(reader, layout)
+            row = await self._extract_row(layout)
         finally:
-            await self.rasteriser.run(reader.close)
+            await self.rasteriser.release(source)
         ok_pages = layout.page_count if row.status == "ok" else 0
         self.progress.pages_finished(ok_pages, layout.page_count - ok_pages)
         return DocumentOutcome([row])
@@ -131,7 +127,7 @@ class DocumentFieldsExtractor:
         self.progress.pages_finished(0, 1)
         return DocumentOutcome([self.rows.error_row(source, None, error, category)])
 
-    async def _extract_row(self, reader: DocumentReader, layout: DocumentLayout) -> DocumentRow:
+    async def _extract_row(self, layout: DocumentLayout) -> DocumentRow:
         spent = RequestCosts()
         for _ in range(_MAX_REPLANS + 1):
             pages, unfit = self._size_pages(layout)
@@ -139,9 +135,7 @@ class DocumentFieldsExtractor:
                 return self.rows.error_row(layout.source, layout.page_count, unfit, "budget", spent)
             plans = plan_chunks(pages, self.budget)
             model = self.options.schema.model if len(plans) == 1 else self.part_model
-            results = await asyncio.gather(
-                *(self._ask(reader, layout, plan, model) for plan in plans)
-            )
+            results = await asyncio.gather(*(self._ask(layout, plan, model) for plan in plans))
             spent = sum((r.costs for r in results), spent)
             if not any(result.replan for result in results):
                 return self._row(layout, results, spent)
@@ -167,15 +161,14 @@ class DocumentFieldsExtractor:
 
     async def _ask(
         self,
-        reader: DocumentReader,
         layout: DocumentLayout,
         plan: ChunkPlan,
         model: type[BaseModel],
     ) -> _ChunkResult:
         """Render, send, validate, and re-ask once with the validation errors."""
         async with self.pool.payload_slot():
-            rendered = await self.rasteriser.run(
-                render_pages, reader, plan.pages, self.options.profile.pad_to_square
+            rendered = await self.rasteriser.render(
+                layout.source, plan.pages, self.options.profile.pad_to_square
             )
             failed = [str(r) for r in rendered if isinstance(r, SourceError)]
             if failed:

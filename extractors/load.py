@@ -167,7 +167,7 @@ class DocumentReader:
             rect = pdf_page.rect
             matrix = pymupdf.Matrix(page.width / rect.width, page.height / rect.height)
             pixmap = pdf_page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
-        except _MUPDF_ERRORS as exc:
+        except (*_MUPDF_ERRORS, IndexError) as exc:  # IndexError: no such page (any more)
             raise SourceError(f"cannot render page {page.page}: {_one_line(exc)}") from exc
         return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
 

@@ -25,19 +25,17 @@ from extractors.errors import (
 )
 from extractors.limits import LearnedLimits, classify_refusal
 from extractors.load import (
-    DocumentReader,
     RenderOptions,
     UnreadSourceError,
     hash_or_blank,
     identify,
-    read_layout,
-    render_pages,
     source_without_format,
 )
 from extractors.parse import parse_answer
-from extractors.pool import Rasteriser, RequestPool
+from extractors.pool import RequestPool
 from extractors.progress import ProgressListener
 from extractors.prompt import ExtractionSchema, Prompt
+from extractors.rasterise import Rasteriser
 from extractors.records import DocumentLayout, PreparedRequest, RenderedImage, SourceFile
 from extractors.rows import RowContext
 from extractors.sink import Ledger, LedgerKey, Record
@@ -120,15 +118,13 @@ class DocumentExtractor:
             done = self.ledger.done_pages(key)
             return DocumentOutcome(self._copies(source, key, done), skipped_pages=len(done))
         try:
-            reader, layout = await self.rasteriser.run(
-                read_layout, source, self.options.render, self.options.password
-            )
+            layout = await self.rasteriser.layout(source)
         except SourceError as exc:
             return self._failed_file(source, exc)
         try:
-            return await self._extract_pages(reader, layout, key)
+            return await self._extract_pages(layout, key)
         finally:
-            await self.rasteriser.run(reader.close)
+            await self.rasteriser.release(source)
 
     def internal_error(self, location: str, exc: Exception) -> DocumentOutcome:
         """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
@@ -157,9 +153,7 @@ class DocumentExtractor:
             self.rows.copied_row(row, source) for row in self.ledger.rows_for(key, missing_here)
         ]
 
-    async def _extract_pages(
-        self, reader: DocumentReader, layout: DocumentLayout, key: LedgerKey
-    ) -> DocumentOutcome:
+    async def _extract_pages(self, layout: DocumentLayout, key: LedgerKey) -> DocumentOutcome:
         done = self.ledger.done_pages(key)
         rows = self._copies(layout.source, key, done)
         self.progress.pages_planned(layout.page_count - len(done))
@@ -169,7 +163,7 @@ class DocumentExtractor:
         self.progress.pages_finished(0, len(unfit))
         chunks = plan_chunks(planned, self.budget)
         results = await asyncio.gather(
-            *(self._run_chunk(reader, layout, _Chunk(c, self.options.max_reasks)) for c in chunks)
+            *(self._run_chunk(layout, _Chunk(c, self.options.max_reasks)) for c in chunks)
         )
         rows.extend(row for chunk_rows in results for row in chunk_rows)
         rows.sort(key=lambda row: row.page or 0)
@@ -194,18 +188,16 @@ class DocumentExtractor:
                 )
         return planned, unfit
 
-    async def _run_chunk(
-        self, reader: DocumentReader, layout: DocumentLayout, chunk: _Chunk
-    ) -> list[PageRow]:
+    async def _run_chunk(self, layout: DocumentLayout, chunk: _Chunk) -> list[PageRow]:
         """Render, send and parse one chunk; pages left without an answer are asked again."""
         refitted = self._refit(layout, chunk)
         if refitted is not None:
             smaller, unfit = refitted
-            return self._finished(unfit) + await self._gather_chunks(reader, layout, smaller)
+            return self._finished(unfit) + await self._gather_chunks(layout, smaller)
         rows: list[PageRow] = []
         async with self.pool.payload_slot():
-            rendered = await self.rasteriser.run(
-                render_pages, reader, chunk.plan.pages, self.options.profile.pad_to_square
+            rendered = await self.rasteriser.render(
+                layout.source, chunk.plan.pages, self.options.profile.pad_to_square
             )
             sent: list[tuple[PlannedPage, RenderedImage]] = []
             for planned, result in zip(chunk.plan.pages, rendered, strict=True):
@@ -234,9 +226,9 @@ class DocumentExtractor:
         # The payload slot is free again: re-asks below may take slots without deadlock.
         if outgrown:
             again = replace(chunk, plan=request.chunk)
-            return self._finished(rows) + await self._gather_chunks(reader, layout, [again])
+            return self._finished(rows) + await self._gather_chunks(layout, [again])
         if failure is not None:
-            return rows + await self._after_failure(reader, layout, chunk, request, failure)
+            return rows + await self._after_failure(layout, chunk, request, failure)
         parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
         attempts = chunk.prior_attempts + answer.attempts
         answered = [(sent[i - 1][1], item) for i, item in sorted(parsed.items.items())]
@@ -260,11 +252,10 @@ class DocumentExtractor:
         plan = ChunkPlan(missing)
         parts = split_chunk(plan) if len(missing) == len(sent) else [plan]
         retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
-        return rows + await self._gather_chunks(reader, layout, retry)
+        return rows + await self._gather_chunks(layout, retry)
 
     async def _after_failure(
         self,
-        reader: DocumentReader,
         layout: DocumentLayout,
         chunk: _Chunk,
         request: PreparedRequest,
@@ -275,7 +266,7 @@ class DocumentExtractor:
         if isinstance(failure, RequestRejectedError):
             retry = self._after_refusal(layout, chunk, request.chunk, failure, attempts)
             if retry:
-                return await self._gather_chunks(reader, layout, retry)
+                return await self._gather_chunks(layout, retry)
         rows = [
             self._page_error(
                 layout, planned, self.pool.client.redact(str(failure)), "endpoint", attempts
@@ -350,9 +341,9 @@ class DocumentExtractor:
         return budget.prompt_tokens + plan.image_tokens + answer_room
 
     async def _gather_chunks(
-        self, reader: DocumentReader, layout: DocumentLayout, chunks: Sequence[_Chunk]
+        self, layout: DocumentLayout, chunks: Sequence[_Chunk]
     ) -> list[PageRow]:
-        results = await asyncio.gather(*(self._run_chunk(reader, layout, c) for c in chunks))
+        results = await asyncio.gather(*(self._run_chunk(layout, c) for c in chunks))
         return [row for chunk_rows in results for row in chunk_rows]
 
     def _page_error(

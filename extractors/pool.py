@@ -2,21 +2,16 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from itertools import count
-from typing import ParamSpec, TypeVar
 
 from extractors.client import EndpointClient
 from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
 from extractors.limits import AdaptiveConcurrency, LearnedLimits, RateWindow
 from extractors.progress import NoProgress, ProgressListener
 from extractors.records import EndpointAnswer, PreparedRequest
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @dataclass
@@ -48,20 +43,6 @@ class RateLimits:
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
     window_seconds: float = 60.0  # "per minute"; shorter only to test the limits quickly
-
-
-class Rasteriser:
-    """Runs opening and rendering off the event loop, on one thread: PyMuPDF is not thread-safe."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasterise")
-
-    async def run(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: function(*args, **kwargs))
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
 
 
 class RequestPool:

@@ -14,8 +14,9 @@ from extractors.documents import DocumentFieldsExtractor
 from extractors.errors import RunAbortedError
 from extractors.limits import LearnedLimits
 from extractors.pipeline import DocumentExtractor, DocumentOutcome, ExtractionOptions
-from extractors.pool import Rasteriser, RateLimits, RequestPool, RequestStats
+from extractors.pool import RateLimits, RequestPool, RequestStats
 from extractors.progress import NoProgress, ProgressListener
+from extractors.rasterise import Rasteriser, RasterOptions, available_cores
 from extractors.rows import RowContext
 from extractors.sink import (
     PAGES,
@@ -71,6 +72,14 @@ def _run_ledger(dataset_dir: Location, per_document: bool, run_id: str) -> Ledge
     return _WORKER_LEDGER[key]
 
 
+def _render_workers(requested: int | None, owner: bool) -> int:
+    """Render processes: every core by default; none on a Dask worker, whose processes are
+    daemons and may not start their own (the cluster's workers are the parallelism there)."""
+    if not owner:
+        return 0
+    return available_cores() if requested is None else requested
+
+
 class ExtractionSession:
     """Everything the shards of one run share; used as an async context manager.
 
@@ -90,6 +99,7 @@ class ExtractionSession:
         rates: RateLimits | None = None,
         flush_rows: int = 256,
         owner: bool = True,
+        render_workers: int | None = None,
     ) -> None:
         self.options = options
         self.rows = rows
@@ -124,9 +134,13 @@ class ExtractionSession:
         self.pool = RequestPool(
             self.client, concurrency, progress=self.progress, rates=rates, learned=self.learned
         )
-        self.rasteriser = Rasteriser()
+        self.rasteriser = Rasteriser(
+            RasterOptions(options.render, options.password, _render_workers(render_workers, owner))
+        )
+        self.rasteriser.start()
         # Enough documents open at once that single-page documents still fill every request slot.
-        self._documents = asyncio.Semaphore(2 * concurrency + 2)
+        self.open_documents = 2 * concurrency + 2
+        self._documents = asyncio.Semaphore(self.open_documents)
 
     async def __aenter__(self) -> "ExtractionSession":
         return self

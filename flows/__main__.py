@@ -1,5 +1,16 @@
-"""`python -m flows` is the `visionbatch` command."""
+"""`python -m flows` is the `visionbatch` command.
 
-from flows.cli import main
+The console script imports `main` from here, not from `flows.cli`: render worker processes
+re-run the script that started the run, and this module keeps that to a few imports instead of
+Prefect and the whole command line.
+"""
 
-main()
+
+def main() -> None:
+    from flows.cli import main as run_command_line
+
+    run_command_line()
+
+
+if __name__ == "__main__":
+    main()

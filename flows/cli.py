@@ -115,6 +115,12 @@ MaxDpiOpt = Annotated[int, typer.Option("--max-dpi", min=10, help="Resolution ca
 ShardSizeOpt = Annotated[
     int, typer.Option("--shard-size", min=1, help="Documents per Prefect task.")
 ]
+RenderWorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--render-workers", min=0, help="Processes rendering pages (default: cores; 0: a thread)."
+    ),
+]
 IncludeOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -174,6 +180,7 @@ def run(
     token_profile: ProfileOpt = None,
     max_dpi: MaxDpiOpt = 200,
     shard_size: ShardSizeOpt = 64,
+    render_workers: RenderWorkersOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     since: SinceOpt = None,
@@ -218,6 +225,7 @@ def serve(
     token_profile: ProfileOpt = None,
     max_dpi: MaxDpiOpt = 200,
     shard_size: ShardSizeOpt = 64,
+    render_workers: RenderWorkersOpt = None,
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     dask: DaskOpt = None,

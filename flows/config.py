@@ -65,6 +65,11 @@ class RunRequest(BaseModel):
     token_profile: str | None = None
     max_dpi: int = Field(default=200, ge=10)
     shard_size: int = Field(default=64, ge=1)
+    render_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Processes that render pages (default: one per core; 0: a thread).",
+    )
 
     @property
     def discovery(self) -> DiscoveryOptions:

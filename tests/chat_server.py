@@ -727,7 +727,9 @@ class _Handler(BaseHTTPRequestHandler):
                 elif part.get("type") == "image_url":
                     spec = part.get("image_url")
                     url = spec.get("url") if isinstance(spec, dict) else spec
-                    images.append(self._load_image(url, len(images) + 1))
+                    images.append(
+                        self._load_image(url, len(images) + 1, self.server.chat.read_markers)
+                    )
         record.n_images = len(images)
         record.image_sizes = [(im.width, im.height) for im in images]
         record.image_mimes = [im.mime for im in images]
@@ -737,7 +739,7 @@ class _Handler(BaseHTTPRequestHandler):
         return payload, images, text_len
 
     @staticmethod
-    def _load_image(url: Any, index: int) -> _Image:
+    def _load_image(url: Any, index: int, read_markers: bool = True) -> _Image:
         if not isinstance(url, str) or not url.startswith("data:") or "," not in url:
             raise _BadRequest(f"Image {index}: only base64 data URLs are supported")
         header, data = url[5:].split(",", 1)
@@ -745,6 +747,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             blob = base64.b64decode(data, validate=True)
             with Image.open(io.BytesIO(blob)) as img:
+                if not read_markers:
+                    return _Image(mime, img.width, img.height, len(blob), img.format, None)
                 img.load()
                 value = read_marker(img)
                 return _Image(mime, img.width, img.height, len(blob), img.format, value)
@@ -804,8 +808,12 @@ class ChatServer:
         capacity_retry_ms: int = 100,
         strict_schemas: bool = False,
         document_answer: Callable[[RecordedRequest], Any] | None = None,
+        read_markers: bool = True,
     ) -> None:
         self.prefix = prefix.rstrip("/")
+        # False: images are only sized from their headers, never decoded (benchmarks, where
+        # decoding would take CPU from the pipeline being measured); answers are "unmarked".
+        self.read_markers = read_markers
         self.latency = latency
         self.api_key = api_key
         self.max_images = max_images

@@ -19,9 +19,8 @@ async def run_direct(
     **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
-    resolved = resolve_run(
-        RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request), secrets or Secrets()
-    )
+    run_request = RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request)
+    resolved = resolve_run(run_request, secrets or Secrets())
     # Tests wait milliseconds, not seconds, between retries.
     endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
     session = ExtractionSession(
@@ -32,6 +31,7 @@ async def run_direct(
         resolved.concurrency,
         rates=replace(resolved.rates, window_seconds=rate_window),
         flush_rows=flush_rows,
+        render_workers=run_request.render_workers,
     )
     async with session:
         summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")

@@ -1,0 +1,204 @@
+"""Rendering on worker processes: the pages a thread draws, crashes isolated, small chunks first."""
+
+import asyncio
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import pymupdf
+import pytest
+from chat_server import ChatServer
+from harness import run
+from markers import encode_value, make_marked_image, make_marked_pdf, read_marker
+from PIL import Image
+
+from extractors.budget import PixtralProfile, PlannedPage, size_page
+from extractors.errors import SourceError
+from extractors.load import identify
+from extractors.rasterise import Rasteriser, RasterOptions
+from extractors.records import RenderedImage, SourceFile
+
+PROFILE = PixtralProfile()
+
+
+def _planned(sizes: Sequence[tuple[int, int]]) -> list[PlannedPage]:
+    return [size_page(n, w, h, PROFILE, 100_000) for n, (w, h) in enumerate(sizes, start=1)]
+
+
+async def _render_all(
+    rasteriser: Rasteriser, source: SourceFile
+) -> list[RenderedImage | SourceError]:
+    layout = await rasteriser.layout(source)
+    return await rasteriser.render(source, _planned(layout.page_sizes), False)
+
+
+def _render_with(workers: int, source: SourceFile) -> list[RenderedImage | SourceError]:
+    async def go() -> list[RenderedImage | SourceError]:
+        rasteriser = Rasteriser(RasterOptions(workers=workers))
+        try:
+            await rasteriser.wait_started()
+            return await _render_all(rasteriser, source)
+        finally:
+            rasteriser.close()
+
+    return asyncio.run(go())
+
+
+def test_worker_processes_draw_the_same_pages_as_a_thread(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "doc.pdf", 3, 14)
+    make_marked_image(tmp_path / "photo.jpg", 5, 1, size=(1500, 2000))
+    for name in ("doc.pdf", "photo.jpg"):
+        source = identify(tmp_path / name)
+        on_processes = _render_with(2, source)
+        on_a_thread = _render_with(0, source)
+        assert on_processes == on_a_thread  # byte for byte, page for page, in order
+        assert all(isinstance(page, RenderedImage) for page in on_processes)
+    drawn = _render_with(2, identify(tmp_path / "doc.pdf"))
+    values = [read_marker(Image.open(io.BytesIO(page.data))) for page in drawn]  # type: ignore[union-attr]
+    assert values == [encode_value(3, n) for n in range(1, 15)]
+
+
+def test_unreadable_files_and_pages_come_back_as_errors(tmp_path: Path) -> None:
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    make_marked_pdf(tmp_path / "doc.pdf", 1, 2)
+
+    async def go() -> None:
+        rasteriser = Rasteriser(RasterOptions(workers=2))
+        try:
+            with pytest.raises(SourceError, match=r"cannot open PDF|no pages"):
+                await rasteriser.layout(identify(tmp_path / "broken.pdf"))
+            source = identify(tmp_path / "doc.pdf")
+            await rasteriser.layout(source)
+            beyond = PlannedPage(page=9, width=100, height=120, image_tokens=80)
+            drawn = await rasteriser.render(source, [*_planned([(100, 120)]), beyond], False)
+            assert isinstance(drawn[0], RenderedImage)
+            assert isinstance(drawn[1], SourceError) and "page 9" in str(drawn[1])
+        finally:
+            rasteriser.close()
+
+    asyncio.run(go())
+
+
+def test_encrypted_pdf_opens_on_workers_with_the_password(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "plain.pdf", 2, 2)
+    with pymupdf.open(str(tmp_path / "plain.pdf")) as document:
+        document.save(
+            str(tmp_path / "locked.pdf"),
+            encryption=pymupdf.PDF_ENCRYPT_AES_256,
+            user_pw="s3cret",
+            owner_pw="owner",
+        )
+    source = identify(tmp_path / "locked.pdf")
+
+    async def go(password: str | None) -> list[RenderedImage | SourceError]:
+        rasteriser = Rasteriser(RasterOptions(password=password, workers=2))
+        try:
+            return await _render_all(rasteriser, source)
+        finally:
+            rasteriser.close()
+
+    with pytest.raises(SourceError, match="password is needed"):
+        asyncio.run(go(None))
+    assert all(isinstance(page, RenderedImage) for page in asyncio.run(go("s3cret")))
+
+
+def test_a_call_that_kills_its_worker_fails_alone(tmp_path: Path) -> None:
+    """A renderer crash breaks the whole process pool: every call waiting on it fails. Each is
+    run again alone, so only the one that kills its process ends in an error."""
+    make_marked_pdf(tmp_path / "doc.pdf", 7, 24)
+    source = identify(tmp_path / "doc.pdf")
+
+    async def go() -> None:
+        rasteriser = Rasteriser(RasterOptions(workers=2))
+        try:
+            await rasteriser.wait_started()
+            layout = await rasteriser.layout(source)
+            pages = _planned(layout.page_sizes)
+            drawing = asyncio.ensure_future(rasteriser.render(source, pages, False))
+            await asyncio.sleep(0.01)
+            with pytest.raises(BrokenProcessPool):
+                await rasteriser._call(0, partial(os._exit, 3))  # a worker dies mid-run
+            drawn = await drawing
+            values = [read_marker(Image.open(io.BytesIO(p.data))) for p in drawn]  # type: ignore[union-attr]
+            assert values == [encode_value(7, n) for n in range(1, 25)]
+            assert rasteriser.restarts >= 1
+            after = await rasteriser.render(source, pages[:2], False)  # the new pool works
+            assert all(isinstance(page, RenderedImage) for page in after)
+        finally:
+            rasteriser.close()
+
+    asyncio.run(go())
+
+
+def test_the_smaller_chunk_is_drawn_first(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "long.pdf", 1, 12)
+    make_image = tmp_path / "single.png"
+    make_marked_image(make_image, 2)
+    finished: list[str] = []
+
+    async def go() -> None:
+        rasteriser = Rasteriser(RasterOptions(workers=1))
+        try:
+            await rasteriser.wait_started()
+            long_source, single_source = identify(tmp_path / "long.pdf"), identify(make_image)
+            long_layout = await rasteriser.layout(long_source)
+            single_layout = await rasteriser.layout(single_source)
+
+            async def draw(name: str, source: SourceFile, sizes: list[tuple[int, int]]) -> None:
+                await rasteriser.render(source, _planned(sizes), False)
+                finished.append(name)
+
+            long_chunk = asyncio.ensure_future(
+                draw("twelve pages", long_source, list(long_layout.page_sizes))
+            )
+            await asyncio.sleep(0)  # the long chunk asks first
+            await asyncio.gather(
+                long_chunk, draw("one page", single_source, list(single_layout.page_sizes))
+            )
+        finally:
+            rasteriser.close()
+
+    asyncio.run(go())
+    assert finished == ["one page", "twelve pages"]
+
+
+def test_pymupdf_loads_without_its_layout_model() -> None:
+    """PyMuPDF 2.0 loads an ONNX layout model at import when it is installed (0.43 s, 55 MB in
+    every process); extractors keeps it out."""
+    code = (
+        "import sys, extractors.load; "
+        "print(sys.modules.get('pymupdf.layout') is not None, 'pymupdf' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_a_run_gives_the_same_rows_on_processes_and_on_a_thread(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make_marked_pdf(inputs / "doc_1.pdf", 1, 13)
+    make_marked_image(inputs / "img_2.png", 2)
+    (inputs / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    tables = {}
+    with ChatServer() as server:
+        for workers in (0, 2):
+            out = tmp_path / f"out-{workers}"
+            _, session = run(
+                [inputs], out, base_url=server.base_url, model="m", render_workers=workers
+            )
+            assert session.rasteriser.workers == workers
+            tables[workers] = (
+                pl.read_parquet(str(out / "pages" / "*.parquet"))
+                .select("source", "page", "status", "text", "width", "height", "image_tokens")
+                .sort("source", "page")
+            )
+    assert tables[0].equals(tables[2])
+    assert tables[2]["status"].to_list().count("ok") == 14
