@@ -90,6 +90,13 @@ class Measurement:
         return self.value / self.baseline
 
 
+def print_measurements(lines: list[Measurement]) -> None:
+    """One line per measurement: its figure, ratio and what was measured."""
+    for line in lines:
+        ratio = "-" if line.ratio is None else f"{line.ratio:.2f}"
+        print(f"{line.benchmark} | {line.figure}: {ratio} ({line.note})")
+
+
 def repeat_pdf(source: Path, path: Path, pages: int) -> Path:
     """A PDF of `pages` pages, made of `source`'s pages over and over (fonts shared)."""
     with pymupdf.open(str(source)) as original:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 # First: it sets up the import path and keeps PyMuPDF's companions out.
-from common import CORPUS, Measurement, run_cli
+from common import CORPUS, Measurement, print_measurements, run_cli
 
 # isort: split
 
@@ -66,9 +66,7 @@ def measure(folder: Path) -> list[Measurement]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        for line in measure(Path(scratch)):
-            ratio = f"{line.ratio:.2f}" if line.ratio is not None else "-"
-            print(f"{line.figure}: {ratio} ({line.note})")
+        print_measurements(measure(Path(scratch)))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from chat_server import ChatServer, RecordedRequest  # noqa: E402
+from common import CliRun as SummaryRun  # noqa: E402
 from markers import encode_value  # noqa: E402
 from test_faults import FAULT_MIX, make_fault_mix_inputs  # noqa: E402
 
@@ -47,17 +48,7 @@ SEED = 7
 
 
 @dataclass
-class CliRun:
-    wall: float
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def figure(self, label: str) -> str | None:
-        """A value of the CLI's summary table (rich box characters or not), or None."""
-        match = re.search(rf"(?mi)^[\W_]*{re.escape(label)}[\s│┃|]+([\d][\d,.]*)", self.stdout)
-        return match.group(1).replace(",", "") if match else None
-
+class CliRun(SummaryRun):
     def row(self, label: str) -> str | None:
         """The whole value cell of a summary-table row, as printed."""
         match = re.search(rf"(?mi)^[\W_]*{re.escape(label)}\s*[│┃|]\s*(.+?)\s*[│┃|]?$", self.stdout)

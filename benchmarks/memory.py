@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 # First: it sets up the import path and keeps PyMuPDF's companions out.
-from common import Measurement, repeat_pdf, run_cli, text_pdf
+from common import Measurement, print_measurements, repeat_pdf, run_cli, text_pdf
 
 # isort: split
 
@@ -56,8 +56,7 @@ def measure(folder: Path) -> list[Measurement]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        for line in measure(Path(scratch)):
-            print(f"{line.figure}: {line.ratio:.2f} ({line.note})")
+        print_measurements(measure(Path(scratch)))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 # First: it sets up the import path and keeps PyMuPDF's companions out.
-from common import Measurement, text_pdf
+from common import Measurement, print_measurements, text_pdf
 
 # isort: split
 
@@ -164,9 +164,7 @@ def measure(folder: Path) -> list[Measurement]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
-        for line in measure(Path(scratch)):
-            ratio = f"{line.ratio:.2f}" if line.ratio is not None else "-"
-            print(f"{line.figure}: {line.value:.1f} vs {line.baseline:.1f} = {ratio}")
+        print_measurements(measure(Path(scratch)))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # First: it sets up the import path and keeps PyMuPDF's companions out.
-from common import CORPUS, Measurement
+from common import CORPUS, Measurement, print_measurements
 
 # isort: split
 
@@ -145,9 +145,7 @@ def measure() -> list[Measurement]:
 
 
 def main() -> None:
-    for line in measure():
-        ratio = f"{line.ratio:.3f}" if line.ratio is not None else "-"
-        print(f"{line.figure}: {ratio} ({line.note})")
+    print_measurements(measure())
 
 
 if __name__ == "__main__":
