@@ -6,7 +6,6 @@ only ~40 a second, so tasks are shards of documents and the concurrency inside t
 
 import asyncio
 import math
-import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
@@ -29,6 +28,7 @@ from extractors.discover import DiscoveryOptions, check_inputs, count, discover,
 from extractors.local_engine import process_local_engine, serve_local_engine
 from extractors.pricing import DEFAULT_PRICES
 from extractors.progress import NoProgress, ProgressListener
+from extractors.rasterise import available_cores
 from extractors.session import ExtractionSession, ShardSummary
 from extractors.storage import normalise_location
 from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
@@ -309,7 +309,7 @@ def dask_task_runner(where: str, workers: int | None = None) -> DaskTaskRunner:
         return DaskTaskRunner(address=where)
     # One thread per worker process: a shard's own asyncio loop does the concurrency, and
     # PyMuPDF is not thread-safe.
-    cluster = {"n_workers": workers or _local_workers(), "threads_per_worker": 1}
+    cluster = {"n_workers": workers or available_cores(), "threads_per_worker": 1}
     return DaskTaskRunner(cluster_kwargs=cluster)
 
 
@@ -327,11 +327,7 @@ def _worker_environment() -> ContextManager[None]:
 def _engine_threads(request: RunRequest) -> int | None:
     if request.dask != "local":
         return None
-    return max(1, _local_workers() // (request.dask_workers or _local_workers()))
-
-
-def _local_workers() -> int:
-    return os.cpu_count() or 2
+    return max(1, available_cores() // (request.dask_workers or available_cores()))
 
 
 def _estimated_cost(summary: RunSummary) -> str:
