@@ -41,7 +41,8 @@ _MEASURE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 import flows.flow  # every import a real run makes (Prefect, PyMuPDF, Polars, pyarrow, Dask)
-from extractors.discover import DiscoveryOptions, count, discover, shards
+from extractors.discover.files import count, discover, shards
+from extractors.options import DiscoveryOptions
 from pathlib import Path
 
 mode, root = sys.argv[1], sys.argv[2]

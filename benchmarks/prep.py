@@ -26,9 +26,14 @@ from common import Measurement, print_measurements, text_pdf
 import pymupdf
 from PIL import Image
 
-from extractors.budget import BudgetOptions, PixtralProfile, PlannedPage, plan_chunks, size_page
-from extractors.load import identify
-from extractors.rasterise import Rasteriser, RasterOptions, available_cores
+from extractors.load.identify import identify
+from extractors.load.rasteriser import Rasteriser
+from extractors.load.worker import available_cores
+from extractors.options import BudgetOptions, RasterOptions
+from extractors.plan.chunking import plan_chunks
+from extractors.plan.profiles.pixtral import PixtralProfile
+from extractors.plan.sizing import size_page
+from extractors.records import PlannedPage
 
 PROFILE = PixtralProfile()
 BUDGET = BudgetOptions()

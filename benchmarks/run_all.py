@@ -25,7 +25,7 @@ import saturation
 import tokens
 from common import REPO, Measurement
 
-from extractors.rasterise import available_cores
+from extractors.load.worker import available_cores
 
 CHART = REPO / "benchmarks" / "results.png"
 REPORT = REPO / "BENCHMARKS.md"

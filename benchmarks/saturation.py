@@ -28,7 +28,7 @@ from common import Measurement, print_measurements, run_cli, text_pdf
 from chat_server import ChatServer, RecordedRequest
 from prep import prepare
 
-from extractors.rasterise import available_cores
+from extractors.load.worker import available_cores
 
 CONCURRENCY = 16
 LATENCY = 0.5

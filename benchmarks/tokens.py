@@ -23,10 +23,13 @@ from common import CORPUS, Measurement, print_measurements
 import pymupdf
 from PIL import Image, ImageOps
 
-from extractors.budget import BudgetOptions, PixtralProfile, size_page
+from extractors.discover.formats import PDF, SVG
 from extractors.errors import SourceError
-from extractors.formats import PDF, SVG
-from extractors.load import DocumentReader, RenderOptions, UnreadSourceError, identify
+from extractors.load.identify import UnreadSourceError, identify
+from extractors.load.reader import DocumentReader
+from extractors.options import BudgetOptions, RenderOptions
+from extractors.plan.profiles.pixtral import PixtralProfile
+from extractors.plan.sizing import size_page
 
 PROFILE = PixtralProfile()
 BUDGET = BudgetOptions()

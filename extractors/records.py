@@ -2,7 +2,29 @@
 
 from dataclasses import dataclass
 
-from extractors.budget import ChunkPlan
+# Text tokens each image adds besides its pixels: the "Image N:" label and the part wrapper.
+IMAGE_LABEL_TOKENS = 8
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    """A page with the size it will be sent at and what that costs."""
+
+    page: int
+    width: int
+    height: int
+    image_tokens: int
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """The pages of one request, in document order."""
+
+    pages: tuple[PlannedPage, ...]
+
+    @property
+    def image_tokens(self) -> int:
+        return sum(p.image_tokens + IMAGE_LABEL_TOKENS for p in self.pages)
 
 
 @dataclass(frozen=True)

@@ -290,8 +290,8 @@ def evaluate_fields(
     show_misses: Annotated[int, typer.Option(min=0, help="Misses to list.")] = 30,
 ) -> None:
     """Compare extracted receipt fields with ground truth: accuracy per field, and the misses."""
-    from extractors.evaluation import evaluate, load_truth
-    from extractors.sink import read_rows
+    from extractors.report.evaluation import evaluate, load_truth
+    from extractors.sink.store import read_rows
 
     dataset = out / schema
     rows = read_rows(dataset)
@@ -334,7 +334,8 @@ def _run_or_exit(request: RunRequest, password: str | None, console: Console) ->
 async def _call_flow(
     request: RunRequest, secrets: Secrets, progress: ProgressListener
 ) -> RunSummary:
-    from flows.flow import RunHooks, extract, run_hooks
+    from flows.flow import extract
+    from flows.hooks import RunHooks, run_hooks
 
     async with run_hooks(RunHooks(secrets, progress)):
         return await extract(request)

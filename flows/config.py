@@ -7,18 +7,22 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.budget import BudgetOptions, get_profile, infer_profile
-from extractors.catalog import resolve_schema
-from extractors.client import EndpointOptions, Sampling
-from extractors.discover import DiscoveryOptions
+from extractors.answer.catalog import resolve_schema
+from extractors.document.page_extractor import ExtractionOptions
+from extractors.document.page_rows import RowContext
+from extractors.endpoint.prompt import Prompt
+from extractors.endpoint.providers import GENERIC, LOCAL, ProviderPreset, get_preset
 from extractors.errors import RunAbortedError
-from extractors.load import RenderOptions
-from extractors.local_engine import ENGINE_SCHEMAS
-from extractors.pipeline import ExtractionOptions
-from extractors.pool import RateLimits
-from extractors.prompt import Prompt
-from extractors.providers import GENERIC, LOCAL, ProviderPreset, get_preset
-from extractors.rows import RowContext
+from extractors.offline.engine import ENGINE_SCHEMAS
+from extractors.options import (
+    BudgetOptions,
+    DiscoveryOptions,
+    EndpointOptions,
+    RateLimits,
+    RenderOptions,
+    Sampling,
+)
+from extractors.plan.profiles.registry import get_profile, infer_profile
 
 
 class RunRequest(BaseModel):

@@ -9,9 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from extractors.errors import VisionbatchError
-from extractors.pricing import DEFAULT_PRICES, load_prices
-from extractors.report import RunReport, build_report
-from extractors.report_tables import (
+from extractors.report.build import RunReport, build_report
+from extractors.report.pricing import DEFAULT_PRICES, load_prices
+from extractors.report.tables import (
     TextTable,
     dataset_tables,
     overview_table,
@@ -46,7 +46,7 @@ def report(
         print_report(run_report, Console())
         if html is not None:
             # Imported here: matplotlib takes a moment to load and only the HTML page needs it.
-            from extractors.report_html import write_html_report
+            from extractors.report.html import write_html_report
 
             write_html_report(run_report, html)
             typer.echo(f"wrote {html}")

@@ -14,8 +14,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from extractors.evaluation import EvaluationReport
-from extractors.providers import GENERIC, PRESETS
+from extractors.endpoint.providers import GENERIC, PRESETS
+from extractors.report.evaluation import EvaluationReport
 from schemas import RunSummary
 
 

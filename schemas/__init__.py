@@ -1,11 +1,11 @@
 """What visionbatch extracts and what it writes: Pydantic models only, no I/O."""
 
-from schemas.documents import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
+from schemas.document_row import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
 from schemas.fields import LineItem, Party
 from schemas.invoice import Invoice
+from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
 from schemas.pages import PageText, pages_envelope_schema
 from schemas.receipt import Receipt
-from schemas.rows import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
 from schemas.summary import RunSummary
 
 __all__ = [

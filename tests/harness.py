@@ -5,8 +5,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from extractors.discover import discover
-from extractors.session import ExtractionSession, ShardSummary
+from extractors.discover.files import discover
+from extractors.document.session import ExtractionSession, ShardSummary
 from flows.config import RunRequest, Secrets, resolve_run
 
 

@@ -6,25 +6,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.budget import (
-    IMAGE_LABEL_TOKENS,
-    PROFILES,
-    BudgetOptions,
-    CentreCropProfile,
-    ChunkPlan,
-    FixedGridProfile,
-    OcrEngineProfile,
-    OpenAITileProfile,
-    PixtralProfile,
-    PlannedPage,
-    QwenProfile,
-    get_profile,
-    infer_profile,
-    plan_chunks,
-    size_page,
-    split_chunk,
-)
 from extractors.errors import PageDoesNotFitError
+from extractors.options import BudgetOptions
+from extractors.plan.chunking import plan_chunks, split_chunk
+from extractors.plan.profiles.gemma import FixedGridProfile
+from extractors.plan.profiles.llava import CentreCropProfile
+from extractors.plan.profiles.ocr_engine import OcrEngineProfile
+from extractors.plan.profiles.openai import OpenAITileProfile
+from extractors.plan.profiles.pixtral import PixtralProfile
+from extractors.plan.profiles.qwen import QwenProfile
+from extractors.plan.profiles.registry import PROFILES, get_profile, infer_profile
+from extractors.plan.sizing import size_page
+from extractors.records import IMAGE_LABEL_TOKENS, ChunkPlan, PlannedPage
 
 LETTER_150_DPI = (1275, 1650)
 QWEN_FULL = QwenProfile(max_pixels=12_845_056)  # the processor's default, as in the table

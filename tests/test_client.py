@@ -5,9 +5,10 @@ from email.utils import format_datetime
 
 import pytest
 
-from extractors.catalog import resolve_schema
-from extractors.client import EndpointClient, EndpointOptions, retry_after_seconds
-from extractors.prompt import Prompt
+from extractors.answer.catalog import resolve_schema
+from extractors.endpoint.client import EndpointClient, retry_after_seconds
+from extractors.endpoint.prompt import Prompt
+from extractors.options import EndpointOptions
 
 
 @pytest.mark.parametrize(

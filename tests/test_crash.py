@@ -21,7 +21,7 @@ from markers import make_marked_image, make_marked_pdf
 from test_faults import assert_every_page_once_ok
 
 from extractors.errors import OutputLockedError
-from extractors.sink import LOCK_NAME
+from extractors.sink.lock import LOCK_NAME
 
 RUNNER = REPO / "tests" / "extraction_runner.py"
 

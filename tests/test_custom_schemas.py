@@ -12,8 +12,8 @@ from chat_server import ChatServer
 from harness import run
 from markers import make_marked_image
 
-from extractors.catalog import resolve_schema
-from extractors.prompt import response_format, strict_schema
+from extractors.answer.catalog import resolve_schema
+from extractors.endpoint.prompt import response_format, strict_schema
 
 LABEL_SCHEMA: dict[str, Any] = {
     "title": "Shipping Label",

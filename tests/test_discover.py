@@ -9,8 +9,9 @@ from pathlib import Path
 import fsspec
 import pytest
 
-from extractors.discover import DiscoveryOptions, check_inputs, count, discover, shards
+from extractors.discover.files import check_inputs, count, discover, shards
 from extractors.errors import RunAbortedError
+from extractors.options import DiscoveryOptions
 
 
 def _tree(root: Path) -> list[str]:
@@ -125,7 +126,7 @@ def test_fsspec_urls_are_walked_with_the_same_filters() -> None:
 
 
 def test_file_urls_are_local_paths(tmp_path: Path) -> None:
-    from extractors.storage import is_remote, normalise_location
+    from extractors.discover.storage import is_remote, normalise_location
 
     _tree(tmp_path)
     url = tmp_path.as_uri()

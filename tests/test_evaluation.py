@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from extractors.evaluation import (
+from extractors.report.evaluation import (
     EvaluationReport,
     FieldScore,
     Miss,

@@ -9,9 +9,9 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 from test_pipeline import expected_by_page, read_pages
 
-from extractors.budget import get_profile
+from extractors.document.session import ExtractionSession
 from extractors.errors import FatalEndpointError
-from extractors.session import ExtractionSession
+from extractors.plan.profiles.registry import get_profile
 from flows.config import Secrets
 
 

@@ -5,8 +5,10 @@ import time
 
 import pytest
 
-from extractors.budget import BudgetOptions
-from extractors.limits import AdaptiveConcurrency, LearnedLimits, RateWindow, classify_refusal
+from extractors.endpoint.concurrency import AdaptiveConcurrency
+from extractors.endpoint.learned_limits import LearnedLimits, classify_refusal
+from extractors.endpoint.rate_window import RateWindow
+from extractors.options import BudgetOptions
 
 
 @pytest.mark.parametrize(

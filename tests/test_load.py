@@ -13,23 +13,15 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from extractors.budget import (
-    CentreCropProfile,
-    PixtralProfile,
-    PlannedPage,
-    QwenProfile,
-    size_page,
-)
 from extractors.errors import SourceError
-from extractors.load import (
-    DocumentReader,
-    RenderOptions,
-    UnreadSourceError,
-    identify,
-    read_layout,
-    render_pages,
-)
-from extractors.records import RenderedImage
+from extractors.load.identify import UnreadSourceError, identify
+from extractors.load.reader import DocumentReader, read_layout, render_pages
+from extractors.options import RenderOptions
+from extractors.plan.profiles.llava import CentreCropProfile
+from extractors.plan.profiles.pixtral import PixtralProfile
+from extractors.plan.profiles.qwen import QwenProfile
+from extractors.plan.sizing import size_page
+from extractors.records import PlannedPage, RenderedImage
 
 OPTIONS = RenderOptions()
 LETTER_PT = (612, 792)

@@ -18,7 +18,7 @@ from harness import run
 from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
 from typer.testing import CliRunner
 
-from extractors.sink import read_rows
+from extractors.sink.store import read_rows
 from flows.cli import app
 from flows.config import RunRequest
 
@@ -86,7 +86,8 @@ def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters_and_schedu
 @pytest.mark.slow
 def test_two_scheduled_runs_the_second_takes_only_the_file_added_between(tmp_path: Path) -> None:
     """What each scheduled run does: the deployment's own parameters, through the real flow."""
-    from flows.flow import RunHooks, extract, run_hooks
+    from flows.flow import extract
+    from flows.hooks import RunHooks, run_hooks
     from flows.schedule import build_deployment
 
     inbox = tmp_path / "inbox"
@@ -330,7 +331,7 @@ def test_backfill_filters_reach_the_run(tmp_path: Path) -> None:
 
 
 def test_a_worker_reads_the_ledger_once_per_run(tmp_path: Path) -> None:
-    from extractors.session import _run_ledger
+    from extractors.document.session import _run_ledger
 
     with ChatServer() as server:
         make_marked_image(tmp_path / "img_2.png", 2)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from extractors.parse import ParsedAnswer, parse_answer
+from extractors.answer.parse import ParsedAnswer, parse_answer
 from schemas import PageText
 
 

@@ -10,7 +10,7 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 from test_documents import pages_of, receipt_answer
 
-from extractors.providers import PRESETS, get_preset
+from extractors.endpoint.providers import PRESETS, get_preset
 from flows.config import Secrets
 
 PROVIDERS = sorted(PROFILES)

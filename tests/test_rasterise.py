@@ -18,11 +18,13 @@ from harness import run
 from markers import encode_value, make_marked_image, make_marked_pdf, read_marker
 from PIL import Image
 
-from extractors.budget import PixtralProfile, PlannedPage, size_page
 from extractors.errors import SourceError
-from extractors.load import identify
-from extractors.rasterise import Rasteriser, RasterOptions
-from extractors.records import RenderedImage, SourceFile
+from extractors.load.identify import identify
+from extractors.load.rasteriser import Rasteriser
+from extractors.options import RasterOptions
+from extractors.plan.profiles.pixtral import PixtralProfile
+from extractors.plan.sizing import size_page
+from extractors.records import PlannedPage, RenderedImage, SourceFile
 
 PROFILE = PixtralProfile()
 
@@ -172,7 +174,7 @@ def test_pymupdf_loads_without_its_layout_model() -> None:
     """PyMuPDF 2.0 loads an ONNX layout model at import when it is installed (0.43 s, 55 MB in
     every process); extractors keeps it out."""
     code = (
-        "import sys, extractors.load; "
+        "import sys, extractors.load.rasteriser; "
         "print(sys.modules.get('pymupdf.layout') is not None, 'pymupdf' in sys.modules)"
     )
     result = subprocess.run(

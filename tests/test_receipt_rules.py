@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.receipt_rules import (
+from extractors.offline.receipt_rules import (
     amounts_in,
     clean_lines,
     date_and_time,

@@ -14,12 +14,21 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from extractors.document_rows import DocumentRow
+from extractors.document.document_rows import DocumentRow
 from extractors.errors import PriceFileError, ReportError
-from extractors.pricing import DEFAULT_PRICES, Price, load_prices
-from extractors.report import DatasetReport, HistogramBin, MinuteCount, RunReport, build_report
-from extractors.report_html import html_report
-from extractors.sink import LOCK_NAME, PAGES, PartWriter, Record, compact
+from extractors.report.build import (
+    DatasetReport,
+    HistogramBin,
+    MinuteCount,
+    RunReport,
+    build_report,
+)
+from extractors.report.html import html_report
+from extractors.report.pricing import DEFAULT_PRICES, Price, load_prices
+from extractors.sink.compaction import compact
+from extractors.sink.lock import LOCK_NAME
+from extractors.sink.parts import PartWriter, Record
+from extractors.sink.store import PAGES
 from flows.report_command import report
 from schemas import (
     PAGE_ROW_ARROW_SCHEMA,

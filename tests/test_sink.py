@@ -7,7 +7,10 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from extractors.sink import Ledger, PartWriter, compact, part_files, prepare_output, rows_to_table
+from extractors.sink.compaction import compact
+from extractors.sink.ledger import Ledger
+from extractors.sink.parts import PartWriter, rows_to_table
+from extractors.sink.store import part_files, prepare_output
 from schemas import PAGE_ROW_ARROW_SCHEMA, PageRow
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

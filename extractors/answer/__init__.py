@@ -1,0 +1,1 @@
+"""Reading answers: parsing and matching items, merging chunks, and the schemas answers follow."""

@@ -1,0 +1,1 @@
+"""One document end to end: the orchestrator, its row builders, and the run's shared resources."""

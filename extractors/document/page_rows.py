@@ -1,0 +1,136 @@
+"""Building the Parquet rows: one per page, ok or error, with what it cost."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from extractors.plan.profiles.base import TokenProfile
+from extractors.records import EndpointAnswer, PlannedPage, RenderedImage, SourceFile
+from schemas import PageRow, RowStatus
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What every row of a run says about how it was made."""
+
+    run_id: str
+    model: str
+    provider: str
+    schema_name: str
+    schema_version: str
+    prompt_version: str
+    profile: TokenProfile
+
+    def ledger_key(self, sha256: str) -> tuple[str, str, str, str]:
+        """What must match for a stored row to count as this run's result for that content."""
+        return (sha256, self.model, self.schema_version, self.prompt_version)
+
+    def ok_rows(
+        self,
+        source: SourceFile,
+        page_count: int,
+        answered: list[tuple[RenderedImage, BaseModel]],
+        answer: EndpointAnswer,
+        attempts: int,
+    ) -> list[PageRow]:
+        """Rows of the pages one answer covered, each with its share of the request's tokens."""
+        image_tokens = [self.profile.image_tokens(img.width, img.height) for img, _ in answered]
+        texts = [_text_of(item) for _, item in answered]
+        prompt_shares = _shares(answer.prompt_tokens, image_tokens)
+        completion_shares = _shares(answer.completion_tokens, [len(t) + 1 for t in texts])
+        now = datetime.now(UTC)
+        return [
+            PageRow(
+                **self._provenance(source, image.page, page_count, now),
+                status=RowStatus.OK,
+                text=text,
+                error=None,
+                error_category=None,
+                request_id=answer.request_id,
+                request_images=len(answered),
+                attempts=attempts,
+                prompt_tokens=prompt_share,
+                completion_tokens=completion_share,
+                image_tokens=tokens,
+                width=image.width,
+                height=image.height,
+                latency_ms=round(answer.latency_ms, 1),
+            )
+            for (image, _), text, tokens, prompt_share, completion_share in zip(
+                answered, texts, image_tokens, prompt_shares, completion_shares, strict=True
+            )
+        ]
+
+    def error_row(
+        self,
+        source: SourceFile,
+        page: int | None,
+        page_count: int | None,
+        error: str,
+        category: str,
+        attempts: int = 0,
+        planned: PlannedPage | None = None,
+    ) -> PageRow:
+        """A row that says why a page (or a whole file, page None) has no result."""
+        return PageRow(
+            **self._provenance(source, page, page_count, datetime.now(UTC)),
+            status=RowStatus.ERROR,
+            text=None,
+            error=error,
+            error_category=category,
+            request_id=None,
+            request_images=None,
+            attempts=attempts,
+            prompt_tokens=None,
+            completion_tokens=None,
+            image_tokens=planned.image_tokens if planned else None,
+            width=planned.width if planned else None,
+            height=planned.height if planned else None,
+            latency_ms=None,
+        )
+
+    def copied_row(self, stored: dict[str, object], source: SourceFile) -> PageRow:
+        """A stored ok row of identical content found again at another path."""
+        # A new extraction time: the copy must supersede older rows of this path in compaction.
+        fields = {
+            **stored,
+            "source": source.path,
+            "run_id": self.run_id,
+            "extracted_at": datetime.now(UTC),
+        }
+        return PageRow.model_validate(fields)
+
+    def _provenance(
+        self, source: SourceFile, page: int | None, page_count: int | None, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "source": source.path,
+            "source_sha256": source.sha256,
+            "source_format": source.format,
+            "page": page,
+            "page_count": page_count,
+            "model": self.model,
+            "provider": self.provider,
+            "schema_name": self.schema_name,
+            "schema_version": self.schema_version,
+            "prompt_version": self.prompt_version,
+            "run_id": self.run_id,
+            "extracted_at": now,
+        }
+
+
+def _text_of(item: BaseModel) -> str:
+    text = getattr(item, "text", None)
+    return text if isinstance(text, str) else item.model_dump_json()
+
+
+def _shares(total: int | None, weights: list[int]) -> list[int | None]:
+    """Split a request's token count over its pages in proportion to `weights`."""
+    if total is None or not weights:
+        return [None] * len(weights)
+    whole = sum(weights) or 1
+    shares = [total * w // whole for w in weights]
+    shares[-1] += total - sum(shares)  # the rounding remainder, so that shares add up
+    return list(shares)

@@ -1,0 +1,178 @@
+"""Calling an OpenAI-compatible endpoint: one request, its retries, and what it cost."""
+
+import email.utils
+import random
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from extractors.endpoint.prompt import Prompt, response_format
+from extractors.errors import (
+    FatalEndpointError,
+    RequestRejectedError,
+    RetryLaterError,
+    TransientEndpointError,
+)
+from extractors.options import EndpointOptions
+from extractors.records import EndpointAnswer, PreparedRequest
+
+_RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+_AUTH_STATUSES = frozenset({401, 403})
+
+
+class EndpointClient:
+    """Sends prepared requests; the pipeline, not the SDK, owns retries (it knows Retry-After)."""
+
+    def __init__(self, options: EndpointOptions, prompt: Prompt) -> None:
+        self.options = options
+        self._prompt = prompt
+        self._client = AsyncOpenAI(
+            base_url=options.base_url,
+            api_key=options.api_key or "not-needed",
+            timeout=options.timeout,
+            max_retries=0,
+        )
+        self._answered_once = False
+        # Retryable failures since the endpoint last answered anything (any request).
+        self._failure_streak = 0
+
+    async def attempt(
+        self, request: PreparedRequest, attempt: int, started: float
+    ) -> EndpointAnswer:
+        """One HTTP attempt; RetryLaterError says when the next one is worth making.
+
+        The request pool owns the loop around this, so that a request waiting out a 429 does not
+        hold an in-flight slot and rate limits count every attempt.
+        """
+        try:
+            completion = await self._client.chat.completions.create(**self._request_kwargs(request))
+        except openai.APIError as exc:
+            wait = self._handle_failure(exc, attempt)
+            status = getattr(exc, "status_code", None)
+            raise RetryLaterError(
+                self.redact(_describe(exc)), wait, throttled=status == 429
+            ) from None
+        self._answered_once = True
+        self._failure_streak = 0
+        return _answer(request.request_id, completion, started, attempt)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    def redact(self, text: str) -> str:
+        """Text with the API key blanked out, for anything that may be logged or stored."""
+        key = self.options.api_key
+        return text.replace(key, "***") if key else text
+
+    def _request_kwargs(self, request: PreparedRequest) -> dict[str, Any]:
+        mode = self.options.structured_output
+        kwargs: dict[str, Any] = {
+            "model": self.options.model,
+            "messages": self._prompt.messages(request, mode),
+            **self.options.sampling.as_kwargs(),
+            self.options.output_tokens_field: self.options.max_output_tokens,
+        }
+        if mode == "json_schema":
+            kwargs["response_format"] = response_format(
+                self._prompt.schema, self.options.strict_schema
+            )
+        return kwargs
+
+    def _handle_failure(self, exc: openai.APIError, attempt: int) -> float:
+        """Seconds to wait before the next attempt, or raise when it is not worth one."""
+        status = getattr(exc, "status_code", None)
+        reason = self.redact(_describe(exc))
+        if status in _AUTH_STATUSES:
+            raise FatalEndpointError(
+                f"authentication refused by {self.options.base_url} (HTTP {status}): {reason}"
+            ) from None
+        if status is not None and status not in _RETRIED_STATUSES:
+            raise RequestRejectedError(f"HTTP {status}: {reason}", status, attempt) from None
+        if attempt >= self.options.max_attempts:
+            if (
+                status is None
+                and not self._answered_once
+                and not isinstance(exc, openai.APITimeoutError)
+            ):
+                raise FatalEndpointError(
+                    f"endpoint unreachable at {self.options.base_url} after {attempt} attempts: "
+                    f"{reason}"
+                ) from None
+            raise TransientEndpointError(
+                f"{reason} (gave up after {attempt} attempts)", attempt
+            ) from None
+        self._failure_streak += 1
+        return self._wait_before_retry(exc, min(attempt, self._failure_streak))
+
+    def _wait_before_retry(self, exc: openai.APIError, failures: int) -> float:
+        """Exponential backoff with jitter, but never shorter than the server's Retry-After.
+
+        The exponent is the request's own failures, capped by the endpoint's failures since
+        it last answered anyone: while other requests get answers, a request that drew a
+        sporadic 5xx or reset three times waits ~1 s, not 4 s, 8 s, 16 s (a 200-page fault mix
+        took 35 s instead of 3 s that way); when everything fails, waits grow as usual.
+        """
+        backoff = min(self.options.backoff_cap, self.options.backoff_base * 2 ** (failures - 1))
+        jittered = backoff * random.uniform(0.5, 1.0)
+        response = getattr(exc, "response", None)
+        asked = retry_after_seconds(response.headers) if response is not None else None
+        if asked is None:
+            return jittered
+        return asked + jittered * 0.1  # a little spread so that waiters do not return in lockstep
+
+
+def retry_after_seconds(headers: Any) -> float | None:
+    """The wait a response asks for: `retry-after-ms`, or `Retry-After` in seconds or as a date."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(0.0, float(milliseconds) / 1000)
+        except ValueError:
+            pass  # a malformed header: fall through to Retry-After
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        if when is None:
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _describe(exc: openai.APIError) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__
+        return f"connection error ({type(cause).__name__ if cause else 'no response'})"
+    message = " ".join(str(getattr(exc, "message", exc)).split())
+    return message[:400]
+
+
+def _answer(request_id: str, completion: Any, started: float, attempts: int) -> EndpointAnswer:
+    choices = getattr(completion, "choices", None) or []
+    choice = choices[0] if choices else None
+    message = getattr(choice, "message", None)
+    content = getattr(message, "content", None) if message is not None else None
+    if not content and choice is not None:
+        # Some providers (PredictionGuard's legacy shape) answer in choices[0].text.
+        content = getattr(choice, "text", None) or (getattr(choice, "model_extra", None) or {}).get(
+            "text"
+        )
+    usage = getattr(completion, "usage", None)
+    return EndpointAnswer(
+        request_id=request_id,
+        content=content if isinstance(content, str) else None,
+        finish_reason=getattr(choice, "finish_reason", None),
+        prompt_tokens=getattr(usage, "prompt_tokens", None),
+        completion_tokens=getattr(usage, "completion_tokens", None),
+        latency_ms=(time.monotonic() - started) * 1000,
+        attempts=attempts,
+    )

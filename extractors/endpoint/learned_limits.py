@@ -1,0 +1,111 @@
+"""Images per request and context length, learned from the endpoint's refusals, so that the
+rest of the run stops asking for what it cannot have."""
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from extractors.options import BudgetOptions
+from extractors.records import ChunkPlan
+
+RefusalKind = Literal["too_many_images", "context_length", "other"]
+
+
+# Wordings that state the limit, tried in order, then wordings that only name the problem.
+_IMAGE_LIMIT_STATED = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"at most (\d+) images?",
+        r"(?:maximum|max|limit|up to)\D{0,40}?(\d+) images?",
+        r"images?\D{0,40}?(?:maximum|max|limit)\D{0,10}?(?:is|of) (\d+)",
+        r"(\d+) images? (?:is|are) (?:allowed|the maximum)",
+    )
+]
+
+
+_IMAGE_LIMIT_NAMED = re.compile(
+    r"too many images|images? per (?:request|prompt|message)"
+    r"|(?:maximum|max|limit)\D{0,30}images?|images?\D{0,30}(?:limit|maximum|exceed)",
+    re.IGNORECASE,
+)
+
+
+_CONTEXT = re.compile(
+    r"context length|context window|max_model_len|maximum context|prompt is too long"
+    r"|too many (?:input )?tokens|exceeds? the model",
+    re.IGNORECASE,
+)
+
+
+_CONTEXT_LIMIT = re.compile(
+    r"(?:maximum context length|max_model_len|context (?:length|window))\D{0,20}(\d{3,})",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a 4xx refusal says about the endpoint's limits."""
+
+    kind: RefusalKind
+    limit: int | None = None
+
+
+def classify_refusal(status: int, message: str) -> Refusal:
+    """Too many images (400 wordings, or 413), context exceeded, or something else."""
+    if _CONTEXT.search(message):
+        found = _CONTEXT_LIMIT.search(message)
+        return Refusal("context_length", int(found.group(1)) if found else None)
+    for pattern in _IMAGE_LIMIT_STATED:
+        if stated := pattern.search(message):
+            return Refusal("too_many_images", int(stated.group(1)))
+    if _IMAGE_LIMIT_NAMED.search(message):
+        return Refusal("too_many_images")
+    if status == 413:  # Scaleway Managed Inference answers a 13th image with a bare 413
+        return Refusal("too_many_images")
+    return Refusal("other")
+
+
+class LearnedLimits:
+    """The configured budget, narrowed by limits the endpoint revealed by refusing requests.
+
+    Lessons hold for the rest of the run, and only ever narrow: a looser one is ignored.
+    """
+
+    def __init__(self, configured: BudgetOptions) -> None:
+        self.configured = configured
+        self.max_images: int | None = None
+        self.context_tokens: int | None = None
+        self.lessons: list[str] = []
+
+    @property
+    def budget(self) -> BudgetOptions:
+        configured = self.configured
+        return replace(
+            configured,
+            max_images=min(configured.max_images, self.max_images or configured.max_images),
+            context_tokens=min(
+                configured.context_tokens, self.context_tokens or configured.context_tokens
+            ),
+        )
+
+    def admits(self, plan: ChunkPlan) -> bool:
+        """Whether a chunk planned earlier still fits what the endpoint is known to take."""
+        budget = self.budget
+        return (
+            len(plan.pages) <= budget.images_per_request
+            and plan.image_tokens <= budget.image_budget
+        )
+
+    def learn_images(self, refused: int, limit: int | None) -> int:
+        """After `refused` images were too many: the most to send from now on."""
+        allowed = limit if limit is not None and limit < refused else max(1, refused // 2)
+        if self.max_images is None or allowed < self.max_images:
+            self.max_images = allowed
+            self.lessons.append(f"images per request lowered to {allowed}")
+        return self.max_images
+
+    def learn_context(self, limit: int) -> None:
+        if self.context_tokens is None or limit < self.context_tokens:
+            self.context_tokens = limit
+            self.lessons.append(f"context length learned: {limit} tokens")

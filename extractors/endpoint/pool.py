@@ -1,0 +1,147 @@
+"""Sending requests within the endpoint's limits, with rendering running ahead of them."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from itertools import count
+
+from extractors.endpoint.client import EndpointClient
+from extractors.endpoint.concurrency import AdaptiveConcurrency
+from extractors.endpoint.learned_limits import LearnedLimits
+from extractors.endpoint.rate_window import RateWindow
+from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
+from extractors.options import RateLimits
+from extractors.progress import NoProgress, ProgressListener
+from extractors.records import EndpointAnswer, PreparedRequest
+
+
+@dataclass
+class RequestStats:
+    """Counters of one run's requests (mutated on the event loop only)."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    failed_requests: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def absorb(self, other: "RequestStats") -> None:
+        """Add another pool's counts (a Dask worker's); in-flight peaks are the highest one."""
+        for name in ("requests", "retries", "throttled", "failed_requests"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.max_in_flight = max(self.max_in_flight, other.max_in_flight)
+
+
+class RequestPool:
+    """Sends requests within the endpoint's limits; at most `concurrency + prefetch` payloads exist.
+
+    A payload slot is taken before a chunk is rendered and given back when its answer arrives,
+    so rendering runs ahead of the requests by `prefetch` chunks and memory stays bounded.
+    Each attempt holds an in-flight slot of the adaptive limit and its share of `--rpm` /
+    `--tpm` only while it is on the wire: a request waiting out a 429 holds nothing.
+    """
+
+    def __init__(
+        self,
+        client: EndpointClient,
+        concurrency: int,
+        prefetch: int | None = None,
+        progress: ProgressListener | None = None,
+        rates: RateLimits | None = None,
+        learned: LearnedLimits | None = None,
+    ) -> None:
+        self.client = client
+        self.learned = learned
+        self._progress = progress or NoProgress()
+        self.stats = RequestStats()
+        self.concurrency = AdaptiveConcurrency(concurrency)
+        rates = rates or RateLimits()
+        self.request_window = _window(rates.requests_per_minute, rates.window_seconds)
+        self.token_window = _window(rates.tokens_per_minute, rates.window_seconds)
+        self._payload_slots = asyncio.Semaphore(concurrency + (prefetch or max(2, concurrency)))
+        self._aborted: RunAbortedError | None = None
+
+    @asynccontextmanager
+    async def payload_slot(self) -> AsyncIterator[None]:
+        self._raise_if_aborted()
+        async with self._payload_slots:
+            yield
+
+    @property
+    def rate_wait_seconds(self) -> float:
+        """Time attempts spent waiting for `--rpm` / `--tpm` room."""
+        windows = (self.request_window, self.token_window)
+        return sum(window.waited_seconds for window in windows if window is not None)
+
+    async def send(self, request: PreparedRequest) -> EndpointAnswer:
+        """The answer to one request after its retries; once one is fatal, all raise it."""
+        started = time.monotonic()
+        self.stats.requests += 1
+        for attempt in count(1):
+            async with self.concurrency.slot() as generation:
+                self._raise_if_aborted()
+                if self.learned is not None and not self.learned.admits(request.chunk):
+                    # It waited for its slot while another request taught us a lower limit.
+                    raise OutgrownRequestError(request.request_id)
+                token_entry = await self._take_rates(request)
+                self._raise_if_aborted()
+                retry: RetryLaterError | None
+                try:
+                    answer = await self._on_the_wire(request, attempt, started)
+                except RetryLaterError as later:
+                    retry = later
+                else:
+                    retry = None
+            await self.concurrency.record(generation, throttled=bool(retry and retry.throttled))
+            if retry is None:
+                if token_entry is not None:
+                    RateWindow.settle(token_entry, answer.total_tokens or request.estimated_tokens)
+                self.stats.prompt_tokens += answer.prompt_tokens or 0
+                self.stats.completion_tokens += answer.completion_tokens or 0
+                return answer
+            self.stats.retries += 1
+            self.stats.throttled += retry.throttled
+            await asyncio.sleep(retry.wait)
+        raise AssertionError("unreachable: attempts end in an answer or an exception")
+
+    async def _take_rates(self, request: PreparedRequest) -> list[float] | None:
+        if self.request_window is not None:
+            await self.request_window.take(1)
+        if self.token_window is not None:
+            return await self.token_window.take(request.estimated_tokens)
+        return None
+
+    async def _on_the_wire(
+        self, request: PreparedRequest, attempt: int, started: float
+    ) -> EndpointAnswer:
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+        self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
+        try:
+            return await self.client.attempt(request, attempt, started)
+        except RunAbortedError as exc:
+            self._aborted = self._aborted or exc
+            raise
+        except RetryLaterError:
+            raise
+        except Exception:
+            self.stats.failed_requests += 1
+            raise
+        finally:
+            self.stats.in_flight -= 1
+            self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
+
+    def _raise_if_aborted(self) -> None:
+        if self._aborted is not None:
+            raise self._aborted
+
+
+def _window(limit: int | None, seconds: float) -> RateWindow | None:
+    return RateWindow(limit, seconds) if limit else None

@@ -1,0 +1,112 @@
+"""What we know of each provider, so that a user gives only `--provider` and a key."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from extractors.options import StructuredOutput
+
+LOCAL = "local"
+
+
+GENERIC = "openai-compatible"
+
+
+@dataclass(frozen=True)
+class ProviderPreset:
+    """A provider's base URL, default model, limits and quirks (../shared/docs/endpoints.md)."""
+
+    name: str
+    base_url: str | None
+    default_model: str | None
+    max_images: int
+    profile: str
+    context_tokens: int
+    max_output_tokens: int = 16_384
+    structured_output: StructuredOutput = "json_schema"
+    strict_schema: bool = False
+    output_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    needs_key: bool = True
+    concurrency: int = 8
+    timeout: float = 120.0
+    # Whether the endpoint streams answers to requests with images. visionbatch validates
+    # whole answers and never streams; this is listed so users know what each endpoint offers.
+    streaming: bool = True
+
+
+PRESETS: dict[str, ProviderPreset] = {
+    p.name: p
+    for p in (
+        ProviderPreset(
+            # The embedded engine reads one image at a time: small requests, two in flight keep
+            # it busy and make the progress bar move; a queued request waits, hence the timeout.
+            LOCAL,
+            None,
+            "rapidocr-ppocrv4",
+            4,
+            "local-ocr",
+            1_000_000,
+            needs_key=False,
+            concurrency=2,
+            timeout=600.0,
+            streaming=False,
+        ),
+        ProviderPreset(GENERIC, None, None, 12, "pixtral", 128_000, needs_key=False),
+        ProviderPreset(
+            "scaleway",
+            "https://api.scaleway.ai/v1",
+            "pixtral-12b-2409",
+            12,
+            "pixtral",
+            128_000,
+            output_tokens_field="max_completion_tokens",
+        ),
+        ProviderPreset(
+            "scaleway-managed", None, "mistral/pixtral-12b-2409:bf16", 12, "pixtral", 128_000
+        ),
+        ProviderPreset(
+            "predictionguard",
+            "https://api.predictionguard.com",
+            "llava-1.5-7b-hf",
+            1,
+            "llava-1.5",
+            4_096,
+            max_output_tokens=1_024,
+            structured_output="prompt",
+            streaming=False,  # its client refuses stream=True with images
+        ),
+        ProviderPreset(
+            "gravix", "https://api.gravixlayer.com/v1/inference", "gemma3:12b", 8, "gemma3", 128_000
+        ),
+        ProviderPreset(
+            "vllm", "http://localhost:8000/v1", None, 12, "pixtral", 128_000, needs_key=False
+        ),
+        ProviderPreset(
+            "openai",
+            "https://api.openai.com/v1",
+            "gpt-4.1-mini",
+            12,
+            "openai",
+            128_000,
+            strict_schema=True,
+            output_tokens_field="max_completion_tokens",
+        ),
+        ProviderPreset(
+            "ollama",
+            "http://localhost:11434/v1",
+            "qwen2.5vl:7b",
+            4,
+            "qwen2.5-vl",
+            32_768,
+            needs_key=False,
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> ProviderPreset:
+    """The preset of that name, or a ValueError listing the known ones."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        known = ", ".join(n for n in PRESETS if n != GENERIC)
+        raise ValueError(f"unknown provider {name!r}; known: {known}") from None

@@ -1,0 +1,226 @@
+"""Opening and rendering documents in worker processes, so that every core draws pages.
+
+PyMuPDF holds the GIL while it renders and is not thread-safe, so threads cannot render in
+parallel; processes can. Each worker process keeps the documents it has open (a few, least
+recently used first out), so the pages of one document are drawn without reopening it. The
+event loop sends one page per task, so a chunk's pages are drawn on all cores at once, and a
+crash inside MuPDF takes down one worker, not the run.
+
+With `workers=0` (a Dask worker, which may not start processes of its own) the same functions
+run on one thread of the calling process.
+"""
+
+import asyncio
+import concurrent.futures
+import heapq
+import itertools
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import TypeVar
+
+from extractors.errors import SourceError
+from extractors.load.worker import (
+    _configure_worker,
+    _warm_up,
+    close_all_on_this_thread,
+    close_in_worker,
+    read_layout_in_worker,
+    render_in_worker,
+)
+from extractors.options import RasterOptions
+from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
+
+T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
+
+
+class Rasteriser:
+    """Reads layouts and renders pages on worker processes, awaited from the event loop.
+
+    Work is handed to the workers a few calls at a time, most urgent first: layouts (a
+    document cannot be planned without one), then the pages of the smallest chunks, then in
+    the order asked. So pages of one chunk are drawn together and it is sent as soon as it
+    can be, and a one-page request is not kept waiting behind twelve-page ones: at the start of
+    a run the endpoint fills up with what is quickest to prepare.
+    """
+
+    def __init__(self, options: RasterOptions | None = None) -> None:
+        self.options = options or RasterOptions()
+        self._executor = self._new_executor()
+        self._restarts = 0
+        # Calls handed to the executor at once: one running and one queued per worker, so a
+        # worker never waits on the round trip for its next page.
+        self._slots = 2 * max(1, self.options.workers)
+        self._busy = 0
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        # Until the workers are up, calls run on one thread here (see `start`).
+        self._starting: threading.Thread | None = None
+        self._workers_up = threading.Event()
+        self._bootstrap: ThreadPoolExecutor | None = None
+        # Where calls caught in a crash run again, one at a time (see `_call`).
+        self._quarantine: ProcessPoolExecutor | None = None
+        self._quarantine_lock = asyncio.Lock()
+
+    @property
+    def workers(self) -> int:
+        return self.options.workers
+
+    @property
+    def restarts(self) -> int:
+        """How many times a dead worker made the pool start again."""
+        return self._restarts
+
+    def start(self) -> None:
+        """Start every worker now, beside the run's own start-up. Until they are up (the fork
+        server first imports the renderer, ~0.3 s), calls run on a thread of this process, so
+        the first requests do not wait for them."""
+        if self.options.workers <= 0 or self._starting is not None:
+            return
+        executor = self._executor
+
+        def start_workers() -> None:
+            concurrent.futures.wait([executor.submit(_warm_up) for _ in range(self.workers)])
+            self._workers_up.set()
+
+        self._starting = threading.Thread(target=start_workers, name="rasterise-start", daemon=True)
+        self._starting.start()
+
+    async def wait_started(self) -> None:
+        """Return once the worker processes are up (calls go to them from then on)."""
+        self.start()
+        if self.options.workers > 0:
+            await asyncio.to_thread(self._workers_up.wait)
+
+    async def layout(self, source: SourceFile) -> DocumentLayout:
+        """The document's pages and sizes; SourceError when it cannot be read."""
+        call = partial(read_layout_in_worker, source, self.options.render, self.options.password)
+        try:
+            return await self._call(0, call)
+        except BrokenProcessPool as exc:
+            raise SourceError("the renderer crashed while opening this file") from exc
+
+    async def render(
+        self, source: SourceFile, pages: Sequence[PlannedPage], pad_to_square: bool
+    ) -> list[RenderedImage | SourceError]:
+        """The pages drawn in parallel, in order; a page that cannot be drawn gives its error."""
+        urgency = len(pages)
+        drawn = await asyncio.gather(
+            *(self._render_page(urgency, source, page, pad_to_square) for page in pages)
+        )
+        return list(drawn)
+
+    async def release(self, source: SourceFile) -> None:
+        """Done with a document: close it where it is open (on the one thread, workers=0).
+
+        Worker processes close documents as newer ones push them out, since a task cannot
+        choose its process; each keeps at most a few open.
+        """
+        if self.options.workers <= 0:
+            await self._call(0, partial(close_in_worker, source))
+
+    def close(self) -> None:
+        for thread in (self._bootstrap, self._executor if self.workers <= 0 else None):
+            if isinstance(thread, ThreadPoolExecutor):
+                thread.submit(close_all_on_this_thread).result()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._bootstrap is not None:
+            self._bootstrap.shutdown(wait=True, cancel_futures=True)
+        if self._quarantine is not None:
+            self._quarantine.shutdown(wait=True, cancel_futures=True)
+
+    async def _render_page(
+        self, urgency: int, source: SourceFile, page: PlannedPage, pad_to_square: bool
+    ) -> RenderedImage | SourceError:
+        options = self.options
+        call = partial(
+            render_in_worker, source, options.render, options.password, page, pad_to_square
+        )
+        try:
+            return await self._call(urgency, call)
+        except BrokenProcessPool:
+            return SourceError(f"cannot render page {page.page}: the renderer crashed on it")
+
+    async def _call(self, urgency: int, call: Callable[[], T]) -> T:
+        """Run in a worker, lowest `urgency` first. When a worker dies, every call waiting on
+        its pool fails with it; each is then run again alone, on a process of its own, so that
+        only the call that kills its process ends in an error."""
+        loop = asyncio.get_running_loop()
+        await self._admitted(urgency)
+        executor = self._current_executor()
+        try:
+            return await loop.run_in_executor(executor, call)
+        except BrokenProcessPool:
+            self._replace(executor)
+        finally:
+            self._leave()
+        async with self._quarantine_lock:
+            if self._quarantine is None:
+                self._quarantine = self._process_pool(1)
+            quarantine = self._quarantine
+            try:
+                return await loop.run_in_executor(quarantine, call)
+            except BrokenProcessPool:
+                self._quarantine = None
+                quarantine.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    async def _admitted(self, urgency: int) -> None:
+        """Wait for one of the executor's slots, before any less urgent caller."""
+        ticket = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (urgency, next(self._order), ticket))
+        self._admit()
+        try:
+            await ticket
+        except asyncio.CancelledError:
+            if ticket.done() and not ticket.cancelled():
+                self._leave()  # granted just as the caller was cancelled: hand it on
+            raise
+
+    def _admit(self) -> None:
+        while self._busy < self._slots and self._waiting:
+            _, _, ticket = heapq.heappop(self._waiting)
+            if not ticket.cancelled():
+                self._busy += 1
+                ticket.set_result(None)
+
+    def _leave(self) -> None:
+        self._busy -= 1
+        self._admit()
+
+    def _current_executor(self) -> Executor:
+        if self.options.workers <= 0 or self._workers_up.is_set() or self._starting is None:
+            return self._executor
+        if self._bootstrap is None:
+            self._bootstrap = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasterise")
+        return self._bootstrap
+
+    def _new_executor(self) -> Executor:
+        if self.options.workers <= 0:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasterise")
+        return self._process_pool(self.options.workers)
+
+    @staticmethod
+    def _process_pool(workers: int) -> ProcessPoolExecutor:
+        # Workers fork from a clean server process that has imported this module once, instead
+        # of forking the run's own threads or importing everything anew in every worker.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_configure_worker
+        )
+
+    def _replace(self, broken: Executor) -> None:
+        """A new pool for a broken one, once, whichever of its waiting calls notices first."""
+        if self._executor is not broken:
+            return
+        self._restarts += 1
+        _log.warning("a renderer process died; starting new ones (restart %d)", self._restarts)
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._executor = self._new_executor()

@@ -1,0 +1,249 @@
+"""Reading one input: its pages' sizes, and each page drawn at the size planned for it."""
+
+import io
+import stringprep
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+import pymupdf
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
+from extractors.errors import SourceError
+from extractors.options import RenderOptions
+from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
+
+pillow_heif.register_heif_opener()
+
+
+# What PyMuPDF raises for damaged files and pages: its own error classes and RuntimeError.
+_MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
+
+
+# Our own pixel limit (RenderOptions.max_source_pixels) is checked before decoding; Pillow's
+# warning below it would only repeat that check.
+Image.MAX_IMAGE_PIXELS = None
+
+
+_WHITE = (255, 255, 255)
+
+
+class DocumentReader:
+    """Reads one document's layout and renders its pages; keep it on one thread (PyMuPDF)."""
+
+    def __init__(self, source: SourceFile, options: RenderOptions, password: str | None) -> None:
+        self.source = source
+        self._options = options
+        self._password = password
+        self._pdf: pymupdf.Document | None = None
+
+    def layout(self) -> DocumentLayout:
+        """The pages and their native pixel sizes; SourceError when the file cannot be read."""
+        if self.source.format in (PDF, SVG):
+            sizes = self._pdf_page_sizes()
+        elif self.source.format in IMAGE_FORMATS:
+            sizes = self._image_frame_sizes()
+        else:
+            raise SourceError(f"unsupported file type ({self.source.format})")
+        if not sizes:
+            raise SourceError("document has no pages")
+        return DocumentLayout(self.source, tuple(sizes))
+
+    def render(self, page: PlannedPage, pad_to_square: bool) -> RenderedImage:
+        """One page at its planned size, encoded for the wire; SourceError if it cannot be drawn."""
+        if self.source.format in (PDF, SVG):
+            image = self._render_pdf_page(page)
+        else:
+            image = self._render_image_frame(page)
+        if pad_to_square and image.width != image.height:
+            image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
+        return self._encode(page.page, image)
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+            self._pdf = None
+
+    # PDF and SVG, through PyMuPDF
+    def _open_pdf(self) -> pymupdf.Document:
+        if self._pdf is not None:
+            return self._pdf
+        kind = "svg" if self.source.format == SVG else "pdf"
+        try:
+            document = pymupdf.open(self.source.readable_path, filetype=kind)
+        except _MUPDF_ERRORS as exc:
+            reason = _one_line(exc).replace(self.source.readable_path, Path(self.source.path).name)
+            raise SourceError(f"cannot open {kind.upper()}: {reason}") from exc
+        if document.needs_pass:
+            if self._password is None:
+                document.close()
+                raise SourceError("encrypted PDF: a password is needed (--password)")
+            if not any(document.authenticate(p) for p in _password_forms(self._password)):
+                document.close()
+                raise SourceError("encrypted PDF: the password given does not open it")
+        self._pdf = document
+        return document
+
+    def _pdf_page_sizes(self) -> list[tuple[int, int]]:
+        document = self._open_pdf()
+        scale = self._options.max_dpi / 72
+        sizes = []
+        for index in range(document.page_count):
+            try:
+                rect = document[index].rect  # CropBox, rotated by /Rotate, UserUnit applied
+            except _MUPDF_ERRORS:  # a damaged page still counts: it becomes its own error row
+                rect = pymupdf.Rect(0, 0, 612, 792)
+            sizes.append((max(1, round(rect.width * scale)), max(1, round(rect.height * scale))))
+        return sizes
+
+    def _render_pdf_page(self, page: PlannedPage) -> Image.Image:
+        document = self._open_pdf()
+        try:
+            pdf_page = document[page.page - 1]
+            rect = pdf_page.rect
+            matrix = pymupdf.Matrix(page.width / rect.width, page.height / rect.height)
+            pixmap = pdf_page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
+        except (*_MUPDF_ERRORS, IndexError) as exc:  # IndexError: no such page (any more)
+            raise SourceError(f"cannot render page {page.page}: {_one_line(exc)}") from exc
+        return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+
+    # Raster images, through Pillow
+    @contextmanager
+    def _open_image(self) -> Iterator[Image.Image]:
+        try:
+            with Image.open(self.source.readable_path) as image:
+                self._check_pixels(image)
+                yield image
+        except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
+            reason = _one_line(exc).replace(self.source.readable_path, Path(self.source.path).name)
+            raise SourceError(f"cannot read {self.source.format} image: {reason}") from exc
+
+    def _check_pixels(self, image: Image.Image) -> None:
+        """Refuse a frame too large to decode safely, before its pixels are decoded."""
+        pixels = image.width * image.height
+        if pixels > self._options.max_source_pixels:
+            raise SourceError(
+                f"image is {image.width}x{image.height} ({pixels / 1e6:.0f} Mpx), over the "
+                f"{self._options.max_source_pixels / 1e6:.0f} Mpx limit (decompression-bomb guard)"
+            )
+
+    def _image_frame_sizes(self) -> list[tuple[int, int]]:
+        with self._open_image() as image:
+            frames = getattr(image, "n_frames", 1)
+            if self.source.format not in MULTI_PAGE_IMAGE_FORMATS:
+                frames = 1  # animations and stereo pairs: the first frame is the document
+            sizes = []
+            for frame in range(frames):
+                image.seek(frame)
+                self._check_pixels(image)
+                sizes.append(_oriented_size(image))
+            return sizes
+
+    def _render_image_frame(self, page: PlannedPage) -> Image.Image:
+        with self._open_image() as image:
+            try:
+                image.seek(page.page - 1)
+                self._check_pixels(image)
+                if image.format == "JPEG":
+                    # Decode at a reduced scale when the target is much smaller (DCT scaling).
+                    image.draft("RGB", _stored_size(image, (page.width, page.height)))
+                image.load()
+                frame = _to_rgb(ImageOps.exif_transpose(image))
+            except (OSError, ValueError, EOFError) as exc:
+                raise SourceError(
+                    f"cannot decode image frame {page.page}: {_one_line(exc)}"
+                ) from exc
+        if frame.size != (page.width, page.height):
+            frame = frame.resize(
+                (page.width, page.height), Image.Resampling.LANCZOS, reducing_gap=3.0
+            )
+        return frame
+
+    def _encode(self, page_no: int, image: Image.Image) -> RenderedImage:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=self._options.jpeg_quality)
+        return RenderedImage(page_no, image.width, image.height, "image/jpeg", buffer.getvalue())
+
+
+def read_layout(
+    source: SourceFile, options: RenderOptions, password: str | None
+) -> tuple[DocumentReader, DocumentLayout]:
+    """Open a document and read its layout; the reader stays open for rendering."""
+    reader = DocumentReader(source, options, password)
+    try:
+        return reader, reader.layout()
+    except BaseException:
+        reader.close()
+        raise
+
+
+def render_pages(
+    reader: DocumentReader, pages: Sequence[PlannedPage], pad_to_square: bool
+) -> list[RenderedImage | SourceError]:
+    """Render several pages; a page that cannot be drawn gives its error in its place."""
+    results: list[RenderedImage | SourceError] = []
+    for page in pages:
+        try:
+            results.append(reader.render(page, pad_to_square))
+        except SourceError as exc:
+            results.append(exc)
+    return results
+
+
+def _password_forms(password: str) -> list[str]:
+    """The password as typed, then its SASLprep form: AES-256 (R6) PDFs need it and MuPDF
+    does not apply it (RFC 4013: drop B.1 characters, non-ASCII spaces to space, NFKC)."""
+    mapped = "".join(
+        " " if stringprep.in_table_c12(c) else c for c in password if not stringprep.in_table_b1(c)
+    )
+    prepared = unicodedata.normalize("NFKC", mapped)
+    return [password] if prepared == password else [password, prepared]
+
+
+_ROTATING_ORIENTATIONS = {5, 6, 7, 8}
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (ValueError, TypeError, OSError):
+        return 1
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    """Size after EXIF orientation is applied (5-8 swap the sides)."""
+    if _orientation(image) in _ROTATING_ORIENTATIONS:
+        return image.height, image.width
+    return image.width, image.height
+
+
+def _stored_size(image: Image.Image, target: tuple[int, int]) -> tuple[int, int]:
+    return (target[1], target[0]) if _orientation(image) in _ROTATING_ORIENTATIONS else target
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB: 16-bit samples scaled down, alpha flattened on white, CMYK converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.uint32)
+        peak = 65535 if image.mode.startswith("I;16") or array.max() > 255 else 255
+        gray = (array * 255 // max(peak, 1)).astype(np.uint8)
+        transparent = image.info.get("transparency")
+        if isinstance(transparent, int):
+            gray[array == transparent] = 255  # tRNS: this gray value is transparent
+        return Image.fromarray(gray, mode="L").convert("RGB")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode == "RGB":
+        return image.copy()
+    return image.convert("RGB")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:300] or type(exc).__name__

@@ -1,0 +1,208 @@
+"""The embedded default endpoint: RapidOCR behind an OpenAI-compatible server on loopback.
+
+With no endpoint configured the pipeline talks to this server through the same client code
+as to any remote endpoint, so offline runs exercise the real request path.
+"""
+
+import base64
+import io
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from extractors.offline.receipt_rules import receipt_fields
+from extractors.plan.profiles.ocr_engine import OcrEngineProfile
+
+MODEL_NAME = "rapidocr-ppocrv4"
+
+
+_PROFILE = OcrEngineProfile()
+
+
+# What the engine can answer: page transcriptions, and receipt fields found by rules.
+ENGINE_SCHEMAS = ("page_text", "receipt")
+
+
+class OcrEngine:
+    """RapidOCR (PP-OCRv4 on onnxruntime, models inside the wheel), one image at a time."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self._engine: Any = None
+        self._lock = threading.Lock()
+        # onnxruntime's threads (None: every core). Several Dask workers on one machine each
+        # take their share, or their spinning threads fight over the cores.
+        self._threads = threads
+
+    def transcribe(self, image: Image.Image) -> str:
+        """The image's text, line by line in reading order."""
+        with self._lock:  # one inference at a time: onnxruntime already uses every core
+            if self._engine is None:
+                from rapidocr_onnxruntime import RapidOCR  # 0.7 s to load: only when used
+
+                if self._threads is None:
+                    self._engine = RapidOCR()
+                else:
+                    self._engine = RapidOCR(
+                        intra_op_num_threads=self._threads, inter_op_num_threads=1
+                    )
+            result, _ = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        return "\n".join(_reading_order(result or []))
+
+
+def _reading_order(result: list[Any]) -> list[str]:
+    """Join detected boxes into lines: boxes whose vertical centres overlap share a line."""
+    boxes = []
+    for quad, text, _score in result:
+        ys = [point[1] for point in quad]
+        xs = [point[0] for point in quad]
+        boxes.append((min(ys), max(ys), min(xs), str(text)))
+    boxes.sort()
+    lines: list[list[tuple[float, float, float, str]]] = []
+    for box in boxes:
+        top, bottom, _, _ = box
+        centre = (top + bottom) / 2
+        if lines:
+            last = lines[-1]
+            line_top = min(b[0] for b in last)
+            line_bottom = max(b[1] for b in last)
+            if line_top <= centre <= line_bottom:
+                last.append(box)
+                continue
+        lines.append([box])
+    return [" ".join(b[3] for b in sorted(line, key=lambda b: b[2])) for line in lines]
+
+
+def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
+    """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
+    images = list(_request_images(body))
+    image_tokens = sum(_PROFILE.image_tokens(image.width, image.height) for image in images)
+    texts = [engine.transcribe(image) for image in images]
+    schema = _requested_schema(body)
+    if schema == "page_text":
+        items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
+        content = json.dumps({"pages": items}, ensure_ascii=False)
+    elif schema == "receipt":
+        # Decimals as their exact digits: JSON numbers would go through binary floats.
+        content = json.dumps(receipt_fields("\n".join(texts)), ensure_ascii=False, default=str)
+    else:
+        raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
+    completion_tokens = max(1, len(content) // 4)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": str(body.get("model") or MODEL_NAME),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": image_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": image_tokens + completion_tokens,
+        },
+    }
+
+
+def _requested_schema(body: dict[str, Any]) -> str:
+    """Which schema a request asks for: by the name in its `response_format`."""
+    spec = (body.get("response_format") or {}).get("json_schema") or {}
+    return str(spec.get("name") or "page_text")
+
+
+def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "image_url":
+                url = (
+                    part["image_url"]["url"]
+                    if isinstance(part["image_url"], dict)
+                    else part["image_url"]
+                )
+                _, _, payload = str(url).partition("base64,")
+                yield Image.open(io.BytesIO(base64.b64decode(payload)))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: "_EngineHTTPServer"
+
+    def do_POST(self) -> None:
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._reply(HTTPStatus.NOT_FOUND, {"error": {"message": f"no route {self.path}"}})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length))
+            answer = answer_request(self.server.engine, body)
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            message = f"bad request: {type(exc).__name__}: {exc}"
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": {"message": message}})
+            return
+        self._reply(HTTPStatus.OK, answer)
+
+    def _reply(self, status: HTTPStatus, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # requests are counted by the pipeline; access logs would drown the terminal
+
+
+class _EngineHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, engine: OcrEngine) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.engine = engine
+
+
+@contextmanager
+def serve_local_engine(threads: int | None = None) -> Iterator[str]:
+    """Run the embedded engine on a free loopback port; yields its base URL."""
+    server = _EngineHTTPServer(OcrEngine(threads))
+    thread = threading.Thread(target=server.serve_forever, name="local-engine", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+_PROCESS_ENGINES: dict[int | None, str] = {}
+
+
+_PROCESS_ENGINES_LOCK = threading.Lock()
+
+
+def process_local_engine(threads: int | None = None) -> str:
+    """The base URL of this process's embedded engine, started by its first caller and kept
+    until the process ends: a Dask worker runs shard after shard, and loading the models for
+    each one would waste seconds per shard."""
+    with _PROCESS_ENGINES_LOCK:
+        if threads not in _PROCESS_ENGINES:
+            server = _EngineHTTPServer(OcrEngine(threads))
+            threading.Thread(target=server.serve_forever, name="local-engine", daemon=True).start()
+            _PROCESS_ENGINES[threads] = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        return _PROCESS_ENGINES[threads]

@@ -1,0 +1,117 @@
+"""Every frozen option object the stages receive, each option declared once."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any, Literal
+
+StructuredOutput = Literal["json_schema", "prompt"]
+
+
+@dataclass(frozen=True)
+class BudgetOptions:
+    """Limits of one request: images, context, and the room kept for prompt text and answer."""
+
+    max_images: int = 12
+    context_tokens: int = 128_000
+    max_output_tokens: int = 16_384
+    prompt_tokens: int = 600
+    # Answer room each page needs: caps images per request when max_output_tokens is small,
+    # so that answers are not cut off mid-page.
+    output_tokens_per_image: int = 1_024
+
+    @property
+    def image_budget(self) -> int:
+        """Tokens left for images in one request."""
+        return self.context_tokens - self.prompt_tokens - self.max_output_tokens
+
+    @property
+    def images_per_request(self) -> int:
+        """Most images one request may carry."""
+        by_output = self.max_output_tokens // max(1, self.output_tokens_per_image)
+        return max(1, min(self.max_images, by_output))
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How pages become images: resolution cap, pixel limit, encoding."""
+
+    max_dpi: int = 200
+    max_source_pixels: int = 150_000_000
+    jpeg_quality: int = 85
+
+
+@dataclass(frozen=True)
+class RasterOptions:
+    """How pages are drawn, and on how many worker processes."""
+
+    render: RenderOptions = field(default_factory=RenderOptions)
+    password: str | None = field(default=None, repr=False)
+    # 0 draws on one thread of this process (where processes cannot be started).
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings sent with every request; unset ones are left to the endpoint."""
+
+    temperature: float = 0.0  # extraction wants the most likely reading, not variety
+    top_p: float | None = None
+    seed: int | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"temperature": self.temperature}
+        if self.top_p is not None:
+            kwargs["top_p"] = self.top_p
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        return kwargs
+
+
+@dataclass(frozen=True)
+class EndpointOptions:
+    """Where to send requests and how patiently."""
+
+    base_url: str
+    model: str
+    api_key: str = field(default="", repr=False)
+    timeout: float = 120.0
+    # A backfill outlives short outages: 8 attempts with backoff capped at 60 s span ~2 min.
+    max_attempts: int = 8
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    structured_output: StructuredOutput = "json_schema"
+    strict_schema: bool = False
+    sampling: Sampling = field(default_factory=Sampling)
+    max_output_tokens: int = 16_384
+    output_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """`--rpm` and `--tpm`: requests and tokens per minute, every attempt counted."""
+
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+    window_seconds: float = 60.0  # "per minute"; shorter only to test the limits quickly
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    """Which files a run takes.
+
+    Globs match the path relative to the folder given (`*` also crosses `/`, so `*.pdf` takes
+    PDFs at any depth; `2024/*` takes everything under 2024/); a file given by name is
+    matched by its name. `modified_since` compares file modification times.
+    """
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    modified_since: datetime | None = None
+    limit: int | None = None
+
+    def takes(self, relative: str) -> bool:
+        """Whether the include and exclude globs let this relative path through."""
+        if self.include and not any(fnmatchcase(relative, glob) for glob in self.include):
+            return False
+        return not any(fnmatchcase(relative, glob) for glob in self.exclude)

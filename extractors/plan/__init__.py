@@ -1,0 +1,1 @@
+"""Token arithmetic: sizing pages for the model and packing them into requests."""

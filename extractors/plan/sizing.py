@@ -1,0 +1,36 @@
+"""Sizing a page for the model: as large as worth sending, downscaled until it fits."""
+
+from extractors.errors import PageDoesNotFitError
+from extractors.plan.profiles.base import TokenProfile, shrink_to_longest
+from extractors.records import IMAGE_LABEL_TOKENS, PlannedPage
+
+
+def size_page(
+    page: int, width: int, height: int, profile: TokenProfile, image_budget: int
+) -> PlannedPage:
+    """Size a page for the model, downscaling it until it fits `image_budget` alone."""
+    w, h = profile.fit(max(1, width), max(1, height))
+    budget = image_budget - IMAGE_LABEL_TOKENS
+    tokens = profile.image_tokens(w, h)
+    if tokens <= budget:
+        return PlannedPage(page, w, h, tokens)
+    longest = _largest_side_within(w, h, profile, budget)
+    if longest is None:
+        raise PageDoesNotFitError(
+            f"page {page} needs at least {profile.image_tokens(1, 1)} image tokens but only "
+            f"{max(budget, 0)} are left in the context"
+        )
+    w2, h2 = shrink_to_longest(w, h, longest)
+    return PlannedPage(page, w2, h2, profile.image_tokens(w2, h2))
+
+
+def _largest_side_within(w: int, h: int, profile: TokenProfile, budget: int) -> int | None:
+    """Binary search of the longest side whose image fits the token budget."""
+    low, high = 0, max(w, h)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if profile.image_tokens(*shrink_to_longest(w, h, mid)) <= budget:
+            low = mid
+        else:
+            high = mid - 1
+    return low or None

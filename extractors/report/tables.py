@@ -1,0 +1,187 @@
+"""The report as titled tables of text, one layout shared by the terminal and the HTML page."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from extractors.report.build import DatasetReport, RunReport, UsageLine
+from extractors.report.pricing import Price
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A titled table of display strings; `numeric` names the columns aligned right."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: frozenset[str] = frozenset()
+    note: str | None = None
+
+
+def overview_table(report: RunReport) -> TextTable:
+    """One line per dataset: its unit, and the standing outcomes of its pages."""
+    columns = ("dataset", "unit", "documents", "pages", "ok", "error", "superseded rows")
+    rows = tuple(
+        (
+            d.name,
+            "page" if d.kind == "pages" else "document",
+            f"{d.documents:,}",
+            f"{d.pages:,}",
+            f"{d.status_pages('ok'):,}",
+            f"{d.status_pages('error'):,}",
+            f"{d.superseded_rows:,}",
+        )
+        for d in report.datasets
+    )
+    return TextTable("datasets", columns, rows, frozenset(columns[2:]))
+
+
+def timing_table(report: RunReport) -> TextTable:
+    """Wall span, throughput and latency percentiles per dataset (first and last rows: runs)."""
+    columns = ("dataset", "wall span", "pages/min", "latency of", "measured", "p50 ms", "p95 ms")
+    rows = tuple(
+        (
+            d.name,
+            duration(d.wall_seconds),
+            _optional(d.pages_per_minute, "{:,.1f}"),
+            "a request" if d.latency.unit == "request" else "a document",
+            f"{d.latency.count:,}",
+            _optional(d.latency.p50_ms, "{:,.0f}"),
+            _optional(d.latency.p95_ms, "{:,.0f}"),
+        )
+        for d in report.datasets
+    )
+    note = (
+        "A document's latency is its requests' wall time summed."
+        if any(d.kind == "documents" for d in report.datasets)
+        else None
+    )
+    return TextTable("timing", columns, rows, frozenset(("pages/min", *columns[-3:])), note)
+
+
+def status_table(dataset: DatasetReport) -> TextTable:
+    """Standing outcomes by status."""
+    rows = tuple((s.status, f"{s.documents:,}", f"{s.pages:,}") for s in dataset.statuses)
+    note = (
+        "A document with ok and failed pages counts under both statuses."
+        if dataset.kind == "pages"
+        else None
+    )
+    columns = ("status", "documents", "pages")
+    return TextTable(f"{dataset.name}: status", columns, rows, frozenset(columns[1:]), note)
+
+
+def errors_table(dataset: DatasetReport) -> TextTable:
+    """Standing failures by category, with up to three examples each."""
+    unit = "pages" if dataset.kind == "pages" else "documents"
+    rows: list[tuple[str, ...]] = []
+    for group in dataset.errors:
+        for index, example in enumerate(group.examples):
+            head = (group.category, f"{group.count:,}") if index == 0 else ("", "")
+            page = "-" if example.page is None else str(example.page)
+            rows.append((*head, example.source, page, example.error or "-"))
+    columns = ("category", unit, "source", "page", "error")
+    return TextTable(f"{dataset.name}: errors", columns, tuple(rows), frozenset((unit, "page")))
+
+
+def usage_table(report: RunReport) -> TextTable:
+    """Requests, tokens and estimated cost per dataset, provider and model."""
+    columns = ("dataset", "provider / model", "requests", "prompt tokens", "completion tokens")
+    rows = tuple(
+        (dataset.name, f"{line.provider} / {line.model}", *_usage_cells(line))
+        for dataset in report.datasets
+        for line in dataset.usage
+    )
+    numeric = frozenset((*columns[2:], "est. cost"))
+    return TextTable("tokens and cost", (*columns, "est. cost"), rows, numeric, _cost_note(report))
+
+
+def _usage_cells(line: UsageLine) -> tuple[str, ...]:
+    price, cost = line.price, line.cost
+    return (
+        f"{line.requests:,}",
+        f"{line.prompt_tokens:,}",
+        f"{line.completion_tokens:,}",
+        "unknown" if cost is None or price is None else money(cost, price.currency),
+    )
+
+
+def _cost_note(report: RunReport) -> str:
+    totals = report.costs_by_currency()
+    total = " + ".join(money(amount, currency) for currency, amount in sorted(totals.items()))
+    notes = [f"Estimated total: {total or 'unknown'}."]
+    unpriced = ", ".join(f"{provider}/{model}" for provider, model in report.unpriced())
+    if unpriced:
+        notes.append(f"No price known for {unpriced}: give one with --prices FILE.")
+    silent = sum(line.without_usage for d in report.datasets for line in d.usage)
+    if silent:
+        notes.append(f"{silent:,} answered rows had no usage from the endpoint: tokens missing.")
+    return " ".join(notes)
+
+
+def prices_table(report: RunReport) -> TextTable:
+    """The price applied to each provider and model, as --prices or the defaults set it."""
+    lines = {(u.provider, u.model): u.price for d in report.datasets for u in d.usage}
+    rows = tuple(
+        (f"{provider} / {model}", *_price_cells(price))
+        for (provider, model), price in sorted(lines.items())
+    )
+    columns = ("provider / model", "input per M tokens", "output per M tokens", "currency")
+    note = "Indicative list prices unless given with --prices; self-hosted providers cost 0."
+    return TextTable("prices", columns, rows, frozenset(columns[1:3]), note)
+
+
+def _price_cells(price: Price | None) -> tuple[str, str, str]:
+    if price is None:
+        return ("unknown", "unknown", "-")
+    return (f"{price.input_per_million:g}", f"{price.output_per_million:g}", price.currency)
+
+
+def runs_table(dataset: DatasetReport) -> TextTable:
+    """The runs that wrote the dataset."""
+    rows = tuple(
+        (r.run_id, timestamp(r.started), timestamp(r.finished), f"{r.pages:,}")
+        for r in dataset.runs
+    )
+    columns = ("run", "first row", "last row", "pages")
+    return TextTable(f"{dataset.name}: runs", columns, rows, frozenset(("pages",)))
+
+
+def throughput_table(dataset: DatasetReport, limit: int | None = None) -> TextTable:
+    """Pages finished per minute; the first `limit` minutes when given."""
+    shown = dataset.throughput if limit is None else dataset.throughput[:limit]
+    rows = tuple((timestamp(m.minute), f"{m.pages:,}") for m in shown)
+    hidden = len(dataset.throughput) - len(shown)
+    note = f"{hidden:,} more minutes not shown." if hidden else None
+    title = f"{dataset.name}: pages finished per minute"
+    return TextTable(title, ("minute (UTC)", "pages"), rows, frozenset(("pages",)), note)
+
+
+def dataset_tables(dataset: DatasetReport, minutes: int | None = None) -> list[TextTable]:
+    """Every table of one dataset, errors only when there are some."""
+    tables = [status_table(dataset)]
+    if dataset.errors:
+        tables.append(errors_table(dataset))
+    return [*tables, runs_table(dataset), throughput_table(dataset, minutes)]
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(seconds: float) -> str:
+    """`42.0 s`, `12 min 05 s`, `3 h 02 min`."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def money(amount: float, currency: str) -> str:
+    return f"{amount:,.4f} {currency}"
+
+
+def _optional(value: float | None, template: str) -> str:
+    return "-" if value is None else template.format(value)

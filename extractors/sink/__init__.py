@@ -1,0 +1,1 @@
+"""Writing Parquet: part files, the resume ledger, compaction, and the output lock."""

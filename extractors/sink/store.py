@@ -1,0 +1,152 @@
+"""A dataset folder's part files, local or behind an fsspec URL, written so that readers see
+all of a part or none of it."""
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fsspec import AbstractFileSystem
+from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+from extractors.discover.storage import is_remote, remote_filesystem
+from extractors.errors import OutputNotWritableError
+
+PAGES = "pages"
+
+
+PART_GLOB = "part-*.parquet"
+
+
+TMP_PREFIX = ".tmp-"
+
+
+Location = Path | str  # a local folder, or an fsspec URL of one
+
+
+def not_writable(out_dir: Location, exc: OSError) -> OutputNotWritableError:
+    return OutputNotWritableError(
+        f"output directory {out_dir} is not writable: {exc.strerror or exc}"
+    )
+
+
+@dataclass(frozen=True)
+class DatasetStore:
+    """One dataset folder's part files, local or behind an fsspec URL.
+
+    Local folders keep the local guarantees (temp file, fsync, rename). Remote objects are
+    written whole: an object store shows an object only once its upload completes.
+    """
+
+    location: str
+
+    @classmethod
+    def at(cls, location: "Location | DatasetStore") -> "DatasetStore":
+        return location if isinstance(location, DatasetStore) else cls(str(location))
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.location)
+
+    @cached_property
+    def _fs(self) -> tuple[AbstractFileSystem, str]:
+        return remote_filesystem(self.location)
+
+    def child(self, name: str) -> "DatasetStore":
+        return DatasetStore(f"{self.location.rstrip('/')}/{name}")
+
+    def parts(self) -> list[str]:
+        """The complete part files, sorted (temp files never match)."""
+        if not self.remote:
+            return sorted(str(p) for p in Path(self.location).glob(PART_GLOB))
+        fs, root = self._fs
+        return sorted(fs.glob(f"{root.rstrip('/')}/{PART_GLOB}"))
+
+    def scan(self, parts: Sequence[str], columns: Sequence[str] | None = None) -> pl.LazyFrame:
+        """The part files as one lazy frame (remote ones read through pyarrow)."""
+        if not self.remote:
+            frame = pl.scan_parquet(list(parts))
+            return frame.select(columns) if columns else frame
+        fs, _ = self._fs
+        arrow_fs = PyFileSystem(FSSpecHandler(fs))
+        table = pq.read_table(list(parts), filesystem=arrow_fs, columns=columns)
+        return pl.from_arrow(table).lazy()  # type: ignore[union-attr]
+
+    def read_table(self, part: str, schema: pa.Schema | None = None) -> pa.Table:
+        if not self.remote:
+            return pq.read_table(part, schema=schema)
+        fs, _ = self._fs
+        with fs.open(part, "rb") as handle:
+            return pq.read_table(handle, schema=schema)
+
+    def prepare(self) -> None:
+        """Create the folder, prove it writable and clear temp files of killed runs."""
+        if not self.remote:
+            folder = Path(self.location)
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / f"{TMP_PREFIX}probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+            for leftover in folder.glob(f"{TMP_PREFIX}*"):
+                leftover.unlink(missing_ok=True)
+            return
+        fs, root = self._fs
+        fs.makedirs(root, exist_ok=True)
+        remote_probe = f"{root.rstrip('/')}/{TMP_PREFIX}probe-{os.getpid()}"
+        fs.pipe_file(remote_probe, b"")
+        fs.rm_file(remote_probe)
+
+    def write(self, table: pa.Table, name: str) -> None:
+        """Write a part file so that readers see all of it or none of it."""
+        if not self.remote:
+            write_atomically(table, Path(self.location) / name)
+            return
+        fs, root = self._fs
+        with fs.open(f"{root.rstrip('/')}/{name}", "wb") as handle:
+            pq.write_table(table, handle, compression="zstd")
+
+    def replace(self, part: str, table: pa.Table) -> None:
+        """Rewrite a part file with these rows, or remove it when none are left."""
+        if table.num_rows:
+            self.write(table, PurePosixPath(part).name)
+        elif self.remote:
+            self._fs[0].rm_file(part)
+        else:
+            Path(part).unlink()
+
+
+def prepare_output(out_dir: Location, dataset: str = PAGES) -> Path | str:
+    """Create `DIR/<dataset>`, prove it writable, and clear temp files of killed runs."""
+    store = DatasetStore.at(out_dir).child(dataset)
+    try:
+        store.prepare()
+    except OSError as exc:
+        raise not_writable(out_dir, exc) from exc
+    return store.location if store.remote else Path(store.location)
+
+
+def part_files(dataset_dir: Location) -> list[Path]:
+    """A local dataset's complete part files (temp files are never matched)."""
+    return [Path(p) for p in DatasetStore.at(dataset_dir).parts()]
+
+
+def read_rows(dataset_dir: Location) -> list[dict[str, Any]]:
+    """Every row of a dataset, with Parquet's types (Decimal, date...); [] when it has none."""
+    store = DatasetStore.at(dataset_dir)
+    parts = store.parts()
+    return store.scan(parts).collect().to_dicts() if parts else []
+
+
+def write_atomically(table: pa.Table, target: Path) -> None:
+    """Write a local Parquet file so that readers see all of it or none of it."""
+    # Never ending in .parquet: readers glob `**/*.parquet` and would see a half-written file.
+    temp = target.with_name(f"{TMP_PREFIX}{target.name}.partial")
+    pq.write_table(table, temp, compression="zstd")
+    with temp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    temp.replace(target)

@@ -1,0 +1,40 @@
+"""What the caller hands the flow outside its parameters: secrets and a progress listener."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from extractors.progress import NoProgress, ProgressListener
+from flows.config import Secrets
+
+
+@dataclass(frozen=True)
+class RunHooks:
+    """What the caller hands the flow outside its parameters: secrets and a progress listener."""
+
+    secrets: Secrets | None = None
+    progress: ProgressListener = field(default_factory=NoProgress)
+
+
+_HOOKS: ContextVar[RunHooks | None] = ContextVar("visionbatch_run_hooks", default=None)
+
+
+@asynccontextmanager
+async def run_hooks(hooks: RunHooks) -> AsyncIterator[None]:
+    """Give the flow called inside this block these secrets and this progress listener."""
+    token = _HOOKS.set(hooks)
+    try:
+        yield
+    finally:
+        _HOOKS.reset(token)
+
+
+def current_hooks() -> RunHooks:
+    """The hooks of the enclosing `run_hooks` block, or none.
+
+    The flow reads its hooks through this function, never the ContextVar itself: Dask
+    pickles the flow's function by value, with the globals it names, and a ContextVar does
+    not pickle.
+    """
+    return _HOOKS.get() or RunHooks()

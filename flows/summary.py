@@ -1,0 +1,55 @@
+"""The run's summary, and its estimated cost at list prices."""
+
+import time
+
+from extractors.document.session import ExtractionSession, ShardSummary
+from extractors.report.pricing import DEFAULT_PRICES
+from flows.config import ResolvedRun, RunRequest
+from schemas import RunSummary
+
+
+def estimated_cost(summary: RunSummary) -> str:
+    """This run's tokens at the default list price (`visionbatch report --prices` for yours)."""
+    price = DEFAULT_PRICES.price_of(summary.provider, summary.model)
+    if price is None:
+        return "unknown (no price for this provider and model)"
+    cost = price.cost(summary.prompt_tokens, summary.completion_tokens)
+    return f"{cost:.4f} {price.currency}"
+
+
+def summarise(
+    resolved: ResolvedRun,
+    request: RunRequest,
+    session: ExtractionSession,
+    totals: ShardSummary,
+    started: float,
+) -> RunSummary:
+    stats = totals.requests
+    concurrency = session.pool.concurrency.report
+    return RunSummary(
+        run_id=resolved.rows.run_id,
+        out=request.out,
+        provider=resolved.provider,
+        model=resolved.rows.model,
+        schema_name=resolved.rows.schema_name,
+        unit=resolved.extraction.schema.unit,
+        dataset=str(session.dataset_dir),
+        documents=totals.documents,
+        pages_ok=totals.pages_ok,
+        pages_error=totals.pages_error,
+        pages_skipped=totals.pages_skipped,
+        requests=stats.requests,
+        retries=stats.retries,
+        failed_requests=stats.failed_requests,
+        max_in_flight=stats.max_in_flight,
+        throttled=stats.throttled,
+        concurrency_start=concurrency.start,
+        concurrency_lowest=concurrency.lowest,
+        concurrency_end=concurrency.end,
+        rate_limit_wait_seconds=round(session.pool.rate_wait_seconds, 2),
+        endpoint_lessons=list(session.learned.lessons),
+        prompt_tokens=stats.prompt_tokens,
+        completion_tokens=stats.completion_tokens,
+        rows_compacted=session.compacted,
+        wall_seconds=round(time.monotonic() - started, 2),
+    )

@@ -1,0 +1,132 @@
+"""The Parquet row of `DIR/pages/`: one row per page of every input, ok or not."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RowStatus(StrEnum):
+    """Whether a page was extracted."""
+
+    OK = "ok"
+    ERROR = "error"
+
+
+class PageRow(BaseModel):
+    """One page's outcome; failures are rows too, with `status` = error and an `error` text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(description="The input path as it was found.")
+    source_sha256: str = Field(description="SHA-256 of the input file's bytes.")
+    source_format: str = Field(description="Detected file format (pdf, jpeg, png, tiff, ...).")
+    page: int | None = Field(
+        description="1-based page (or frame) number; null when the file failed before its pages "
+        "were known."
+    )
+    page_count: int | None = Field(description="Pages in the file; null when unknown.")
+    status: RowStatus = Field(description="ok, or error (then `error` says why).")
+    text: str | None = Field(description="The page's transcription (Markdown); null on error.")
+    error: str | None = Field(description="What went wrong, in one line; null when ok.")
+    error_category: str | None = Field(
+        description="source (bad input), budget (cannot fit), endpoint (request failed) or "
+        "answer (no usable answer); null when ok."
+    )
+    model: str = Field(description="Model that was asked.")
+    provider: str = Field(description="Provider preset, or `openai-compatible` for a bare URL.")
+    schema_name: str = Field(description="Extraction schema (page_text by default).")
+    schema_version: str = Field(description="Fingerprint of the schema's fields.")
+    prompt_version: str = Field(
+        description="Fingerprint of the instructions, the user's --prompt included: rows of "
+        "different prompts never mix silently."
+    )
+    request_id: str | None = Field(description="Id of the request that answered this page.")
+    request_images: int | None = Field(description="Images in that request.")
+    attempts: int = Field(description="HTTP attempts made for this page, retries included.")
+    prompt_tokens: int | None = Field(
+        description="This page's share of the request's prompt tokens (by image tokens)."
+    )
+    completion_tokens: int | None = Field(
+        description="This page's share of the request's completion tokens (by answer length)."
+    )
+    image_tokens: int | None = Field(description="Tokens of the image as sent, by the profile.")
+    width: int | None = Field(description="Width in pixels of the image as sent.")
+    height: int | None = Field(description="Height in pixels of the image as sent.")
+    latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
+    run_id: str = Field(description="Id of the run that wrote the row.")
+    extracted_at: datetime = Field(description="When the row was made (UTC).")
+
+    def as_record(self) -> dict[str, Any]:
+        """The row as a Parquet record."""
+        return self.model_dump()
+
+
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "source": pa.string(),
+    "source_sha256": pa.string(),
+    "source_format": pa.string(),
+    "page": pa.int32(),
+    "page_count": pa.int32(),
+    "status": pa.string(),
+    "text": pa.large_string(),
+    "error": pa.string(),
+    "error_category": pa.string(),
+    "model": pa.string(),
+    "provider": pa.string(),
+    "schema_name": pa.string(),
+    "schema_version": pa.string(),
+    "prompt_version": pa.string(),
+    "request_id": pa.string(),
+    "request_images": pa.int32(),
+    "attempts": pa.int32(),
+    "prompt_tokens": pa.int32(),
+    "completion_tokens": pa.int32(),
+    "image_tokens": pa.int32(),
+    "width": pa.int32(),
+    "height": pa.int32(),
+    "latency_ms": pa.float64(),
+    "run_id": pa.string(),
+    "extracted_at": pa.timestamp("us", tz="UTC"),
+}
+
+
+_NOT_NULL = {
+    "source",
+    "source_sha256",
+    "source_format",
+    "status",
+    "model",
+    "provider",
+    "schema_name",
+    "schema_version",
+    "prompt_version",
+    "attempts",
+    "run_id",
+    "extracted_at",
+}
+
+
+def _arrow_schema() -> pa.Schema:
+    """The one explicit Parquet schema; built from the model so that a drift fails loudly."""
+    names = list(PageRow.model_fields)
+    if names != list(_ARROW_TYPES):
+        raise TypeError(
+            f"PageRow fields {names} differ from the Parquet columns {list(_ARROW_TYPES)}"
+        )
+    return pa.schema(
+        [
+            pa.field(
+                name,
+                _ARROW_TYPES[name],
+                nullable=name not in _NOT_NULL,
+                metadata={"description": PageRow.model_fields[name].description or ""},
+            )
+            for name in names
+        ]
+    )
+
+
+PAGE_ROW_ARROW_SCHEMA: pa.Schema = _arrow_schema()
