@@ -1,5 +1,6 @@
 """Every frozen option object the stages receive, each option declared once."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -115,3 +116,20 @@ class DiscoveryOptions:
         if self.include and not any(fnmatchcase(relative, glob) for glob in self.include):
             return False
         return not any(fnmatchcase(relative, glob) for glob in self.exclude)
+
+
+def options_version(token_profile: str, render: RenderOptions) -> str:
+    """Fingerprint of the options that shape what is sent: rows of other settings never mix.
+
+    A change of DPI cap, token profile (how pages are sized) or encoding changes the images,
+    so resume asks for those pages again instead of keeping answers to other images.
+    """
+    material = "|".join(
+        (
+            token_profile,
+            str(render.max_dpi),
+            str(render.max_source_pixels),
+            f"jpeg{render.jpeg_quality}",
+        )
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:12]

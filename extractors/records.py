@@ -110,3 +110,43 @@ class EndpointAnswer:
         if self.prompt_tokens is None and self.completion_tokens is None:
             return None
         return (self.prompt_tokens or 0) + (self.completion_tokens or 0)
+
+
+# What must match for a stored ok row to stand for this run's result on the same content.
+LedgerKey = tuple[str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class RowContext:
+    """What every row of a run says about how it was made."""
+
+    run_id: str
+    model: str
+    provider: str
+    schema_name: str
+    schema_version: str
+    prompt_version: str
+    # Fingerprint of the options that shape what is sent (DPI cap, token profile, encoding).
+    options_version: str
+
+    def ledger_key(self, sha256: str) -> LedgerKey:
+        """The resume key of this content under this run's model, schema, prompt and options."""
+        return (
+            sha256,
+            self.model,
+            self.schema_version,
+            self.prompt_version,
+            self.options_version,
+        )
+
+    def provenance(self) -> dict[str, str]:
+        """The columns every row of this run shares."""
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "schema_name": self.schema_name,
+            "schema_version": self.schema_version,
+            "prompt_version": self.prompt_version,
+            "options_version": self.options_version,
+            "run_id": self.run_id,
+        }

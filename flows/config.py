@@ -1,15 +1,15 @@
 """Turning flags and environment into the frozen option objects the stages receive."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.answer.catalog import resolve_schema
-from extractors.document.page_extractor import ExtractionOptions
-from extractors.document.page_rows import RowContext
+from extractors.document.extraction_options import ExtractionOptions
+from extractors.document.session import SessionOptions
 from extractors.endpoint.prompt import Prompt
 from extractors.endpoint.providers import GENERIC, LOCAL, ProviderPreset, get_preset
 from extractors.errors import RunAbortedError
@@ -21,8 +21,10 @@ from extractors.options import (
     RateLimits,
     RenderOptions,
     Sampling,
+    options_version,
 )
 from extractors.plan.profiles.registry import get_profile, infer_profile
+from extractors.records import RowContext
 
 
 class RunRequest(BaseModel):
@@ -90,18 +92,32 @@ class Secrets:
 
 @dataclass(frozen=True)
 class ResolvedRun:
-    """Every option object of a run; `endpoint.base_url` is empty for the embedded engine."""
+    """A run's provider and the options its session is built from."""
 
     provider: str
-    concurrency: int
-    rates: RateLimits
-    endpoint: EndpointOptions
-    extraction: ExtractionOptions
-    rows: RowContext
+    session: SessionOptions
 
     @property
     def uses_local_engine(self) -> bool:
+        """No endpoint configured: the embedded engine answers (`endpoint.base_url` is empty)."""
         return self.provider == LOCAL
+
+    @property
+    def endpoint(self) -> EndpointOptions:
+        return self.session.endpoint
+
+    @property
+    def extraction(self) -> ExtractionOptions:
+        return self.session.extraction
+
+    @property
+    def rows(self) -> RowContext:
+        return self.session.rows
+
+    def at(self, base_url: str) -> "ResolvedRun":
+        """The same run against another endpoint (the embedded engine started for it)."""
+        endpoint = replace(self.endpoint, base_url=base_url)
+        return replace(self, session=replace(self.session, endpoint=endpoint))
 
 
 def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None) -> ResolvedRun:
@@ -148,13 +164,8 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         output_tokens_field=preset.output_tokens_field,
         sampling=Sampling(request.temperature, request.top_p, request.seed),
     )
-    extraction = ExtractionOptions(
-        prompt=prompt,
-        profile=profile,
-        budget=budget,
-        render=RenderOptions(max_dpi=request.max_dpi),
-        password=secrets.password,
-    )
+    render = RenderOptions(max_dpi=request.max_dpi)
+    extraction = ExtractionOptions(prompt=prompt, profile=profile, budget=budget, render=render)
     rows = RowContext(
         run_id=run_id or uuid.uuid4().hex[:12],
         model=model,
@@ -162,11 +173,18 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         schema_name=prompt.schema.name,
         schema_version=prompt.schema.fingerprint,
         prompt_version=prompt.version,
-        profile=profile,
+        options_version=options_version(profile.name, render),
     )
-    concurrency = request.concurrency or preset.concurrency
-    rates = RateLimits(request.requests_per_minute, request.tokens_per_minute)
-    return ResolvedRun(preset.name, concurrency, rates, endpoint, extraction, rows)
+    session = SessionOptions(
+        extraction=extraction,
+        endpoint=endpoint,
+        rows=rows,
+        concurrency=request.concurrency or preset.concurrency,
+        rates=RateLimits(request.requests_per_minute, request.tokens_per_minute),
+        password=secrets.password,
+        render_workers=request.render_workers,
+    )
+    return ResolvedRun(preset.name, session)
 
 
 def _user_instructions(request: RunRequest) -> str | None:

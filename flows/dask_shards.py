@@ -3,14 +3,15 @@
 import asyncio
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import dask
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
-from extractors.document.session import ExtractionSession, ShardSummary
+from extractors.document.session import open_session
+from extractors.document.shard import ShardSummary
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
 from flows.config import RunRequest, Secrets, resolve_run
@@ -25,17 +26,8 @@ async def extract_shard_on_worker(
     (nothing of the flow's process is shared) and writes its own part files into OUT."""
     resolved = resolve_run(plan.request, plan.secrets, plan.run_id)
     if resolved.uses_local_engine:
-        engine = process_local_engine(plan.engine_threads)
-        resolved = replace(resolved, endpoint=replace(resolved.endpoint, base_url=engine))
-    session = ExtractionSession(
-        plan.out,
-        resolved.extraction,
-        resolved.endpoint,
-        resolved.rows,
-        resolved.concurrency,
-        rates=resolved.rates,
-        owner=False,
-    )
+        resolved = resolved.at(process_local_engine(plan.engine_threads))
+    session = open_session(plan.out, resolved.session, owner=False)
     async with session:
         summary = await session.extract_shard(locations, name)
     summary.requests = session.pool.stats

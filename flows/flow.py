@@ -7,7 +7,6 @@ only ~40 a second, so tasks are shards of documents and the concurrency inside t
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from prefect import flow
 from prefect.artifacts import (
@@ -16,7 +15,7 @@ from prefect.artifacts import (
 
 from extractors.discover.files import check_inputs, discover
 from extractors.discover.storage import normalise_location
-from extractors.document.session import ExtractionSession
+from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
 from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
 from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
@@ -61,16 +60,7 @@ async def extract(request: RunRequest) -> RunSummary:
     tracker = await RunProgress.start(hooks.progress, inputs, out, request.discovery)
     endpoint = _endpoint(resolved) if request.dask is None else _no_endpoint(resolved)
     async with endpoint as resolved:
-        session = ExtractionSession(
-            out,
-            resolved.extraction,
-            resolved.endpoint,
-            resolved.rows,
-            resolved.concurrency,
-            hooks.progress,
-            resolved.rates,
-            render_workers=request.render_workers,
-        )
+        session = open_session(out, resolved.session, hooks.progress)
         async with session:
             paths = discover(inputs, exclude=out, options=request.discovery)
             if request.dask is None:
@@ -100,7 +90,7 @@ async def _endpoint(resolved: ResolvedRun) -> AsyncIterator[ResolvedRun]:
         yield resolved
         return
     with serve_local_engine() as base_url:
-        yield replace(resolved, endpoint=replace(resolved.endpoint, base_url=base_url))
+        yield resolved.at(base_url)
 
 
 @asynccontextmanager

@@ -13,7 +13,8 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from extractors.discover.files import count, shards
-from extractors.document.session import ExtractionSession, ShardSummary
+from extractors.document.session import ExtractionSession
+from extractors.document.shard import ShardSummary
 from extractors.options import DiscoveryOptions
 from extractors.progress import ProgressListener
 

@@ -3,7 +3,7 @@
 from schemas.document_row import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
 from schemas.fields import LineItem, Party
 from schemas.invoice import Invoice
-from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, PageRow, RowStatus
+from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowStatus
 from schemas.pages import PageText, pages_envelope_schema
 from schemas.receipt import Receipt
 from schemas.summary import RunSummary
@@ -12,6 +12,7 @@ __all__ = [
     "PAGE_ROW_ARROW_SCHEMA",
     "PROVENANCE_COLUMNS",
     "DocumentProvenance",
+    "ErrorCategory",
     "Invoice",
     "LineItem",
     "PageRow",

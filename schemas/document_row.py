@@ -7,7 +7,12 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.arrow import model_arrow_fields
-from schemas.page_row import RowStatus
+from schemas.page_row import (
+    ERROR_CATEGORY_HELP,
+    OPTIONS_VERSION_HELP,
+    ErrorCategory,
+    RowStatus,
+)
 
 
 class DocumentProvenance(BaseModel):
@@ -22,10 +27,7 @@ class DocumentProvenance(BaseModel):
     pages: list[int] = Field(description="The pages the fields were extracted from (1-based).")
     status: RowStatus = Field(description="ok, or error (then `error` says why).")
     error: str | None = Field(description="What went wrong, in one line; null when ok.")
-    error_category: str | None = Field(
-        description="source (bad input), budget (cannot fit), endpoint (request failed), "
-        "answer (invalid after a re-ask) or output (does not fit its column); null when ok."
-    )
+    error_category: ErrorCategory | None = Field(description=ERROR_CATEGORY_HELP)
     raw_answer: str | None = Field(
         description="The model's last answer when it failed validation, kept so nothing is lost."
     )
@@ -44,6 +46,7 @@ class DocumentProvenance(BaseModel):
         description="Fingerprint of the instructions, the user's --prompt included: rows of "
         "different prompts never mix silently."
     )
+    options_version: str = Field(description=OPTIONS_VERSION_HELP)
     request_ids: list[str] = Field(description="Ids of the requests that answered.")
     attempts: int = Field(description="HTTP attempts made, retries and re-asks included.")
     prompt_tokens: int | None = Field(description="Prompt tokens of all its requests.")
@@ -70,6 +73,7 @@ _PROVENANCE_TYPES: dict[str, pa.DataType] = {
     "schema_name": pa.string(),
     "schema_version": pa.string(),
     "prompt_version": pa.string(),
+    "options_version": pa.string(),
     "request_ids": pa.list_(pa.string()),
     "attempts": pa.int32(),
     "prompt_tokens": pa.int32(),

@@ -15,6 +15,28 @@ class RowStatus(StrEnum):
     ERROR = "error"
 
 
+class ErrorCategory(StrEnum):
+    """Why a row has no result: what a data team filters and counts errors by."""
+
+    SOURCE = "source"  # the input cannot be read: corrupt, encrypted, unsupported, missing
+    BUDGET = "budget"  # a page cannot be made to fit the model's context
+    ENDPOINT = "endpoint"  # the endpoint refused or failed the request after its retries
+    ANSWER = "answer"  # no usable answer: unparseable, missing items, invalid after re-asks
+    OUTPUT = "output"  # a value does not fit its typed Parquet column
+    INTERNAL = "internal"  # a bug of ours, caught so that the file is not lost
+
+
+OPTIONS_VERSION_HELP = (
+    "Fingerprint of the options that shape what is sent (max DPI, token profile, image "
+    "encoding): resume matches it, so pages rendered differently are extracted again."
+)
+
+ERROR_CATEGORY_HELP = (
+    "source (bad input), budget (cannot fit), endpoint (request failed), answer (no usable "
+    "answer), output (does not fit its column) or internal (a bug, reported); null when ok."
+)
+
+
 class PageRow(BaseModel):
     """One page's outcome; failures are rows too, with `status` = error and an `error` text."""
 
@@ -31,10 +53,7 @@ class PageRow(BaseModel):
     status: RowStatus = Field(description="ok, or error (then `error` says why).")
     text: str | None = Field(description="The page's transcription (Markdown); null on error.")
     error: str | None = Field(description="What went wrong, in one line; null when ok.")
-    error_category: str | None = Field(
-        description="source (bad input), budget (cannot fit), endpoint (request failed) or "
-        "answer (no usable answer); null when ok."
-    )
+    error_category: ErrorCategory | None = Field(description=ERROR_CATEGORY_HELP)
     model: str = Field(description="Model that was asked.")
     provider: str = Field(description="Provider preset, or `openai-compatible` for a bare URL.")
     schema_name: str = Field(description="Extraction schema (page_text by default).")
@@ -43,6 +62,7 @@ class PageRow(BaseModel):
         description="Fingerprint of the instructions, the user's --prompt included: rows of "
         "different prompts never mix silently."
     )
+    options_version: str = Field(description=OPTIONS_VERSION_HELP)
     request_id: str | None = Field(description="Id of the request that answered this page.")
     request_images: int | None = Field(description="Images in that request.")
     attempts: int = Field(description="HTTP attempts made for this page, retries included.")
@@ -79,6 +99,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "schema_name": pa.string(),
     "schema_version": pa.string(),
     "prompt_version": pa.string(),
+    "options_version": pa.string(),
     "request_id": pa.string(),
     "request_images": pa.int32(),
     "attempts": pa.int32(),
@@ -103,6 +124,7 @@ _NOT_NULL = {
     "schema_name",
     "schema_version",
     "prompt_version",
+    "options_version",
     "attempts",
     "run_id",
     "extracted_at",

@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from extractors.discover.files import discover
-from extractors.document.session import ExtractionSession, ShardSummary
+from extractors.document.session import ExtractionSession, open_session
+from extractors.document.shard import ShardSummary
 from flows.config import RunRequest, Secrets, resolve_run
 
 
@@ -23,16 +24,13 @@ async def run_direct(
     resolved = resolve_run(run_request, secrets or Secrets())
     # Tests wait milliseconds, not seconds, between retries.
     endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
-    session = ExtractionSession(
-        out,
-        resolved.extraction,
-        endpoint,
-        resolved.rows,
-        resolved.concurrency,
-        rates=replace(resolved.rates, window_seconds=rate_window),
+    options = replace(
+        resolved.session,
+        endpoint=endpoint,
+        rates=replace(resolved.session.rates, window_seconds=rate_window),
         flush_rows=flush_rows,
-        render_workers=run_request.render_workers,
     )
+    session = open_session(out, options)
     async with session:
         summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")
         session.compact()

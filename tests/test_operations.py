@@ -331,16 +331,22 @@ def test_backfill_filters_reach_the_run(tmp_path: Path) -> None:
 
 
 def test_a_worker_reads_the_ledger_once_per_run(tmp_path: Path) -> None:
-    from extractors.document.session import _run_ledger
+    from extractors.document.session import run_ledger
+    from extractors.sink.ledger import Ledger
+    from extractors.sink.output import open_output
+    from schemas import PAGE_ROW_ARROW_SCHEMA
+
+    def worker_ledger(run_id: str) -> Ledger:
+        output = open_output(tmp_path / "out", "pages", PAGE_ROW_ARROW_SCHEMA, owner=False)
+        return run_ledger(Ledger, output, run_id, owner=False)
 
     with ChatServer() as server:
         make_marked_image(tmp_path / "img_2.png", 2)
         run([tmp_path / "img_2.png"], tmp_path / "out", **_endpoint(server))
-        pages = tmp_path / "out" / "pages"
-        first = _run_ledger(pages, False, "run-a")
-        assert _run_ledger(pages, False, "run-a") is first  # the next shard of the same run
+        first = worker_ledger("run-a")
+        assert worker_ledger("run-a") is first  # the next shard of the same run
         make_marked_image(tmp_path / "img_3.png", 3)
         run([tmp_path / "img_3.png"], tmp_path / "out", **_endpoint(server))
     assert len(first.pages_by_source) == 1
     # A new run reads DIR again, and sees what the last run wrote.
-    assert len(_run_ledger(pages, False, "run-b").pages_by_source) == 2
+    assert len(worker_ledger("run-b").pages_by_source) == 2

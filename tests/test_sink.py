@@ -5,6 +5,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from extractors.sink.compaction import compact
@@ -41,6 +42,7 @@ def row(
         schema_name="page_text",
         schema_version="v1",
         prompt_version="p1",
+        options_version="o1",
         request_id="r",
         request_images=1,
         attempts=1,
@@ -147,12 +149,13 @@ def test_ledger_knows_complete_documents_and_where_pages_live(tmp_path: Path) ->
             row(source="c.pdf", page=1, sha="s2", status="error"),
         ],
     )
-    ledger = Ledger.load(pages)
-    key = ("s1", "m", "v1", "p1")
+    ledger = Ledger.load(pages, PAGE_ROW_ARROW_SCHEMA)
+    key = ("s1", "m", "v1", "p1", "o1")
     assert ledger.done_pages(key) == {1, 2} and ledger.is_complete(key)
     assert ledger.pages_at(key, "a.pdf") == {1} and ledger.pages_at(key, "b.pdf") == {2}
-    assert not ledger.is_complete(("s2", "m", "v1", "p1"))  # errors are not done
-    assert not ledger.is_complete(("s1", "other-model", "v1", "p1"))
+    assert not ledger.is_complete(("s2", "m", "v1", "p1", "o1"))  # errors are not done
+    assert not ledger.is_complete(("s1", "other-model", "v1", "p1", "o1"))
+    assert not ledger.is_complete(("s1", "m", "v1", "p1", "other-options"))
     copied = ledger.rows_for(key, [2])
     assert [(r["source"], r["page"]) for r in copied] == [("b.pdf", 2)]
 
@@ -164,3 +167,18 @@ def test_output_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(OutputNotWritableError, match="not writable"):
         prepare_output(blocker)
+
+
+def test_a_part_written_before_a_column_existed_still_reads(tmp_path: Path) -> None:
+    """Rows of an older visionbatch (no `options_version`) never match a resume key, but the
+    ledger, copies and compaction still read the dataset."""
+    pages = prepare_output(tmp_path)
+    old = rows_to_table([row(source="a.pdf", page=1)]).drop_columns(["options_version"])
+    pq.write_table(old, Path(pages) / "part-old-00001.parquet")
+    write(pages, "new", [row(source="b.pdf", page=1)])
+    ledger = Ledger.load(pages, PAGE_ROW_ARROW_SCHEMA)
+    key = ("s1", "m", "v1", "p1", "o1")
+    assert ledger.pages_at(key, "b.pdf") == {1}
+    assert ledger.pages_at(key, "a.pdf") == frozenset()  # another version's answer
+    assert [r["source"] for r in ledger.rows_for(key, [1])] == ["b.pdf"]
+    assert compact(pages) == 0

@@ -3,7 +3,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,17 @@ def _merge(candidates: list[Any], where: str, conflicts: list[str]) -> Any:
     listed = ", ".join(str(c) for c in distinct)
     conflicts.append(f"{where}: chunks said {listed}; kept {kept}")
     return kept
+
+
+def partial_model(model: type[BaseModel]) -> type[BaseModel]:
+    """The model with every field optional: a chunk of pages may show only some fields."""
+    fields: dict[str, Any] = {
+        name: (
+            Optional[info.annotation],  # noqa: UP045 - the annotation is a runtime value
+            Field(default=None, description=info.description),
+        )
+        for name, info in model.model_fields.items()
+    }
+    config = ConfigDict(frozen=True, extra="ignore")
+    partial: type[BaseModel] = create_model(f"{model.__name__}Part", __config__=config, **fields)
+    return partial

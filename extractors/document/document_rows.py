@@ -9,9 +9,14 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
-from extractors.document.page_rows import RowContext
-from extractors.records import EndpointAnswer, SourceFile
-from schemas import PROVENANCE_COLUMNS, DocumentProvenance, RowStatus, document_arrow_schema
+from extractors.records import EndpointAnswer, RowContext, SourceFile
+from schemas import (
+    PROVENANCE_COLUMNS,
+    DocumentProvenance,
+    ErrorCategory,
+    RowStatus,
+    document_arrow_schema,
+)
 from schemas.arrow import plain_values
 
 
@@ -91,7 +96,12 @@ class DocumentRowBuilder:
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
             raw = values.model_dump_json()
             return self.error_row(
-                source, page_count, f"value does not fit its column: {exc}", "output", costs, raw
+                source,
+                page_count,
+                f"value does not fit its column: {exc}",
+                ErrorCategory.OUTPUT,
+                costs,
+                raw,
             )
         return row
 
@@ -100,7 +110,7 @@ class DocumentRowBuilder:
         source: SourceFile,
         page_count: int | None,
         error: str,
-        category: str,
+        category: ErrorCategory,
         costs: RequestCosts = RequestCosts(),
         raw_answer: str | None = None,
         chunks: int = 0,
@@ -136,7 +146,6 @@ class DocumentRowBuilder:
         chunks: int,
         conflicts: Sequence[str],
     ) -> DocumentProvenance:
-        context = self.context
         return DocumentProvenance(
             source=source.path,
             source_sha256=source.sha256,
@@ -149,17 +158,12 @@ class DocumentRowBuilder:
             raw_answer=None,
             chunks=chunks,
             merge_conflicts=list(conflicts),
-            model=context.model,
-            provider=context.provider,
-            schema_name=context.schema_name,
-            schema_version=context.schema_version,
-            prompt_version=context.prompt_version,
+            **self.context.provenance(),
             request_ids=list(costs.request_ids),
             attempts=costs.attempts,
             prompt_tokens=costs.prompt_tokens,
             completion_tokens=costs.completion_tokens,
             latency_ms=round(costs.latency_ms, 1) if costs.request_ids else None,
-            run_id=context.run_id,
             extracted_at=datetime.now(UTC),
         )
 

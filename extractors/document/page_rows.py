@@ -1,4 +1,4 @@
-"""Building the Parquet rows: one per page, ok or error, with what it cost."""
+"""Building the rows of `DIR/pages/`: one per page, ok or error, with what it cost."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -7,25 +7,22 @@ from typing import Any
 from pydantic import BaseModel
 
 from extractors.plan.profiles.base import TokenProfile
-from extractors.records import EndpointAnswer, PlannedPage, RenderedImage, SourceFile
-from schemas import PageRow, RowStatus
+from extractors.records import (
+    EndpointAnswer,
+    PlannedPage,
+    RenderedImage,
+    RowContext,
+    SourceFile,
+)
+from schemas import ErrorCategory, PageRow, RowStatus
 
 
 @dataclass(frozen=True)
-class RowContext:
-    """What every row of a run says about how it was made."""
+class PageRowBuilder:
+    """Makes a run's page rows: ok with their share of what the request cost, or error."""
 
-    run_id: str
-    model: str
-    provider: str
-    schema_name: str
-    schema_version: str
-    prompt_version: str
+    context: RowContext
     profile: TokenProfile
-
-    def ledger_key(self, sha256: str) -> tuple[str, str, str, str]:
-        """What must match for a stored row to count as this run's result for that content."""
-        return (sha256, self.model, self.schema_version, self.prompt_version)
 
     def ok_rows(
         self,
@@ -69,7 +66,7 @@ class RowContext:
         page: int | None,
         page_count: int | None,
         error: str,
-        category: str,
+        category: ErrorCategory,
         attempts: int = 0,
         planned: PlannedPage | None = None,
     ) -> PageRow:
@@ -97,7 +94,7 @@ class RowContext:
         fields = {
             **stored,
             "source": source.path,
-            "run_id": self.run_id,
+            "run_id": self.context.run_id,
             "extracted_at": datetime.now(UTC),
         }
         return PageRow.model_validate(fields)
@@ -111,12 +108,7 @@ class RowContext:
             "source_format": source.format,
             "page": page,
             "page_count": page_count,
-            "model": self.model,
-            "provider": self.provider,
-            "schema_name": self.schema_name,
-            "schema_version": self.schema_version,
-            "prompt_version": self.prompt_version,
-            "run_id": self.run_id,
+            **self.context.provenance(),
             "extracted_at": now,
         }
 

@@ -109,3 +109,15 @@ class LearnedLimits:
         if self.context_tokens is None or limit < self.context_tokens:
             self.context_tokens = limit
             self.lessons.append(f"context length learned: {limit} tokens")
+
+    def learn_from(self, refused: ChunkPlan, status_code: int, message: str) -> Refusal:
+        """What a refusal of this chunk says, with any limit it reveals learned for the run.
+
+        The one place refusals teach limits: every unit of output sends through it.
+        """
+        refusal = classify_refusal(status_code, message)
+        if refusal.kind == "too_many_images" and len(refused.pages) > 1:
+            self.learn_images(len(refused.pages), refusal.limit)
+        elif refusal.kind == "context_length" and refusal.limit is not None:
+            self.learn_context(refusal.limit)
+        return refusal

@@ -32,8 +32,10 @@ class RequestStats:
 
     def absorb(self, other: "RequestStats") -> None:
         """Add another pool's counts (a Dask worker's); in-flight peaks are the highest one."""
-        for name in ("requests", "retries", "throttled", "failed_requests"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.requests += other.requests
+        self.retries += other.retries
+        self.throttled += other.throttled
+        self.failed_requests += other.failed_requests
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.max_in_flight = max(self.max_in_flight, other.max_in_flight)

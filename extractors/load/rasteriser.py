@@ -25,12 +25,13 @@ from typing import TypeVar
 
 from extractors.errors import SourceError
 from extractors.load.worker import (
-    _configure_worker,
-    _warm_up,
     close_all_on_this_thread,
     close_in_worker,
+    configure_process,
+    configure_thread,
     read_layout_in_worker,
     render_in_worker,
+    warm_up,
 )
 from extractors.options import RasterOptions
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
@@ -86,7 +87,7 @@ class Rasteriser:
         executor = self._executor
 
         def start_workers() -> None:
-            concurrent.futures.wait([executor.submit(_warm_up) for _ in range(self.workers)])
+            concurrent.futures.wait([executor.submit(warm_up) for _ in range(self.workers)])
             self._workers_up.set()
 
         self._starting = threading.Thread(target=start_workers, name="rasterise-start", daemon=True)
@@ -100,7 +101,7 @@ class Rasteriser:
 
     async def layout(self, source: SourceFile) -> DocumentLayout:
         """The document's pages and sizes; SourceError when it cannot be read."""
-        call = partial(read_layout_in_worker, source, self.options.render, self.options.password)
+        call = partial(read_layout_in_worker, source)
         try:
             return await self._call(0, call)
         except BrokenProcessPool as exc:
@@ -138,10 +139,7 @@ class Rasteriser:
     async def _render_page(
         self, urgency: int, source: SourceFile, page: PlannedPage, pad_to_square: bool
     ) -> RenderedImage | SourceError:
-        options = self.options
-        call = partial(
-            render_in_worker, source, options.render, options.password, page, pad_to_square
-        )
+        call = partial(render_in_worker, source, page, pad_to_square)
         try:
             return await self._call(urgency, call)
         except BrokenProcessPool:
@@ -198,22 +196,33 @@ class Rasteriser:
         if self.options.workers <= 0 or self._workers_up.is_set() or self._starting is None:
             return self._executor
         if self._bootstrap is None:
-            self._bootstrap = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasterise")
+            self._bootstrap = self._thread()
         return self._bootstrap
 
     def _new_executor(self) -> Executor:
         if self.options.workers <= 0:
-            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasterise")
+            return self._thread()
         return self._process_pool(self.options.workers)
 
-    @staticmethod
-    def _process_pool(workers: int) -> ProcessPoolExecutor:
+    def _thread(self) -> ThreadPoolExecutor:
+        settings = (self.options.render, self.options.password)
+        return ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="rasterise",
+            initializer=configure_thread,
+            initargs=settings,
+        )
+
+    def _process_pool(self, workers: int) -> ProcessPoolExecutor:
         # Workers fork from a clean server process that has imported this module once, instead
         # of forking the run's own threads or importing everything anew in every worker.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
         return ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_configure_worker
+            max_workers=workers,
+            mp_context=context,
+            initializer=configure_process,
+            initargs=(self.options.render, self.options.password),
         )
 
     def _replace(self, broken: Executor) -> None:

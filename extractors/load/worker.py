@@ -33,13 +33,22 @@ def _open_readers() -> "OrderedDict[tuple[str, str], DocumentReader]":
     return readers
 
 
-def _reader(source: SourceFile, options: RenderOptions, password: str | None) -> DocumentReader:
+def configure_thread(options: RenderOptions, password: str | None) -> None:
+    """How this thread (a worker process's, or a rendering thread here) opens and draws.
+
+    Given once, by the executor's initializer: the password is never sent with each call.
+    """
+    _THREAD_STATE.rendering = (options, password)
+
+
+def _reader(source: SourceFile) -> DocumentReader:
     readers = _open_readers()
     key = (source.readable_path, source.sha256)
     reader = readers.get(key)
     if reader is not None:
         readers.move_to_end(key)
         return reader
+    options, password = getattr(_THREAD_STATE, "rendering", (RenderOptions(), None))
     reader = DocumentReader(source, options, password)
     readers[key] = reader
     while len(readers) > _OPEN_DOCUMENTS:
@@ -54,27 +63,21 @@ def _forget(source: SourceFile) -> None:
         reader.close()
 
 
-def read_layout_in_worker(
-    source: SourceFile, options: RenderOptions, password: str | None
-) -> DocumentLayout:
+def read_layout_in_worker(source: SourceFile) -> DocumentLayout:
     """The document's layout; the document stays open in this worker for its pages."""
     try:
-        return _reader(source, options, password).layout()
+        return _reader(source).layout()
     except BaseException:
         _forget(source)
         raise
 
 
 def render_in_worker(
-    source: SourceFile,
-    options: RenderOptions,
-    password: str | None,
-    page: PlannedPage,
-    pad_to_square: bool,
+    source: SourceFile, page: PlannedPage, pad_to_square: bool
 ) -> RenderedImage | SourceError:
     """One page drawn and encoded; a page that cannot be drawn gives its error as the value."""
     try:
-        return _reader(source, options, password).render(page, pad_to_square)
+        return _reader(source).render(page, pad_to_square)
     except SourceError as exc:
         return exc
 
@@ -92,28 +95,24 @@ def close_in_worker(source: SourceFile) -> None:
     _forget(source)
 
 
-# glibc's mallopt parameters, and what render workers set them to (see `_configure_worker`).
+# glibc's mallopt parameters, and what render workers set them to (see `configure_process`).
 _M_TRIM_THRESHOLD = -1
-
-
 _M_MMAP_THRESHOLD = -3
-
-
 _MMAP_THRESHOLD_BYTES = 32 << 20
-
-
 _TRIM_THRESHOLD_BYTES = 64 << 20
 
 
-def _configure_worker() -> None:
-    """Keep a page's buffers in the worker's heap from one page to the next.
+def configure_process(options: RenderOptions, password: str | None) -> None:
+    """A render worker process: low priority, its page buffers kept, its rendering settings.
 
+    Page buffers stay in the worker's heap from one page to the next.
     A page allocates and frees a few buffers of megabytes (the pixmap, the image, the JPEG).
     With glibc's defaults they are mapped and unmapped, or the heap is trimmed, on every page,
     and each page then pays for zero-filling fresh memory: measured here, 98 pages/s against
     175 with both thresholds raised, at the same peak RSS (112 MB).
     """
     os.nice(10)
+    configure_thread(options, password)
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except AttributeError:
@@ -122,5 +121,5 @@ def _configure_worker() -> None:
     mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Nothing: submitted once per worker so the processes start before the first page."""

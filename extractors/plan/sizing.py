@@ -1,5 +1,7 @@
 """Sizing a page for the model: as large as worth sending, downscaled until it fits."""
 
+from collections.abc import Iterable, Sequence
+
 from extractors.errors import PageDoesNotFitError
 from extractors.plan.profiles.base import TokenProfile, shrink_to_longest
 from extractors.records import IMAGE_LABEL_TOKENS, PlannedPage
@@ -34,3 +36,21 @@ def _largest_side_within(w: int, h: int, profile: TokenProfile, budget: int) -> 
         else:
             high = mid - 1
     return low or None
+
+
+def size_pages(
+    page_sizes: Sequence[tuple[int, int]],
+    numbers: Iterable[int],
+    profile: TokenProfile,
+    image_budget: int,
+) -> tuple[list[PlannedPage], list[tuple[int, PageDoesNotFitError]]]:
+    """These pages (1-based) sized for the budget, and the ones that cannot fit, with why."""
+    planned: list[PlannedPage] = []
+    unfit: list[tuple[int, PageDoesNotFitError]] = []
+    for number in numbers:
+        width, height = page_sizes[number - 1]
+        try:
+            planned.append(size_page(number, width, height, profile, image_budget))
+        except PageDoesNotFitError as exc:
+            unfit.append((number, exc))
+    return planned, unfit

@@ -5,33 +5,35 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
+from extractors.records import LedgerKey
 from extractors.sink.store import DatasetStore, Location
 from schemas import RowStatus
 
-LedgerKey = tuple[str, str, str, str]  # (source_sha256, model, schema_version, prompt_version)
-
-
-KEY_COLUMNS = ("source_sha256", "model", "schema_version", "prompt_version")
+# The columns of a LedgerKey, in its order.
+KEY_COLUMNS = ("source_sha256", "model", "schema_version", "prompt_version", "options_version")
+_KEY_WIDTH = len(KEY_COLUMNS)
 
 
 @dataclass(frozen=True)
 class Ledger:
-    """What DIR already holds as ok, by content hash, model and schema: the resume state."""
+    """Pages DIR/pages/ already holds as ok, by content, model, schema, prompt and options."""
 
     pages_dir: DatasetStore
+    schema: pa.Schema
     pages_by_source: dict[LedgerKey, dict[str, frozenset[int]]]
     page_counts: dict[LedgerKey, int]
 
     @classmethod
-    def load(cls, pages_dir: Location) -> "Ledger":
+    def load(cls, pages_dir: Location, schema: pa.Schema) -> "Ledger":
         store = DatasetStore.at(pages_dir)
         files = store.parts()
         if not files:
-            return cls(store, {}, {})
+            return cls(store, schema, {}, {})
         columns = [*KEY_COLUMNS, "source", "status", "page", "page_count"]
         frame = (
-            store.scan(files, columns)
+            store.scan(files, columns, schema)
             .filter(pl.col("status") == RowStatus.OK.value)
             .group_by(*KEY_COLUMNS, "source")
             .agg(pl.col("page").unique(), pl.col("page_count").max())
@@ -39,11 +41,12 @@ class Ledger:
         )
         by_source: dict[LedgerKey, dict[str, frozenset[int]]] = {}
         counts: dict[LedgerKey, int] = {}
-        for sha, model, version, prompt, source, pages, count in frame.iter_rows():
-            key = (sha, model, version, prompt)
+        for row in frame.iter_rows():
+            key: LedgerKey = row[:_KEY_WIDTH]
+            source, pages, count = row[_KEY_WIDTH:]
             by_source.setdefault(key, {})[source] = frozenset(p for p in pages if p is not None)
             counts[key] = max(counts.get(key, 0), count or 0)
-        return cls(store, by_source, counts)
+        return cls(store, schema, by_source, counts)
 
     def done_pages(self, key: LedgerKey) -> frozenset[int]:
         """Pages of this content already ok under any path."""
@@ -62,7 +65,7 @@ class Ledger:
         """Stored ok rows of those pages, for a copy of the same file found at another path."""
         wanted = sorted(set(pages))
         frame = (
-            self.pages_dir.scan(self.pages_dir.parts())
+            self.pages_dir.scan(self.pages_dir.parts(), schema=self.schema)
             .filter(_matches(key), pl.col("page").is_in(wanted))
             .unique(subset=["page"], keep="last")
             .collect()
@@ -71,7 +74,7 @@ class Ledger:
 
 
 def _matches(key: LedgerKey) -> pl.Expr:
-    """Ok rows of this content, model, schema and prompt."""
+    """Ok rows of this content, model, schema, prompt and options."""
     expression = pl.col("status") == RowStatus.OK.value
     for column, value in zip(KEY_COLUMNS, key, strict=True):
         expression &= pl.col(column) == value
@@ -80,28 +83,27 @@ def _matches(key: LedgerKey) -> pl.Expr:
 
 @dataclass(frozen=True)
 class DocumentLedger:
-    """Documents DIR/<schema>/ already holds as ok, by content, model, schema and prompt."""
+    """Documents DIR/<schema>/ already holds as ok, by content, model, schema, prompt, options."""
 
     dataset_dir: DatasetStore
+    schema: pa.Schema
     sources_by_key: dict[LedgerKey, frozenset[str]]
 
     @classmethod
-    def load(cls, dataset_dir: Location) -> "DocumentLedger":
+    def load(cls, dataset_dir: Location, schema: pa.Schema) -> "DocumentLedger":
         store = DatasetStore.at(dataset_dir)
         files = store.parts()
         if not files:
-            return cls(store, {})
+            return cls(store, schema, {})
         frame = (
-            store.scan(files, [*KEY_COLUMNS, "source", "status"])
+            store.scan(files, [*KEY_COLUMNS, "source", "status"], schema)
             .filter(pl.col("status") == RowStatus.OK.value)
             .group_by(*KEY_COLUMNS)
             .agg(pl.col("source").unique())
             .collect()
         )
-        return cls(
-            store,
-            {tuple(row[:4]): frozenset(row[4]) for row in frame.iter_rows()},
-        )
+        sources = {row[:_KEY_WIDTH]: frozenset(row[_KEY_WIDTH]) for row in frame.iter_rows()}
+        return cls(store, schema, sources)
 
     def is_complete(self, key: LedgerKey) -> bool:
         return key in self.sources_by_key
@@ -112,5 +114,5 @@ class DocumentLedger:
     def stored_row(self, key: LedgerKey) -> dict[str, Any]:
         """The stored ok row of this content, for a copy found at another path."""
         store = self.dataset_dir
-        frame = store.scan(store.parts()).filter(_matches(key)).collect()
+        frame = store.scan(store.parts(), schema=self.schema).filter(_matches(key)).collect()
         return frame.row(frame.height - 1, named=True)

@@ -67,14 +67,28 @@ class DatasetStore:
         fs, root = self._fs
         return sorted(fs.glob(f"{root.rstrip('/')}/{PART_GLOB}"))
 
-    def scan(self, parts: Sequence[str], columns: Sequence[str] | None = None) -> pl.LazyFrame:
-        """The part files as one lazy frame (remote ones read through pyarrow)."""
+    def scan(
+        self,
+        parts: Sequence[str],
+        columns: Sequence[str] | None = None,
+        schema: pa.Schema | None = None,
+    ) -> pl.LazyFrame:
+        """The part files as one lazy frame (remote ones read through pyarrow).
+
+        With the dataset's `schema`, a part written before a column existed reads that column
+        as null instead of failing the scan.
+        """
         if not self.remote:
-            frame = pl.scan_parquet(list(parts))
+            if schema is None:
+                frame = pl.scan_parquet(list(parts))
+            else:
+                frame = pl.scan_parquet(
+                    list(parts), schema=_polars_schema(schema), missing_columns="insert"
+                )
             return frame.select(columns) if columns else frame
         fs, _ = self._fs
         arrow_fs = PyFileSystem(FSSpecHandler(fs))
-        table = pq.read_table(list(parts), filesystem=arrow_fs, columns=columns)
+        table = pq.read_table(list(parts), filesystem=arrow_fs, columns=columns, schema=schema)
         return pl.from_arrow(table).lazy()  # type: ignore[union-attr]
 
     def read_table(self, part: str, schema: pa.Schema | None = None) -> pa.Table:
@@ -150,3 +164,7 @@ def write_atomically(table: pa.Table, target: Path) -> None:
     with temp.open("rb") as handle:
         os.fsync(handle.fileno())
     temp.replace(target)
+
+
+def _polars_schema(schema: pa.Schema) -> pl.Schema:
+    return pl.from_arrow(schema.empty_table()).schema  # type: ignore[union-attr]

@@ -1,0 +1,123 @@
+"""Sending one chunk: its pages drawn under a payload slot, asked, and refusals learned."""
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from extractors.endpoint.learned_limits import LearnedLimits, Refusal
+from extractors.endpoint.pool import RequestPool
+from extractors.errors import (
+    OutgrownRequestError,
+    RequestRejectedError,
+    SourceError,
+    TransientEndpointError,
+)
+from extractors.load.rasteriser import Rasteriser
+from extractors.options import BudgetOptions
+from extractors.plan.profiles.base import TokenProfile
+from extractors.records import (
+    ChunkPlan,
+    EndpointAnswer,
+    PlannedPage,
+    PreparedRequest,
+    RenderedImage,
+    SourceFile,
+)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+@dataclass(frozen=True)
+class RenderedChunk:
+    """A chunk's pages as drawn: the request of those that rendered, and those that did not."""
+
+    request: PreparedRequest | None
+    failed: tuple[tuple[PlannedPage, SourceError], ...]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What came of sending a request: its answer, or why there is none."""
+
+    request: PreparedRequest
+    answer: EndpointAnswer | None = None
+    failure: RequestRejectedError | TransientEndpointError | None = None
+    refusal: Refusal | None = None
+    # The endpoint is now known to take less than this request carries: plan it again.
+    replan: bool = False
+
+    @property
+    def attempts(self) -> int:
+        if self.answer is not None:
+            return self.answer.attempts
+        return self.failure.attempts if self.failure is not None else 0
+
+
+class ChunkSender:
+    """Draws a chunk's pages and sends them; the one place where refusals teach limits."""
+
+    def __init__(
+        self,
+        pool: RequestPool,
+        rasteriser: Rasteriser,
+        learned: LearnedLimits,
+        profile: TokenProfile,
+        redact: Callable[[str], str],
+    ) -> None:
+        self.pool = pool
+        self.rasteriser = rasteriser
+        self.learned = learned
+        self.profile = profile
+        self.redact = redact
+
+    @property
+    def budget(self) -> BudgetOptions:
+        """The configured budget narrowed by the limits the endpoint has revealed so far."""
+        return self.learned.budget
+
+    @asynccontextmanager
+    async def rendered(
+        self, source: SourceFile, plan: ChunkPlan, answer_room: int, document_pages: int = 0
+    ) -> AsyncIterator[RenderedChunk]:
+        """The chunk drawn, while it holds a payload slot (so rendering stays bounded)."""
+        async with self.pool.payload_slot():
+            drawn = await self.rasteriser.render(source, plan.pages, self.profile.pad_to_square)
+            images: list[tuple[PlannedPage, RenderedImage]] = []
+            failed: list[tuple[PlannedPage, SourceError]] = []
+            for planned, result in zip(plan.pages, drawn, strict=True):
+                if isinstance(result, SourceError):
+                    failed.append((planned, result))
+                else:
+                    images.append((planned, result))
+            request = None
+            if images:
+                sent = ChunkPlan(tuple(planned for planned, _ in images))
+                request = PreparedRequest(
+                    new_request_id(),
+                    source,
+                    sent,
+                    tuple(image for _, image in images),
+                    self._estimated_tokens(sent, answer_room),
+                    document_pages=document_pages,
+                )
+            yield RenderedChunk(request, tuple(failed))
+
+    async def ask(self, request: PreparedRequest) -> Asked:
+        """Send the request through the pool; a refusal's lesson is learned here."""
+        try:
+            return Asked(request, answer=await self.pool.send(request))
+        except OutgrownRequestError:
+            return Asked(request, replan=True)
+        except TransientEndpointError as exc:
+            return Asked(request, failure=exc)
+        except RequestRejectedError as exc:
+            refusal = self.learned.learn_from(request.chunk, exc.status_code, str(exc))
+            replan = not self.learned.admits(request.chunk)
+            return Asked(request, failure=exc, refusal=refusal, replan=replan)
+
+    def _estimated_tokens(self, plan: ChunkPlan, answer_room: int) -> int:
+        """Prompt tokens plus answer room: what `--tpm` charges before the answer says."""
+        return self.learned.configured.prompt_tokens + plan.image_tokens + answer_room

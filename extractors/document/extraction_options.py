@@ -1,0 +1,30 @@
+"""How a run extracts pages: the resolved prompt and token profile, the budget, the re-asks.
+
+Not among `extractors/options.py`'s plain options: it holds the prompt and token profile
+objects resolved from them, which belong to the endpoint and plan stages.
+"""
+
+from dataclasses import dataclass, field
+
+from extractors.endpoint.prompt import ExtractionSchema, Prompt
+from extractors.options import BudgetOptions, RenderOptions
+from extractors.plan.profiles.base import TokenProfile
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """Everything about how pages are extracted, fixed for a run."""
+
+    prompt: Prompt
+    profile: TokenProfile
+    budget: BudgetOptions
+    render: RenderOptions = field(default_factory=RenderOptions)
+    # Bad answers (broken JSON, missing or conflicting items) cost one request each to ask
+    # again; a 200-page fault mix with ~13% unusable answers lost a page in ~5% of runs at 3.
+    max_reasks: int = 5
+    # A document answer that fails validation is asked again once, with the errors.
+    validation_reasks: int = 1
+
+    @property
+    def schema(self) -> ExtractionSchema:
+        return self.prompt.schema

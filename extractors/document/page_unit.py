@@ -1,0 +1,256 @@
+"""A row per page: pages already ok are skipped, and a page left without an answer is asked
+again, in a smaller request, until its re-asks run out."""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from extractors.answer.parse import parse_answer
+from extractors.document.chunk_sender import Asked, ChunkSender
+from extractors.document.extraction_options import ExtractionOptions
+from extractors.document.page_rows import PageRowBuilder
+from extractors.document.unit import DocumentOutcome
+from extractors.errors import PageDoesNotFitError
+from extractors.plan.chunking import plan_chunks, split_chunk
+from extractors.plan.sizing import size_page, size_pages
+from extractors.progress import ProgressListener
+from extractors.records import (
+    IMAGE_LABEL_TOKENS,
+    ChunkPlan,
+    DocumentLayout,
+    EndpointAnswer,
+    LedgerKey,
+    PlannedPage,
+    PreparedRequest,
+    SourceFile,
+)
+from extractors.sink.ledger import Ledger
+from extractors.sink.store import PAGES
+from schemas import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowStatus
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk in flight: its pages and the attempts already spent on them."""
+
+    plan: ChunkPlan
+    reasks_left: int
+    prior_attempts: int = 0
+    problems: tuple[str, ...] = ()
+
+
+class PageRowsUnit:
+    """The unit of `page_text` and other per-page schemas: `DIR/pages/`, a row per page."""
+
+    dataset = PAGES
+    arrow_schema = PAGE_ROW_ARROW_SCHEMA
+
+    def __init__(
+        self,
+        options: ExtractionOptions,
+        rows: PageRowBuilder,
+        ledger: Ledger,
+        sender: ChunkSender,
+        progress: ProgressListener,
+    ) -> None:
+        self.options = options
+        self.rows = rows
+        self.ledger = ledger
+        self.sender = sender
+        self.progress = progress
+
+    async def resume(self, source: SourceFile) -> DocumentOutcome | None:
+        key = self.rows.context.ledger_key(source.sha256)
+        if not self.ledger.is_complete(key):
+            return None
+        done = self.ledger.done_pages(key)
+        copies = await asyncio.to_thread(self._copies, source, key, done)
+        return DocumentOutcome(copies, skipped_pages=len(done))
+
+    def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> PageRow:
+        return self.rows.error_row(source, None, None, message, category)
+
+    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+        key = self.rows.context.ledger_key(layout.source.sha256)
+        done = self.ledger.done_pages(key)
+        rows = await asyncio.to_thread(self._copies, layout.source, key, done)
+        self.progress.pages_planned(layout.page_count - len(done))
+        todo = [n for n in range(1, layout.page_count + 1) if n not in done]
+        planned, unfit = self._sized(layout, todo)
+        rows.extend(self._finished(unfit))
+        chunks = plan_chunks(planned, self.sender.budget)
+        rows.extend(
+            await self._gather(layout, [_Chunk(c, self.options.max_reasks) for c in chunks])
+        )
+        rows.sort(key=lambda row: row.page or 0)
+        return DocumentOutcome(rows, skipped_pages=len(done))
+
+    def _copies(self, source: SourceFile, key: LedgerKey, pages: frozenset[int]) -> list[PageRow]:
+        """Rows for pages already ok under another path of the same content (no request)."""
+        missing_here = pages - self.ledger.pages_at(key, source.path)
+        if not missing_here:
+            return []
+        stored = self.ledger.rows_for(key, missing_here)
+        return [self.rows.copied_row(row, source) for row in stored]
+
+    def _sized(
+        self, layout: DocumentLayout, numbers: Sequence[int], attempts: int = 0
+    ) -> tuple[list[PlannedPage], list[PageRow]]:
+        """These pages sized for the current budget; pages that cannot fit become error rows."""
+        budget = self.sender.budget.image_budget
+        planned, unfit = size_pages(layout.page_sizes, numbers, self.options.profile, budget)
+        errors = [
+            self.rows.error_row(
+                layout.source, n, layout.page_count, str(exc), ErrorCategory.BUDGET, attempts
+            )
+            for n, exc in unfit
+        ]
+        return planned, errors
+
+    async def _gather(self, layout: DocumentLayout, chunks: Sequence[_Chunk]) -> list[PageRow]:
+        results = await asyncio.gather(*(self._run_chunk(layout, c) for c in chunks))
+        return [row for chunk_rows in results for row in chunk_rows]
+
+    async def _run_chunk(self, layout: DocumentLayout, chunk: _Chunk) -> list[PageRow]:
+        """Render, send and parse one chunk; pages left without an answer are asked again."""
+        refitted = self._refit(layout, chunk)
+        if refitted is not None:
+            smaller, unfit = refitted
+            return self._finished(unfit) + await self._gather(layout, smaller)
+        answer_room = self._answer_room(len(chunk.plan.pages))
+        async with self.sender.rendered(layout.source, chunk.plan, answer_room) as rendered:
+            failed = [
+                self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
+                for p, exc in rendered.failed
+            ]
+            if rendered.request is None:
+                return self._finished(failed)
+            asked = await self.sender.ask(rendered.request)
+        # The payload slot is free again: re-asks below may take slots without deadlock.
+        rows = self._finished(failed)
+        if asked.answer is not None:
+            return rows + await self._after_answer(layout, chunk, asked.request, asked.answer)
+        return rows + await self._after_failure(layout, chunk, asked)
+
+    async def _after_answer(
+        self,
+        layout: DocumentLayout,
+        chunk: _Chunk,
+        request: PreparedRequest,
+        answer: EndpointAnswer,
+    ) -> list[PageRow]:
+        """Rows of the pages answered; the pages missing from the answer are asked again."""
+        sent = request.chunk.pages
+        parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
+        attempts = chunk.prior_attempts + answer.attempts
+        answered = [(request.images[i - 1], item) for i, item in sorted(parsed.items.items())]
+        rows = self.rows.ok_rows(layout.source, layout.page_count, answered, answer, attempts)
+        problems = chunk.problems + parsed.problems
+        if answer.finish_reason == "length":
+            problems += ("answer cut off at the output token limit",)
+        missing = tuple(p for i, p in enumerate(sent, start=1) if i not in parsed.items)
+        self._finished(rows)
+        if not missing:
+            return rows
+        if chunk.reasks_left <= 0:
+            reason = "; ".join(dict.fromkeys(problems)) or "page missing from every answer"
+            error = f"no usable answer: {reason}"
+            return rows + self._finished(
+                [
+                    self._page_error(layout, p, error, ErrorCategory.ANSWER, attempts)
+                    for p in missing
+                ]
+            )
+        plan = ChunkPlan(missing)
+        parts = split_chunk(plan) if len(missing) == len(sent) else [plan]
+        retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
+        return rows + await self._gather(layout, retry)
+
+    async def _after_failure(
+        self, layout: DocumentLayout, chunk: _Chunk, asked: Asked
+    ) -> list[PageRow]:
+        """A refused request is made smaller and tried again; anything else is an error."""
+        if asked.failure is None:  # outgrown before it was sent: planned again, not sent
+            return await self._gather(layout, [replace(chunk, plan=asked.request.chunk)])
+        attempts = chunk.prior_attempts + asked.attempts
+        retry = self._after_refusal(layout, chunk, asked, attempts)
+        if retry:
+            return await self._gather(layout, retry)
+        error = self.sender.redact(str(asked.failure))
+        return self._finished(
+            [
+                self._page_error(layout, p, error, ErrorCategory.ENDPOINT, attempts)
+                for p in asked.request.chunk.pages
+            ]
+        )
+
+    def _after_refusal(
+        self, layout: DocumentLayout, chunk: _Chunk, asked: Asked, attempts: int
+    ) -> list[_Chunk]:
+        """Smaller requests for a refused one; [] when none is left.
+
+        A request that no longer fits what the endpoint revealed is re-planned (`_refit`);
+        several pages are split; a single page refused for its context is shrunk to half its
+        tokens (at most `max_reasks` times).
+        """
+        if asked.refusal is None:
+            return []
+        problems = (*chunk.problems, str(asked.failure))
+        sent = asked.request.chunk
+        if asked.replan:
+            return [_Chunk(sent, chunk.reasks_left, attempts, problems)]
+        if len(sent.pages) > 1:
+            return [
+                _Chunk(part, chunk.reasks_left, attempts, problems) for part in split_chunk(sent)
+            ]
+        if asked.refusal.kind != "context_length" or chunk.reasks_left <= 0:
+            return []
+        page = sent.pages[0]
+        room = min(page.image_tokens // 2, self.sender.budget.image_budget)
+        width, height = layout.page_sizes[page.page - 1]
+        try:
+            shrunk = size_page(page.page, width, height, self.options.profile, room)
+        except PageDoesNotFitError:
+            return []
+        return [_Chunk(ChunkPlan((shrunk,)), chunk.reasks_left - 1, attempts, problems)]
+
+    def _refit(
+        self, layout: DocumentLayout, chunk: _Chunk
+    ) -> tuple[list[_Chunk], list[PageRow]] | None:
+        """None when the chunk fits what the endpoint is now known to take; else its re-plan.
+
+        Chunks planned before a limit was learned are re-planned here, before rendering,
+        instead of being sent only to be refused again.
+        """
+        plan = chunk.plan
+        if self.sender.learned.admits(plan):
+            return None
+        budget = self.sender.budget
+        fitting = [
+            p for p in plan.pages if p.image_tokens + IMAGE_LABEL_TOKENS <= budget.image_budget
+        ]
+        too_big = [p.page for p in plan.pages if p not in fitting]
+        resized, unfit = self._sized(layout, too_big, chunk.prior_attempts)
+        pages = sorted([*fitting, *resized], key=lambda p: p.page)
+        return [replace(chunk, plan=part) for part in plan_chunks(pages, budget)], unfit
+
+    def _answer_room(self, pages: int) -> int:
+        budget = self.options.budget
+        return min(budget.max_output_tokens, budget.output_tokens_per_image * pages)
+
+    def _page_error(
+        self,
+        layout: DocumentLayout,
+        planned: PlannedPage,
+        error: str,
+        category: ErrorCategory,
+        attempts: int,
+    ) -> PageRow:
+        return self.rows.error_row(
+            layout.source, planned.page, layout.page_count, error, category, attempts, planned
+        )
+
+    def _finished(self, rows: list[PageRow]) -> list[PageRow]:
+        ok = sum(1 for row in rows if row.status == RowStatus.OK)
+        self.progress.pages_finished(ok, len(rows) - ok)
+        return rows

@@ -1,0 +1,81 @@
+"""A shard of documents extracted concurrently, its rows written as documents finish."""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors.document.orchestrator import DocumentOrchestrator
+from extractors.document.unit import DocumentOutcome
+from extractors.endpoint.pool import RequestStats
+from extractors.errors import RunAbortedError
+from extractors.progress import ProgressListener
+from extractors.sink.parts import PartWriter
+from schemas import RowStatus
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class ShardSummary:
+    """What one shard did."""
+
+    documents: int = 0
+    pages_ok: int = 0
+    pages_error: int = 0
+    pages_skipped: int = 0
+    rows_written: int = 0
+    # A Dask worker's own request counts; in-process shards share the session's pool instead.
+    requests: RequestStats = field(default_factory=RequestStats)
+
+    def absorb(self, other: "ShardSummary") -> None:
+        """Add another shard's counts to these."""
+        self.documents += other.documents
+        self.pages_ok += other.pages_ok
+        self.pages_error += other.pages_error
+        self.pages_skipped += other.pages_skipped
+        self.rows_written += other.rows_written
+        self.requests.absorb(other.requests)
+
+    def count(self, outcome: DocumentOutcome) -> None:
+        """Count one finished document's rows."""
+        self.pages_skipped += outcome.skipped_pages
+        ok = sum(1 for row in outcome.rows if row.status == RowStatus.OK)
+        self.pages_ok += ok
+        self.pages_error += len(outcome.rows) - ok
+
+
+async def extract_shard(
+    orchestrator: DocumentOrchestrator,
+    locations: Sequence[str | Path],
+    writer: PartWriter,
+    documents: asyncio.Semaphore,
+    progress: ProgressListener,
+) -> ShardSummary:
+    """Extract a shard's documents, at most `documents` open at once, into `writer`."""
+    summary = ShardSummary(documents=len(locations))
+
+    async def one(location: str) -> None:
+        async with documents:
+            try:
+                outcome = await orchestrator.extract(location)
+            except RunAbortedError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
+                _log.exception("internal error on %s", location)
+                outcome = orchestrator.internal_error(location, exc)
+        writer.add(outcome.rows)
+        progress.documents_done(1)
+        summary.count(outcome)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for location in locations:
+                group.create_task(one(str(location)))
+    except* RunAbortedError as errors:
+        raise errors.exceptions[0] from None
+    finally:
+        writer.flush()
+        summary.rows_written = writer.rows_written
+    return summary

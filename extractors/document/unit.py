@@ -1,0 +1,46 @@
+"""The unit of output a document orchestrator is given: a row per page, or one per document."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from extractors.records import DocumentLayout, SourceFile
+from extractors.sink.parts import Record
+from schemas import ErrorCategory
+
+
+@dataclass
+class DocumentOutcome:
+    """The rows one document adds to DIR, and how many of its pages were already done."""
+
+    rows: Sequence[Record]
+    # Pages already ok in DIR (a document schema counts a finished document as one).
+    skipped_pages: int = 0
+
+
+class OutputUnit(Protocol):
+    """What a document becomes: how its rows are made, resumed and stored."""
+
+    @property
+    def dataset(self) -> str:
+        """The dataset folder under DIR (`pages`, or the schema's name)."""
+        ...
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The dataset's Parquet schema."""
+        ...
+
+    async def resume(self, source: SourceFile) -> DocumentOutcome | None:
+        """The outcome from what DIR already holds when nothing is left to ask, else None."""
+        ...
+
+    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+        """The rows of a readable document, asking the endpoint for what is not done."""
+        ...
+
+    def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> Record:
+        """The row of a file that failed before its pages were known."""
+        ...
