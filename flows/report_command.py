@@ -9,8 +9,9 @@ from rich.table import Table
 from rich.text import Text
 
 from extractors.errors import VisionbatchError
-from extractors.report.build import RunReport, build_report
+from extractors.report.build import build_report
 from extractors.report.pricing import DEFAULT_PRICES, load_prices
+from extractors.report.run_report import RunReport
 from extractors.report.tables import (
     TextTable,
     dataset_tables,

@@ -9,15 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.offline.receipt_rules import (
-    amounts_in,
-    clean_lines,
-    date_and_time,
-    month_number,
-    receipt_fields,
-    split_year,
-    valid_date,
-)
+from extractors.offline.receipts.amounts import amounts_in
+from extractors.offline.receipts.dates import date_and_time, month_number, split_year, valid_date
+from extractors.offline.receipts.fields import receipt_fields
+from extractors.offline.receipts.lines import clean_lines
 
 # Glued date and time, a junk first line, a rounded total under the plain one, cash and change.
 ROUNDED_TOTAL = """\

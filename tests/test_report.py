@@ -16,15 +16,10 @@ from typer.testing import CliRunner
 
 from extractors.document.document_rows import DocumentRow
 from extractors.errors import PriceFileError, ReportError
-from extractors.report.build import (
-    DatasetReport,
-    HistogramBin,
-    MinuteCount,
-    RunReport,
-    build_report,
-)
+from extractors.report.build import build_report
 from extractors.report.html import html_report
 from extractors.report.pricing import DEFAULT_PRICES, Price, load_prices
+from extractors.report.run_report import DatasetReport, HistogramBin, MinuteCount, RunReport
 from extractors.sink.compaction import compact
 from extractors.sink.lock import LOCK_NAME
 from extractors.sink.parts import PartWriter, Record

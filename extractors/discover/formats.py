@@ -37,33 +37,37 @@ _SUFFIXES = {
 }
 
 
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 
 
-_AVIF_BRANDS = {b"avif", b"avis"}
+_AVIF_BRANDS = (b"avif", b"avis")
+
+
+# A format and the (offset, bytes) parts that all mark it, tried in order.
+_SIGNATURES: tuple[tuple[str, tuple[tuple[int, bytes], ...]], ...] = (
+    ("jpeg", ((0, b"\xff\xd8\xff"),)),
+    ("png", ((0, b"\x89PNG\r\n\x1a\n"),)),
+    ("gif", ((0, b"GIF87a"),)),
+    ("gif", ((0, b"GIF89a"),)),
+    ("webp", ((0, b"RIFF"), (8, b"WEBP"))),
+    ("tiff", ((0, b"II*\x00"),)),
+    ("tiff", ((0, b"MM\x00*"),)),
+    ("tiff", ((0, b"II+\x00"),)),
+    ("tiff", ((0, b"MM\x00+"),)),
+    ("bmp", ((0, b"BM"),)),
+    # ISO base media files: an `ftyp` box whose major brand names the codec.
+    *(("avif", ((4, b"ftyp"), (8, brand))) for brand in _AVIF_BRANDS),
+    *(("heif", ((4, b"ftyp"), (8, brand))) for brand in _HEIF_BRANDS),
+)
 
 
 def _format_from_magic(head: bytes) -> str | None:
+    # Some PDF writers put bytes before the header; readers accept it within the first 1 KiB.
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return PDF
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if head[:2] == b"BM":
-        return "bmp"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _AVIF_BRANDS:
-            return "avif"
-        if brand in _HEIF_BRANDS:
-            return "heif"
+    for name, parts in _SIGNATURES:
+        if all(head.startswith(part, offset) for offset, part in parts):
+            return name
     stripped = head.lstrip()
     if stripped.startswith(b"<svg") or (stripped.startswith(b"<?xml") and b"<svg" in head):
         return SVG

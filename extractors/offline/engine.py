@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from extractors.offline.receipt_rules import receipt_fields
+from extractors.offline.receipts.fields import receipt_fields
 from extractors.plan.profiles.ocr_engine import OcrEngineProfile
 
 MODEL_NAME = "rapidocr-ppocrv4"

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from matplotlib.typing import RcKeyType
 
-from extractors.report.build import LatencySummary, RunReport, UsageLine
+from extractors.report.run_report import LatencySummary, RunReport, UsageLine
 from extractors.report.tables import money
 
 _STYLE: dict[RcKeyType, Any] = {

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePath
 from typing import Any
 
-from extractors.offline.receipt_rules import day_first_date, month_number, valid_date
+from extractors.offline.receipts.dates import day_first_date, month_number, valid_date
 
 CENT = Decimal("0.01")
 

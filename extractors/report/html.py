@@ -9,8 +9,8 @@ from html import escape
 from pathlib import Path
 
 from extractors.errors import ReportError
-from extractors.report.build import DatasetReport, RunReport
 from extractors.report.charts import latency_chart, throughput_chart, usage_chart
+from extractors.report.run_report import DatasetReport, RunReport
 from extractors.report.tables import (
     TextTable,
     dataset_tables,

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from extractors.report.build import DatasetReport, RunReport, UsageLine
 from extractors.report.pricing import Price
+from extractors.report.run_report import DatasetReport, RunReport, UsageLine
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""The report's frozen records: a RunReport of DatasetReports and the figures they hold."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from extractors.report.frames import DatasetKind
+from extractors.report.pricing import Price
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """Standing outcomes of one status.
+
+    In a page dataset `documents` counts the documents with at least one such page, so a
+    document with ok and failed pages counts under both statuses.
+    """
+
+    status: str
+    documents: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class ErrorExample:
+    """One failure as its row states it (page None: a whole file, or a document row)."""
+
+    source: str
+    page: int | None
+    error: str
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Standing failures of one category: pages (page dataset) or documents, and examples."""
+
+    category: str
+    count: int
+    examples: tuple[ErrorExample, ...]
+
+
+@dataclass(frozen=True)
+class UsageLine:
+    """Tokens a provider and model consumed, and what they cost if a price is known."""
+
+    provider: str
+    model: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    # Rows of answered requests whose endpoint reported no usage: the tokens are a lower bound.
+    without_usage: int
+    price: Price | None
+
+    @property
+    def cost(self) -> float | None:
+        """None when no price is known: an unknown cost is never shown as 0."""
+        if self.price is None:
+            return None
+        return self.price.cost(self.prompt_tokens, self.completion_tokens)
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Latencies in [low_ms, high_ms) (the last bin includes its high edge)."""
+
+    low_ms: float
+    high_ms: float
+    count: int
+
+
+@dataclass(frozen=True)
+class LatencySummary:
+    """Latency percentiles (linear interpolation) and histogram, None without requests.
+
+    The unit is a request in a page dataset; in a document dataset, a document's requests
+    summed, the only latency its rows keep.
+    """
+
+    unit: Literal["request", "document"]
+    count: int
+    p50_ms: float | None
+    p95_ms: float | None
+    histogram: tuple[HistogramBin, ...]
+
+
+@dataclass(frozen=True)
+class MinuteCount:
+    """Pages finished (rows written, ok or not) in one minute, UTC."""
+
+    minute: datetime
+    pages: int
+
+
+@dataclass(frozen=True)
+class RunSpan:
+    """What one run wrote to the dataset, and between which times."""
+
+    run_id: str
+    started: datetime
+    finished: datetime
+    pages: int
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    """The report of one dataset, `DIR/pages/` or `DIR/<schema>/`, read from its part files.
+
+    Two views of the rows are used, and each figure says which:
+    - outcomes (statuses, errors) count the row that stands for each page (document): the
+      newest, by the rule compaction applies, so a page that failed and then succeeded on
+      resume is ok once;
+    - work (tokens, cost, latency, throughput, runs) counts every row written, but a request's
+      tokens and latency once, however many rows repeat them (pages of one request, copies of
+      identical files found at another path).
+    """
+
+    name: str
+    kind: DatasetKind
+    part_files: int
+    stored_rows: int
+    superseded_rows: int
+    documents: int
+    pages: int
+    statuses: tuple[StatusCount, ...]
+    errors: tuple[ErrorGroup, ...]
+    usage: tuple[UsageLine, ...]
+    latency: LatencySummary
+    throughput: tuple[MinuteCount, ...]
+    runs: tuple[RunSpan, ...]
+    pages_finished: int
+    first_at: datetime
+    last_at: datetime
+
+    @property
+    def wall_seconds(self) -> float:
+        """From the first row written to the last."""
+        return (self.last_at - self.first_at).total_seconds()
+
+    @property
+    def pages_per_minute(self) -> float | None:
+        """Pages finished per minute over the wall span; None when it spans no time."""
+        if self.wall_seconds <= 0:
+            return None
+        return self.pages_finished / (self.wall_seconds / 60)
+
+    def status_pages(self, status: str) -> int:
+        """Standing pages of that status (0 when none)."""
+        return next((s.pages for s in self.statuses if s.status == status), 0)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The report of an output directory: one entry per dataset with part files."""
+
+    out_dir: Path
+    datasets: tuple[DatasetReport, ...]
+
+    def costs_by_currency(self) -> dict[str, float]:
+        """Known costs summed per currency."""
+        totals: dict[str, float] = {}
+        for line in (line for dataset in self.datasets for line in dataset.usage):
+            if line.price is not None and line.cost is not None:
+                totals[line.price.currency] = totals.get(line.price.currency, 0.0) + line.cost
+        return totals
+
+    def unpriced(self) -> tuple[tuple[str, str], ...]:
+        """(provider, model) pairs whose cost is unknown."""
+        pairs = {(u.provider, u.model) for d in self.datasets for u in d.usage if u.price is None}
+        return tuple(sorted(pairs))
