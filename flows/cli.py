@@ -1,18 +1,22 @@
 """The `visionbatch` command line."""
 
 import asyncio
+import inspect
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from extractors.errors import RunAbortedError
 from extractors.progress import NoProgress, ProgressListener
-from flows.config import RunRequest, Secrets
+from flows.cli_options import command, flag_of, given, group_parameters
+from flows.config import Secrets
+from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.terminal import (
     TerminalProgress,
@@ -49,226 +53,97 @@ def main_callback() -> None:
     """visionbatch: files in, one Parquet row per page out."""
 
 
-# Options shared by `run` and `serve`, declared once.
-Inputs = Annotated[list[str], typer.Argument(help="Files or folders (recursed); paths or URLs.")]
-Out = Annotated[str, typer.Option("--out", help="Output directory or URL (pages in OUT/pages/).")]
-ProviderOpt = Annotated[
-    str | None, typer.Option("--provider", help="Provider preset (env VISIONBATCH_PROVIDER).")
-]
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--base-url", help="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL)."),
-]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Model (env VISIONBATCH_MODEL).")]
-ConcurrencyOpt = Annotated[
-    int | None,
-    typer.Option("--concurrency", min=1, help="Requests in flight (default: the provider's)."),
-]
-RpmOpt = Annotated[
-    int | None, typer.Option("--rpm", min=1, help="Most requests per minute (every attempt).")
-]
-TpmOpt = Annotated[
-    int | None, typer.Option("--tpm", min=1, help="Most tokens per minute (prompt + answer).")
-]
-SchemaOpt = Annotated[
-    str,
-    typer.Option(
-        "--schema",
-        help="page_text (per page), receipt, invoice (per document), a JSON Schema file "
-        "(path/to/schema.json) or a Pydantic model (package.module:Model).",
-    ),
-]
-PromptOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--prompt", help="Text file of instructions added to the schema's (recorded per row)."
-    ),
-]
-TemperatureOpt = Annotated[
-    float, typer.Option("--temperature", min=0.0, max=2.0, help="Sampling temperature.")
-]
-TopPOpt = Annotated[
-    float | None, typer.Option("--top-p", min=0.0, max=1.0, help="Nucleus sampling.")
-]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Sampling seed, where supported.")]
-MaxImagesOpt = Annotated[
-    int | None,
-    typer.Option("--max-images", min=1, help="Images per request (default: provider limit)."),
-]
-ContextOpt = Annotated[
-    int | None, typer.Option("--context-tokens", min=1, help="Model context (default: model's).")
-]
-MaxOutputOpt = Annotated[
-    int | None, typer.Option("--max-output-tokens", min=1, help="Answer tokens.")
-]
-TimeoutOpt = Annotated[
-    float | None, typer.Option("--timeout", min=0.1, help="Seconds per request.")
-]
-ProfileOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--token-profile",
-        help="pixtral, qwen2.5-vl, gemma3, llava-1.5, openai (default: by model).",
-    ),
-]
-MaxDpiOpt = Annotated[int, typer.Option("--max-dpi", min=10, help="Resolution cap for PDFs.")]
-ShardSizeOpt = Annotated[
-    int, typer.Option("--shard-size", min=1, help="Documents per Prefect task.")
-]
-RenderWorkersOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--render-workers", min=0, help="Processes rendering pages (default: cores; 0: a thread)."
-    ),
-]
-IncludeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--include",
-        help="Only files whose path under the folder matches this glob (repeatable; "
-        "`*` crosses folders: '*.pdf').",
-    ),
-]
-ExcludeOpt = Annotated[
-    list[str] | None,
-    typer.Option("--exclude", help="Leave out files matching this glob (repeatable)."),
-]
-SinceOpt = Annotated[
-    datetime | None,
-    typer.Option(
-        "--since",
-        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
-        help="Only files modified at or after this date (local time).",
-    ),
-]
-LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most N files.")]
-DaskOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--dask",
-        help="Run shards on Dask: `local` (a LocalCluster) or a scheduler address "
-        "(tcp://host:8786).",
-    ),
-]
-DaskWorkersOpt = Annotated[
-    int | None, typer.Option("--dask-workers", min=1, help="Workers of `--dask local`.")
-]
+_RUN_PARAMETERS = group_parameters(RUN_GROUPS)
+_PASSWORD = inspect.Parameter(
+    "password",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=Annotated[
+        str | None,
+        typer.Option(
+            help="Password of encrypted PDFs (env VISIONBATCH_PASSWORD).",
+            rich_help_panel=ExtractionChoice.__doc__,
+        ),
+    ],
+    default=None,
+)
 
 
-@app.command()
-def run(
-    inputs: Inputs,
-    out: Out,
-    provider: ProviderOpt = None,
-    base_url: BaseUrlOpt = None,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = None,
-    rpm: RpmOpt = None,
-    tpm: TpmOpt = None,
-    schema: SchemaOpt = "page_text",
-    prompt: PromptOpt = None,
-    temperature: TemperatureOpt = 0.0,
-    top_p: TopPOpt = None,
-    seed: SeedOpt = None,
-    max_images: MaxImagesOpt = None,
-    context_tokens: ContextOpt = None,
-    max_output_tokens: MaxOutputOpt = None,
-    timeout: TimeoutOpt = None,
-    password: Annotated[
-        str | None, typer.Option(help="Password of encrypted PDFs (env VISIONBATCH_PASSWORD).")
-    ] = None,
-    token_profile: ProfileOpt = None,
-    max_dpi: MaxDpiOpt = 200,
-    shard_size: ShardSizeOpt = 64,
-    render_workers: RenderWorkersOpt = None,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    since: SinceOpt = None,
-    limit: LimitOpt = None,
-    dask: DaskOpt = None,
-    dask_workers: DaskWorkersOpt = None,
-) -> None:
-    """Extract every page of INPUT... into OUT/pages/ (Parquet)."""
-    options = {k: v for k, v in locals().items() if k != "password"}
-    request = _request(**options)
+def _schedule_parameters() -> list[inspect.Parameter]:
+    def option(name: str, hint: Any, default: Any, **settings: Any) -> inspect.Parameter:
+        info = typer.Option(rich_help_panel="Schedule", **settings)
+        kind = inspect.Parameter.KEYWORD_ONLY
+        return inspect.Parameter(name, kind, annotation=Annotated[hint, info], default=default)
+
+    return [
+        option("cron", str | None, None, help='Schedule, e.g. "*/15 * * * *".'),
+        option("interval", float | None, None, min=1, help="Schedule: every N seconds."),
+        option("name", str, "inbox", help="Deployment name."),
+    ]
+
+
+def run_request(values: dict[str, Any]) -> RunRequest:
+    """The flow's parameters from the command line; a bad value is one line and exit 2."""
+    try:
+        return RunRequest(**given(values, RunRequest.model_fields))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        info = RunRequest.model_fields.get(name)
+        where = flag_of(name, info) if info is not None else name
+        typer.echo(f"visionbatch: error: {where}: {first['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _run(values: dict[str, Any]) -> None:
+    request = run_request(values)
     console = Console(stderr=True)
-    summary = _run_or_exit(request, password, console)
+    summary = _run_or_exit(request, values.get("password"), console)
     Console().print(summary_table(summary))
 
 
-@app.command()
-def serve(
-    inputs: Inputs,
-    out: Out,
-    cron: Annotated[
-        str | None, typer.Option("--cron", help='Schedule, e.g. "*/15 * * * *".')
-    ] = None,
-    interval: Annotated[
-        float | None, typer.Option("--interval", min=1, help="Schedule: every N seconds.")
-    ] = None,
-    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = "inbox",
-    provider: ProviderOpt = None,
-    base_url: BaseUrlOpt = None,
-    model: ModelOpt = None,
-    concurrency: ConcurrencyOpt = None,
-    rpm: RpmOpt = None,
-    tpm: TpmOpt = None,
-    schema: SchemaOpt = "page_text",
-    prompt: PromptOpt = None,
-    temperature: TemperatureOpt = 0.0,
-    top_p: TopPOpt = None,
-    seed: SeedOpt = None,
-    max_images: MaxImagesOpt = None,
-    context_tokens: ContextOpt = None,
-    max_output_tokens: MaxOutputOpt = None,
-    timeout: TimeoutOpt = None,
-    token_profile: ProfileOpt = None,
-    max_dpi: MaxDpiOpt = 200,
-    shard_size: ShardSizeOpt = 64,
-    render_workers: RenderWorkersOpt = None,
-    include: IncludeOpt = None,
-    exclude: ExcludeOpt = None,
-    dask: DaskOpt = None,
-    dask_workers: DaskWorkersOpt = None,
-) -> None:
-    """Serve the extraction of INPUT... into OUT as a Prefect deployment on a schedule.
-
-    Every run takes only files that are new or changed since the last (the resume ledger).
-    Keys come from the environment (VISIONBATCH_API_KEY), never from the parameters.
-    """
-    options = {k: v for k, v in locals().items() if k not in ("cron", "interval", "name")}
+def _serve(values: dict[str, Any]) -> None:
     # Runs start later, in whatever directory the runner is in: pin local paths now.
-    options["inputs"] = [_absolute(location) for location in inputs]
-    options["out"] = _absolute(out)
-    request = _request(**options)
+    values = {
+        **values,
+        "inputs": [_absolute(location) for location in values["inputs"]],
+        "out": _absolute(values["out"]),
+    }
+    request = run_request(values)
     _quiet_prefect()
     from flows.schedule import build_deployment, serve_deployment
 
+    interval = values.get("interval")
     every = timedelta(seconds=interval) if interval is not None else None
     try:
-        deployment = build_deployment(request, name, cron=cron, interval=every)
+        deployment = build_deployment(
+            request, values["name"], cron=values.get("cron"), interval=every
+        )
     except ValueError as exc:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
     serve_deployment(deployment)
 
 
+app.command("run")(
+    command(
+        [*_RUN_PARAMETERS, _PASSWORD], _run, "Extract every page of INPUT... into OUT (Parquet)."
+    )
+)
+app.command("serve")(
+    command(
+        [*_RUN_PARAMETERS, *_schedule_parameters()],
+        _serve,
+        """Serve the extraction of INPUT... into OUT as a Prefect deployment on a schedule.
+
+    Every run takes only files that are new or changed since the last (the resume ledger).
+    Keys come from the environment (VISIONBATCH_API_KEY), never from the parameters.
+    """,
+    )
+)
+
+
 def _absolute(location: str) -> str:
     return location if "://" in location else str(Path(location).resolve())
-
-
-def _request(**options: Any) -> RunRequest:
-    """The flow's parameters from the command line's options."""
-    prompt = options.pop("prompt")
-    renamed = {
-        "schema_name": options.pop("schema"),
-        "requests_per_minute": options.pop("rpm"),
-        "tokens_per_minute": options.pop("tpm"),
-        "prompt_file": str(prompt) if prompt else None,
-        "include": options.pop("include") or [],
-        "exclude": options.pop("exclude") or [],
-    }
-    return RunRequest(**options, **renamed)
 
 
 app.command("report")(report)

@@ -1,11 +1,8 @@
-"""Turning flags and environment into the frozen option objects the stages receive."""
+"""Turning a run's parameters and secrets into the frozen option objects the stages receive."""
 
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.answer.catalog import resolve_schema
 from extractors.document.extraction_options import ExtractionOptions
@@ -16,7 +13,6 @@ from extractors.errors import RunAbortedError
 from extractors.offline.engine import ENGINE_SCHEMAS
 from extractors.options import (
     BudgetOptions,
-    DiscoveryOptions,
     EndpointOptions,
     RateLimits,
     RenderOptions,
@@ -25,61 +21,7 @@ from extractors.options import (
 )
 from extractors.plan.profiles.registry import get_profile, infer_profile
 from extractors.records import RowContext
-
-
-class RunRequest(BaseModel):
-    """The flow's parameters: what to run, never a secret (they show in Prefect's UI)."""
-
-    # A misspelt parameter (in prefect.yaml, say) is an error, never silently ignored.
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    inputs: list[str] = Field(description="Files or folders (recursed): paths or fsspec URLs.")
-    out: str = Field(description="Output directory (path or fsspec URL); pages in OUT/pages/.")
-    include: list[str] = Field(default=[], description="Globs of files to take (relative path).")
-    exclude: list[str] = Field(default=[], description="Globs of files to leave out.")
-    since: datetime | None = Field(
-        default=None, description="Only files modified at or after this time."
-    )
-    limit: int | None = Field(default=None, ge=1, description="At most this many files.")
-    dask: str | None = Field(
-        default=None,
-        description="Run shards on Dask: `local` (a LocalCluster) or a scheduler address.",
-    )
-    dask_workers: int | None = Field(
-        default=None, ge=1, description="Workers of a `local` Dask cluster (default: cores)."
-    )
-    provider: str | None = None
-    base_url: str | None = None
-    model: str | None = None
-    concurrency: int | None = Field(default=None, ge=1)
-    requests_per_minute: int | None = Field(default=None, ge=1)
-    tokens_per_minute: int | None = Field(default=None, ge=1)
-    schema_name: str = Field(
-        default="page_text",
-        description="page_text, receipt, invoice, path/to/schema.json or package.module:Model.",
-    )
-    prompt_file: str | None = Field(
-        default=None, description="A text file of instructions added to the schema's."
-    )
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
-    seed: int | None = None
-    max_images: int | None = Field(default=None, ge=1)
-    context_tokens: int | None = Field(default=None, ge=1)
-    max_output_tokens: int | None = Field(default=None, ge=1)
-    timeout: float | None = Field(default=None, gt=0)
-    token_profile: str | None = None
-    max_dpi: int = Field(default=200, ge=10)
-    shard_size: int = Field(default=64, ge=1)
-    render_workers: int | None = Field(
-        default=None,
-        ge=0,
-        description="Processes that render pages (default: one per core; 0: a thread).",
-    )
-
-    @property
-    def discovery(self) -> DiscoveryOptions:
-        return DiscoveryOptions(tuple(self.include), tuple(self.exclude), self.since, self.limit)
+from flows.parameters import RunRequest
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from extractors.document.session import open_session
 from extractors.document.shard import ShardSummary
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
-from flows.config import RunRequest, Secrets, resolve_run
+from flows.config import Secrets, resolve_run
+from flows.parameters import RunRequest
 from flows.shards import RunProgress, run_windowed
 
 

@@ -17,9 +17,10 @@ from extractors.discover.files import check_inputs, discover
 from extractors.discover.storage import normalise_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
-from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
+from flows.config import ResolvedRun, Secrets, resolve_run
 from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
 from flows.hooks import current_hooks
+from flows.parameters import RunRequest
 from flows.settings import EnvironmentSettings
 from flows.shards import RunProgress, run_shards
 from flows.summary import estimated_cost, summarise

@@ -19,8 +19,8 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.config import RunRequest
 from flows.flow import extract
+from flows.parameters import RunRequest
 
 DEFAULT_DEPLOYMENT = "inbox"
 

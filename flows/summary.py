@@ -5,7 +5,8 @@ import time
 from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
 from extractors.report.pricing import DEFAULT_PRICES
-from flows.config import ResolvedRun, RunRequest
+from flows.config import ResolvedRun
+from flows.parameters import RunRequest
 from schemas import RunSummary
 
 

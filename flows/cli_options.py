@@ -1,0 +1,95 @@
+"""Command-line parameters built from the option groups' fields: each option declared once.
+
+A typer command takes its parameters from its function's signature; here that signature is
+made from the groups of `flows/parameters.py`, so a field's help text, default and flag are
+written once, and `run` and `serve` share them. Values are validated by the groups' models
+when the command builds its `RunRequest`, not by typer.
+"""
+
+import inspect
+import types
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import typer
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+# `--since` takes a day, or a day and a time.
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+# The positional argument of a run: its name on the command line.
+_ARGUMENT = "inputs"
+
+
+def flag_of(name: str, info: FieldInfo) -> str:
+    """The field's flag: `--max-dpi` for `max_dpi`, unless the field names another."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("flag") or "--" + name.replace("_", "-"))
+
+
+def group_parameters(groups: Iterable[type[BaseModel]]) -> list[inspect.Parameter]:
+    """One typer parameter per field of each group, in a help panel named after the group."""
+    return [
+        _parameter(name, info, (group.__doc__ or "").strip())
+        for group in groups
+        for name, info in _own_fields(group)
+    ]
+
+
+def command(
+    parameters: list[inspect.Parameter], body: Callable[[dict[str, Any]], None], doc: str
+) -> Callable[..., None]:
+    """A function typer can make a command of: it hands the given values to `body`."""
+
+    def run_command(**values: Any) -> None:
+        body(values)
+
+    run_command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run_command.__doc__ = doc
+    return run_command
+
+
+def given(values: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The values of these fields that were given (unset ones keep the model's default)."""
+    wanted = set(names)
+    return {k: v for k, v in values.items() if k in wanted and v is not None}
+
+
+def _own_fields(group: type[BaseModel]) -> Iterator[tuple[str, FieldInfo]]:
+    inherited = {name for base in group.__bases__ for name in getattr(base, "model_fields", {})}
+    return ((n, i) for n, i in group.model_fields.items() if n not in inherited)
+
+
+def _parameter(name: str, info: FieldInfo, panel: str) -> inspect.Parameter:
+    annotation = _plain(info.annotation)
+    help_text = info.description or ""
+    if name == _ARGUMENT:
+        argument = typer.Argument(help=help_text, metavar="INPUT", show_default=False)
+        return _keyword(name, Annotated[annotation, argument], inspect.Parameter.empty)
+    required = info.is_required()
+    extra: dict[str, Any] = {"formats": _DATE_FORMATS} if annotation is datetime else {}
+    option = typer.Option(
+        flag_of(name, info),
+        help=help_text,
+        rich_help_panel=panel,
+        show_default=not required and info.default not in (None, []),
+        **extra,
+    )
+    default = ... if required else (None if info.default == [] else info.default)
+    hint = annotation if required else annotation | None
+    return _keyword(name, Annotated[hint, option], default)
+
+
+def _plain(annotation: Any) -> Any:
+    """The type without `None` (every option may be left out)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kept = [a for a in get_args(annotation) if a is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
+
+
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
