@@ -192,10 +192,11 @@ def _quiet_prefect() -> None:
 def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:
     _quiet_prefect()
     # Imported here, after the defaults: importing Prefect reads its settings.
-    from flows.flow import secrets_from_environment
+    from flows.settings import EnvironmentSettings
 
-    environment = secrets_from_environment()
-    secrets = Secrets(api_key=environment.api_key, password=password or environment.password)
+    # The environment is read once, here; the flow gets the secrets through its hooks.
+    environment = EnvironmentSettings()
+    request, secrets = environment.fill(request), environment.secrets(password)
     try:
         if console.is_terminal:
             with TerminalProgress(console) as progress:

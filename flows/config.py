@@ -14,6 +14,7 @@ from extractors.offline.engine import ENGINE_SCHEMAS
 from extractors.options import (
     BudgetOptions,
     EndpointOptions,
+    InFlight,
     RateLimits,
     RenderOptions,
     Sampling,
@@ -121,7 +122,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         extraction=extraction,
         endpoint=endpoint,
         rows=rows,
-        concurrency=request.concurrency or preset.concurrency,
+        in_flight=InFlight(request.concurrency or preset.concurrency),
         rates=RateLimits(request.requests_per_minute, request.tokens_per_minute),
         password=secrets.password,
         render_workers=request.render_workers,

@@ -17,7 +17,7 @@ from extractors.discover.files import check_inputs, discover
 from extractors.discover.storage import normalise_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
-from flows.config import ResolvedRun, Secrets, resolve_run
+from flows.config import ResolvedRun, resolve_run
 from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
 from flows.hooks import current_hooks
 from flows.parameters import RunRequest
@@ -27,33 +27,15 @@ from flows.summary import estimated_cost, summarise
 from schemas import RunSummary
 
 
-def secrets_from_environment() -> Secrets:
-    settings = EnvironmentSettings()
-    return Secrets(
-        api_key=settings.api_key.get_secret_value() if settings.api_key else "",
-        password=settings.password.get_secret_value() if settings.password else None,
-    )
-
-
-def request_with_environment(request: RunRequest) -> RunRequest:
-    """Fill what the flags left out from VISIONBATCH_* (flags win)."""
-    settings = EnvironmentSettings()
-    return request.model_copy(
-        update={
-            "provider": request.provider or settings.provider,
-            "base_url": request.base_url or settings.base_url,
-            "model": request.model or settings.model,
-        }
-    )
-
-
 @flow(name="visionbatch-extract", persist_result=False, log_prints=False)
 async def extract(request: RunRequest) -> RunSummary:
     """Files in, one Parquet row per page (or document) out, through a vision endpoint."""
     started = time.monotonic()
     hooks = current_hooks()
-    request = request_with_environment(request)
-    secrets = hooks.secrets or secrets_from_environment()
+    secrets = hooks.secrets
+    if secrets is None:  # a deployed or scheduled run: the environment is read here, once
+        environment = EnvironmentSettings()
+        request, secrets = environment.fill(request), environment.secrets()
     resolved = resolve_run(request, secrets)
     inputs = [normalise_location(p) for p in request.inputs]
     out = normalise_location(request.out)

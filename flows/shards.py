@@ -1,7 +1,6 @@
 """Shards of documents as Prefect tasks, a few at a time, with the run's progress."""
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable, Iterator
 from uuid import UUID
 
@@ -17,10 +16,6 @@ from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
 from extractors.options import DiscoveryOptions
 from extractors.progress import ProgressListener
-
-# Shards in progress at once, at least: the next shard opens its documents while the last
-# one's requests finish, so the request slots never drain at a shard boundary.
-SHARD_WINDOW = 2
 
 
 @task(name="extract-shard", cache_policy=NO_CACHE, persist_result=False)
@@ -111,8 +106,5 @@ async def run_shards(
     async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
         return await extract_shard(session, shard_paths, f"{index:05d}"), False
 
-    # Two shards in their last documents at once must still leave a full shard's worth of
-    # documents open beside them (measured: with two shards of 64 at --concurrency 16, the
-    # endpoint went a quarter second without a request whenever both ran dry together).
-    window = max(SHARD_WINDOW, 2 + math.ceil(session.open_documents / size))
+    window = session.in_flight.shard_window(size)
     return await run_windowed(paths, size, window, run, tracker)

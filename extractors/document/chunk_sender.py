@@ -56,22 +56,16 @@ class Asked:
         return self.failure.attempts if self.failure is not None else 0
 
 
+@dataclass(frozen=True)
 class ChunkSender:
     """Draws a chunk's pages and sends them; the one place where refusals teach limits."""
 
-    def __init__(
-        self,
-        pool: RequestPool,
-        rasteriser: Rasteriser,
-        learned: LearnedLimits,
-        profile: TokenProfile,
-        redact: Callable[[str], str],
-    ) -> None:
-        self.pool = pool
-        self.rasteriser = rasteriser
-        self.learned = learned
-        self.profile = profile
-        self.redact = redact
+    pool: RequestPool
+    rasteriser: Rasteriser
+    learned: LearnedLimits
+    profile: TokenProfile
+    # Keeps the key out of error texts (the client's redactor).
+    redact: Callable[[str], str]
 
     @property
     def budget(self) -> BudgetOptions:

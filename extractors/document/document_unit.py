@@ -17,13 +17,11 @@ from pydantic import BaseModel, ValidationError
 
 from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
-from extractors.document.chunk_sender import Asked, ChunkSender, new_request_id
+from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
-from extractors.document.extraction_options import ExtractionOptions
-from extractors.document.unit import DocumentOutcome
+from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
-from extractors.progress import ProgressListener
 from extractors.records import ChunkPlan, DocumentLayout, Reask, SourceFile
 from extractors.sink.ledger import DocumentLedger
 from schemas import ErrorCategory, RowStatus
@@ -44,23 +42,16 @@ class _ChunkResult:
     replan: bool = False
 
 
-class DocumentRowUnit:
+class DocumentRowUnit(UnitBase):
     """The unit of document schemas: `DIR/<schema>/`, one row of fields per input file."""
 
     def __init__(
-        self,
-        options: ExtractionOptions,
-        rows: DocumentRowBuilder,
-        ledger: DocumentLedger,
-        sender: ChunkSender,
-        progress: ProgressListener,
+        self, services: UnitServices, rows: DocumentRowBuilder, ledger: DocumentLedger
     ) -> None:
-        self.options = options
+        super().__init__(services)
         self.rows = rows
         self.ledger = ledger
-        self.sender = sender
-        self.progress = progress
-        self.part_model = partial_model(options.schema.model)
+        self.part_model = partial_model(self.options.schema.model)
 
     @property
     def dataset(self) -> str:

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.discover.storage import local_copy
@@ -20,6 +21,7 @@ from extractors.records import SourceFile
 from schemas import ErrorCategory
 
 
+@dataclass(frozen=True)
 class DocumentOrchestrator:
     """Turns one input into its rows, asking the endpoint only for what is not done yet.
 
@@ -27,17 +29,10 @@ class DocumentOrchestrator:
     the `unit` it is given; the opening, the resume check and file-level failures are here.
     """
 
-    def __init__(
-        self,
-        unit: OutputUnit,
-        rasteriser: Rasteriser,
-        progress: ProgressListener,
-        redact: Callable[[str], str],
-    ) -> None:
-        self.unit = unit
-        self.rasteriser = rasteriser
-        self.progress = progress
-        self.redact = redact
+    unit: OutputUnit
+    rasteriser: Rasteriser
+    progress: ProgressListener
+    redact: Callable[[str], str]
 
     async def extract(self, location: str) -> DocumentOutcome:
         """One input; a remote one is read from a local copy kept while it is extracted."""

@@ -6,14 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from extractors.answer.parse import parse_answer
-from extractors.document.chunk_sender import Asked, ChunkSender
-from extractors.document.extraction_options import ExtractionOptions
+from extractors.document.chunk_sender import Asked
 from extractors.document.page_rows import PageRowBuilder
-from extractors.document.unit import DocumentOutcome
+from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
 from extractors.errors import PageDoesNotFitError
 from extractors.plan.chunking import plan_chunks, split_chunk
 from extractors.plan.sizing import size_page, size_pages
-from extractors.progress import ProgressListener
 from extractors.records import (
     IMAGE_LABEL_TOKENS,
     ChunkPlan,
@@ -39,25 +37,16 @@ class _Chunk:
     problems: tuple[str, ...] = ()
 
 
-class PageRowsUnit:
+class PageRowsUnit(UnitBase):
     """The unit of `page_text` and other per-page schemas: `DIR/pages/`, a row per page."""
 
     dataset = PAGES
     arrow_schema = PAGE_ROW_ARROW_SCHEMA
 
-    def __init__(
-        self,
-        options: ExtractionOptions,
-        rows: PageRowBuilder,
-        ledger: Ledger,
-        sender: ChunkSender,
-        progress: ProgressListener,
-    ) -> None:
-        self.options = options
+    def __init__(self, services: UnitServices, rows: PageRowBuilder, ledger: Ledger) -> None:
+        super().__init__(services)
         self.rows = rows
         self.ledger = ledger
-        self.sender = sender
-        self.progress = progress
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)

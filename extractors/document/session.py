@@ -15,13 +15,13 @@ from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
 from extractors.document.shard import ShardSummary, extract_shard
-from extractors.document.unit import OutputUnit
+from extractors.document.unit import OutputUnit, UnitServices
 from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.learned_limits import LearnedLimits
 from extractors.endpoint.pool import RequestPool
 from extractors.load.rasteriser import Rasteriser
 from extractors.load.worker import available_cores
-from extractors.options import EndpointOptions, RasterOptions, RateLimits
+from extractors.options import EndpointOptions, InFlight, RasterOptions, RateLimits
 from extractors.progress import NoProgress, ProgressListener
 from extractors.records import RowContext
 from extractors.sink.ledger import DocumentLedger, Ledger
@@ -37,7 +37,7 @@ class SessionOptions:
     extraction: ExtractionOptions
     endpoint: EndpointOptions
     rows: RowContext
-    concurrency: int
+    in_flight: InFlight
     rates: RateLimits = field(default_factory=RateLimits)
     password: str | None = field(default=None, repr=False)
     # Render processes: None for one per core.
@@ -57,13 +57,12 @@ class ExtractionSession:
     orchestrator: DocumentOrchestrator
     progress: ProgressListener
     flush_rows: int
-    # Enough documents open at once that single-page documents still fill every request slot.
-    open_documents: int
+    in_flight: InFlight
     run_id: str
     _documents: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
-        self._documents = asyncio.Semaphore(self.open_documents)
+        self._documents = asyncio.Semaphore(self.in_flight.open_documents)
 
     @property
     def dataset_dir(self) -> Path | str:
@@ -126,20 +125,21 @@ def open_session(
     client = EndpointClient(options.endpoint, extraction.prompt)
     learned = LearnedLimits(extraction.budget)
     pool = RequestPool(
-        client, options.concurrency, progress=progress, rates=options.rates, learned=learned
+        client, options.in_flight, progress=progress, rates=options.rates, learned=learned
     )
     workers = available_cores() if options.render_workers is None else options.render_workers
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)
     rasteriser = Rasteriser(raster)
     rasteriser.start()
     sender = ChunkSender(pool, rasteriser, learned, extraction.profile, client.redact)
+    services = UnitServices(extraction, sender, progress)
     unit: OutputUnit
     if document_ledger is not None:
-        unit = DocumentRowUnit(extraction, document_rows, document_ledger, sender, progress)
+        unit = DocumentRowUnit(services, document_rows, document_ledger)
     else:
         assert page_ledger is not None
         page_rows = PageRowBuilder(options.rows, extraction.profile)
-        unit = PageRowsUnit(extraction, page_rows, page_ledger, sender, progress)
+        unit = PageRowsUnit(services, page_rows, page_ledger)
     orchestrator = DocumentOrchestrator(unit, rasteriser, progress, client.redact)
     return ExtractionSession(
         output,
@@ -150,7 +150,7 @@ def open_session(
         orchestrator,
         progress,
         options.flush_rows,
-        2 * options.concurrency + 2,
+        options.in_flight,
         run_id,
     )
 

@@ -6,9 +6,30 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from extractors.document.chunk_sender import ChunkSender
+from extractors.document.extraction_options import ExtractionOptions
+from extractors.progress import ProgressListener
 from extractors.records import DocumentLayout, SourceFile
 from extractors.sink.parts import Record
 from schemas import ErrorCategory
+
+
+@dataclass(frozen=True)
+class UnitServices:
+    """What every unit of output works with: the run's options, the sender, the progress."""
+
+    options: ExtractionOptions
+    sender: ChunkSender
+    progress: ProgressListener
+
+
+class UnitBase:
+    """What both units keep of their services."""
+
+    def __init__(self, services: UnitServices) -> None:
+        self.options = services.options
+        self.sender = services.sender
+        self.progress = services.progress
 
 
 @dataclass

@@ -12,7 +12,7 @@ from extractors.endpoint.concurrency import AdaptiveConcurrency
 from extractors.endpoint.learned_limits import LearnedLimits
 from extractors.endpoint.rate_window import RateWindow
 from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
-from extractors.options import RateLimits
+from extractors.options import InFlight, RateLimits
 from extractors.progress import NoProgress, ProgressListener
 from extractors.records import EndpointAnswer, PreparedRequest
 
@@ -42,10 +42,10 @@ class RequestStats:
 
 
 class RequestPool:
-    """Sends requests within the endpoint's limits; at most `concurrency + prefetch` payloads exist.
+    """Sends requests within the endpoint's limits; at most `payload_slots` payloads exist.
 
     A payload slot is taken before a chunk is rendered and given back when its answer arrives,
-    so rendering runs ahead of the requests by `prefetch` chunks and memory stays bounded.
+    so rendering runs ahead of the requests and memory stays bounded (see `InFlight`).
     Each attempt holds an in-flight slot of the adaptive limit and its share of `--rpm` /
     `--tpm` only while it is on the wire: a request waiting out a 429 holds nothing.
     """
@@ -53,8 +53,7 @@ class RequestPool:
     def __init__(
         self,
         client: EndpointClient,
-        concurrency: int,
-        prefetch: int | None = None,
+        in_flight: InFlight,
         progress: ProgressListener | None = None,
         rates: RateLimits | None = None,
         learned: LearnedLimits | None = None,
@@ -63,11 +62,11 @@ class RequestPool:
         self.learned = learned
         self._progress = progress or NoProgress()
         self.stats = RequestStats()
-        self.concurrency = AdaptiveConcurrency(concurrency)
+        self.concurrency = AdaptiveConcurrency(in_flight.requests)
         rates = rates or RateLimits()
         self.request_window = _window(rates.requests_per_minute, rates.window_seconds)
         self.token_window = _window(rates.tokens_per_minute, rates.window_seconds)
-        self._payload_slots = asyncio.Semaphore(concurrency + (prefetch or max(2, concurrency)))
+        self._payload_slots = asyncio.Semaphore(in_flight.payload_slots)
         self._aborted: RunAbortedError | None = None
 
     @asynccontextmanager
