@@ -5,7 +5,7 @@ from typing import Protocol
 
 class ProgressListener(Protocol):
     """Told how many documents there are and as they finish, as pages are planned and
-    finished, and as requests start and end."""
+    finished, as requests start and end, and when one is retried."""
 
     def documents_found(self, total: int) -> None: ...
 
@@ -16,6 +16,10 @@ class ProgressListener(Protocol):
     def pages_finished(self, ok: int, errors: int) -> None: ...
 
     def requests_changed(self, in_flight: int, sent: int) -> None: ...
+
+    def retrying(self, reason: str, wait: float) -> None:
+        """A request failed in a way worth another attempt, made in `wait` seconds."""
+        ...
 
 
 class NoProgress:
@@ -34,4 +38,7 @@ class NoProgress:
         return None
 
     def requests_changed(self, in_flight: int, sent: int) -> None:
+        return None
+
+    def retrying(self, reason: str, wait: float) -> None:
         return None

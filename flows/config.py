@@ -5,12 +5,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from extractors.answer.catalog import resolve_schema
-from extractors.document.extraction_options import ExtractionOptions
-from extractors.document.session import SessionOptions
+from extractors.document.extraction_options import ExtractionOptions, SessionOptions
 from extractors.endpoint.prompt import Prompt
-from extractors.endpoint.providers import GENERIC, LOCAL, ProviderPreset, get_preset
+from extractors.endpoint.providers import (
+    ENGINE_SCHEMAS,
+    GENERIC,
+    LOCAL,
+    ProviderPreset,
+    get_preset,
+)
 from extractors.errors import RunAbortedError
-from extractors.offline.engine import ENGINE_SCHEMAS
 from extractors.options import (
     BudgetOptions,
     EndpointOptions,

@@ -34,15 +34,16 @@ class TerminalProgress:
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[note]}"),
             console=console,
             transient=False,
         )
         # Until the first document is opened, Prefect is still starting (~10 s on a fresh home).
         self._task: TaskID = self._progress.add_task(
-            "starting", total=None, errors=0, in_flight=0, sent=0
+            "starting", total=None, errors=0, in_flight=0, sent=0, note=""
         )
         self._files: TaskID = self._progress.add_task(
-            "files", total=None, errors="-", in_flight="-", sent="-"
+            "files", total=None, errors="-", in_flight="-", sent="-", note=""
         )
         self._errors = 0
 
@@ -74,6 +75,10 @@ class TerminalProgress:
 
     def requests_changed(self, in_flight: int, sent: int) -> None:
         self._progress.update(self._task, in_flight=in_flight, sent=sent)
+
+    def retrying(self, reason: str, wait: float) -> None:
+        # Shown until the next retry replaces it; a run that recovers says so by moving on.
+        self._progress.update(self._task, note=f"retrying in {wait:.0f} s: {reason[:60]}")
 
 
 def summary_table(summary: RunSummary) -> Table:

@@ -1,4 +1,5 @@
-"""How a run extracts pages: the resolved prompt and token profile, the budget, the re-asks.
+"""How a run extracts pages (the resolved prompt and token profile, the budget, the re-asks),
+and everything its session is built from.
 
 Not among `extractors/options.py`'s plain options: it holds the prompt and token profile
 objects resolved from them, which belong to the endpoint and plan stages.
@@ -7,8 +8,9 @@ objects resolved from them, which belong to the endpoint and plan stages.
 from dataclasses import dataclass, field
 
 from extractors.endpoint.prompt import ExtractionSchema, Prompt
-from extractors.options import BudgetOptions, RenderOptions
+from extractors.options import BudgetOptions, EndpointOptions, InFlight, RateLimits, RenderOptions
 from extractors.plan.profiles.base import TokenProfile
+from extractors.records import RowContext
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,18 @@ class ExtractionOptions:
     @property
     def schema(self) -> ExtractionSchema:
         return self.prompt.schema
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a run's shared resources are built from."""
+
+    extraction: ExtractionOptions
+    endpoint: EndpointOptions
+    rows: RowContext
+    in_flight: InFlight
+    rates: RateLimits = field(default_factory=RateLimits)
+    password: str | None = field(default=None, repr=False)
+    # Render processes: None for one per core.
+    render_workers: int | None = None
+    flush_rows: int = 256

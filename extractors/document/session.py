@@ -10,7 +10,7 @@ from typing import TypeVar
 from extractors.document.chunk_sender import ChunkSender
 from extractors.document.document_rows import DocumentRowBuilder
 from extractors.document.document_unit import DocumentRowUnit
-from extractors.document.extraction_options import ExtractionOptions
+from extractors.document.extraction_options import SessionOptions
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
@@ -21,28 +21,12 @@ from extractors.endpoint.learned_limits import LearnedLimits
 from extractors.endpoint.pool import RequestPool
 from extractors.load.rasteriser import Rasteriser
 from extractors.load.worker import available_cores
-from extractors.options import EndpointOptions, InFlight, RasterOptions, RateLimits
+from extractors.options import InFlight, RasterOptions
 from extractors.progress import NoProgress, ProgressListener
-from extractors.records import RowContext
 from extractors.sink.ledger import DocumentLedger, Ledger
 from extractors.sink.output import DatasetOutput, open_output
 from extractors.sink.store import PAGES, Location
 from schemas import PAGE_ROW_ARROW_SCHEMA
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """What a run's shared resources are built from."""
-
-    extraction: ExtractionOptions
-    endpoint: EndpointOptions
-    rows: RowContext
-    in_flight: InFlight
-    rates: RateLimits = field(default_factory=RateLimits)
-    password: str | None = field(default=None, repr=False)
-    # Render processes: None for one per core.
-    render_workers: int | None = None
-    flush_rows: int = 256
 
 
 @dataclass

@@ -6,10 +6,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import openai
 from openai import AsyncOpenAI
 
 from extractors.endpoint.prompt import Prompt, response_format
+from extractors.endpoint.rate_window import stamp_attempt
 from extractors.errors import (
     FatalEndpointError,
     RequestRejectedError,
@@ -20,9 +22,12 @@ from extractors.options import EndpointOptions
 from extractors.records import EndpointAnswer, PreparedRequest
 
 _RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-
-
 _AUTH_STATUSES = frozenset({401, 403})
+# An endpoint that has never answered anything (refused, unresolvable, TLS failing) is most
+# likely a wrong URL: the run stops after this many attempts or seconds, not minutes of
+# backoff. One that has answered before gets the full backoff: it may be restarting.
+_NEVER_ANSWERED_ATTEMPTS = 4
+_NEVER_ANSWERED_SECONDS = 10.0
 
 
 class EndpointClient:
@@ -36,8 +41,11 @@ class EndpointClient:
             api_key=options.api_key or "not-needed",
             timeout=options.timeout,
             max_retries=0,
+            # Rate windows count a request when it goes to the connection (see rate_window).
+            http_client=openai.DefaultAsyncHttpxClient(event_hooks={"request": [_written]}),
         )
         self._answered_once = False
+        self._first_unanswered: float | None = None
         # Retryable failures since the endpoint last answered anything (any request).
         self._failure_streak = 0
 
@@ -87,6 +95,12 @@ class EndpointClient:
         """Seconds to wait before the next attempt, or raise when it is not worth one."""
         status = getattr(exc, "status_code", None)
         reason = self.redact(_describe(exc))
+        if status is not None:
+            self._answered_once = True  # an HTTP answer, even an error, means it is there
+        elif isinstance(exc, openai.APIConnectionError) and not isinstance(
+            exc, openai.APITimeoutError
+        ):
+            self._give_up_if_never_answered(attempt, reason)
         if status in _AUTH_STATUSES:
             raise FatalEndpointError(
                 f"authentication refused by {self.options.base_url} (HTTP {status}): {reason}"
@@ -94,20 +108,25 @@ class EndpointClient:
         if status is not None and status not in _RETRIED_STATUSES:
             raise RequestRejectedError(f"HTTP {status}: {reason}", status, attempt) from None
         if attempt >= self.options.max_attempts:
-            if (
-                status is None
-                and not self._answered_once
-                and not isinstance(exc, openai.APITimeoutError)
-            ):
-                raise FatalEndpointError(
-                    f"endpoint unreachable at {self.options.base_url} after {attempt} attempts: "
-                    f"{reason}"
-                ) from None
             raise TransientEndpointError(
                 f"{reason} (gave up after {attempt} attempts)", attempt
             ) from None
         self._failure_streak += 1
         return self._wait_before_retry(exc, min(attempt, self._failure_streak))
+
+    def _give_up_if_never_answered(self, attempt: int, reason: str) -> None:
+        """FatalEndpointError for a connection failure of an endpoint that never answered,
+        once it has failed long enough that retrying more is only a wait for the user."""
+        if self._answered_once:
+            return
+        now = time.monotonic()
+        if self._first_unanswered is None:
+            self._first_unanswered = now
+        waited = now - self._first_unanswered
+        if attempt >= _NEVER_ANSWERED_ATTEMPTS or waited >= _NEVER_ANSWERED_SECONDS:
+            raise FatalEndpointError(
+                f"cannot connect to {self.options.base_url}: {reason}"
+            ) from None
 
     def _wait_before_retry(self, exc: openai.APIError, failures: int) -> float:
         """Exponential backoff with jitter, but never shorter than the server's Retry-After.
@@ -151,7 +170,10 @@ def _describe(exc: openai.APIError) -> str:
         return "request timed out"
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
-        return f"connection error ({type(cause).__name__ if cause else 'no response'})"
+        if cause is None:
+            return "connection error (no response)"
+        detail = " ".join(str(cause).split())[:200]
+        return f"connection error ({type(cause).__name__}{': ' + detail if detail else ''})"
     message = " ".join(str(getattr(exc, "message", exc)).split())
     return message[:400]
 
@@ -176,3 +198,7 @@ def _answer(request_id: str, completion: Any, started: float, attempts: int) -> 
         latency_ms=(time.monotonic() - started) * 1000,
         attempts=attempts,
     )
+
+
+async def _written(request: httpx.Request) -> None:
+    stamp_attempt()

@@ -10,7 +10,7 @@ from itertools import count
 from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.concurrency import AdaptiveConcurrency
 from extractors.endpoint.learned_limits import LearnedLimits
-from extractors.endpoint.rate_window import RateWindow
+from extractors.endpoint.rate_window import RateWindow, WindowEntry, attempt_entries
 from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
 from extractors.options import InFlight, RateLimits
 from extractors.progress import NoProgress, ProgressListener
@@ -91,11 +91,13 @@ class RequestPool:
                 if self.learned is not None and not self.learned.admits(request.chunk):
                     # It waited for its slot while another request taught us a lower limit.
                     raise OutgrownRequestError(request.request_id)
-                token_entry = await self._take_rates(request)
+                request_entry, token_entry = await self._take_rates(request)
                 self._raise_if_aborted()
                 retry: RetryLaterError | None
+                entries = tuple(e for e in (request_entry, token_entry) if e is not None)
                 try:
-                    answer = await self._on_the_wire(request, attempt, started)
+                    with attempt_entries(entries):
+                        answer = await self._on_the_wire(request, attempt, started)
                 except RetryLaterError as later:
                     retry = later
                 else:
@@ -109,15 +111,20 @@ class RequestPool:
                 return answer
             self.stats.retries += 1
             self.stats.throttled += retry.throttled
+            self._progress.retrying(str(retry), retry.wait)
             await asyncio.sleep(retry.wait)
         raise AssertionError("unreachable: attempts end in an answer or an exception")
 
-    async def _take_rates(self, request: PreparedRequest) -> list[float] | None:
+    async def _take_rates(
+        self, request: PreparedRequest
+    ) -> tuple[WindowEntry | None, WindowEntry | None]:
+        """This attempt's places in the `--rpm` and `--tpm` windows (stamped as it is written)."""
+        by_count = by_tokens = None
         if self.request_window is not None:
-            await self.request_window.take(1)
+            by_count = await self.request_window.take(1)
         if self.token_window is not None:
-            return await self.token_window.take(request.estimated_tokens)
-        return None
+            by_tokens = await self.token_window.take(request.estimated_tokens)
+        return by_count, by_tokens
 
     async def _on_the_wire(
         self, request: PreparedRequest, attempt: int, started: float

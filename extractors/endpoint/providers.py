@@ -6,9 +6,9 @@ from typing import Literal
 from extractors.options import StructuredOutput
 
 LOCAL = "local"
-
-
 GENERIC = "openai-compatible"
+# What the embedded OCR engine (the `local` preset) can extract: text, and receipts by rules.
+ENGINE_SCHEMAS = ("page_text", "receipt")
 
 
 @dataclass(frozen=True)

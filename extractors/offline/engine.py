@@ -29,7 +29,6 @@ _PROFILE = OcrEngineProfile()
 
 
 # What the engine can answer: page transcriptions, and receipt fields found by rules.
-ENGINE_SCHEMAS = ("page_text", "receipt")
 
 
 class OcrEngine:
