@@ -21,9 +21,8 @@ for _name in (
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "data" / "samples"
-CORPUS = REPO.parent / "shared" / "corpus"
+# Kept importable as `from conftest import REPO` too; test modules take them from repo_paths.
+from repo_paths import CORPUS, REPO, SAMPLES  # noqa: E402, F401
 
 
 @pytest.fixture
