@@ -19,6 +19,7 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from chat_server import ChatServer  # noqa: E402
 from markers import make_marked_image, make_marked_pdf  # noqa: E402

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 # Before PyMuPDF: the pipeline keeps its optional companions out (extractors/__init__.py), and
 # a baseline must render with the same library as the pipeline does.

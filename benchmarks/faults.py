@@ -1,6 +1,6 @@
 """The fault-mix figures of the pipeline, measured through the real CLI and flow.
 
-200 pages (ten 12-page PDFs plus 80 images, `make_fault_mix_inputs` of tests/test_faults.py)
+200 pages (ten 12-page PDFs plus 80 images, `make_fault_mix_inputs` of tests/support/fault_mix.py)
 against the test chat-completions server on 127.0.0.1 (300 ms latency per request, seed 7),
 `--concurrency 16 --timeout 2` (so the server's 3-second hangs time out), with the pipeline's
 real retry backoff. Run once fault-free, once with `FAULT_MIX` (10% 429, 5% 5xx, 2% hangs,
@@ -37,11 +37,12 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 from chat_server import ChatServer, RecordedRequest  # noqa: E402
 from common import CliRun as SummaryRun  # noqa: E402
+from fault_mix import FAULT_MIX, make_fault_mix_inputs  # noqa: E402
 from markers import encode_value  # noqa: E402
-from test_faults import FAULT_MIX, make_fault_mix_inputs  # noqa: E402
 
 LATENCY = 0.3
 SEED = 7

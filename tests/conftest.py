@@ -21,9 +21,14 @@ for _name in (
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "data" / "samples"
-CORPUS = REPO.parent / "shared" / "corpus"
+# Helpers that assert for the tests that call them: failures show their values, as in a test.
+pytest.register_assert_rewrite("page_checks", "render_checks")
+
+# Kept importable as `from conftest import REPO` too; test modules take them from repo_paths.
+from repo_paths import CORPUS, REPO, SAMPLES  # noqa: E402, F401
+
+# Fixtures of tests/support/ that modules in several folders or files use (server, out_dir).
+pytest_plugins = ["shared_fixtures"]
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import fsspec
 import polars as pl
 import pytest
 from chat_server import ChatServer
-from conftest import REPO
 from harness import run
 from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
+from repo_paths import REPO
 from typer.testing import CliRunner
 
 from extractors.sink.store import read_rows

@@ -9,8 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 from chat_server import ChatServer
-from conftest import REPO, SAMPLES
+from document_answers import receipt_answer
 from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
+from repo_paths import REPO, SAMPLES
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -218,8 +219,6 @@ def test_the_summary_reports_throttling_and_learned_limits(tmp_path: Path) -> No
 
 
 def test_receipt_run_then_eval_prints_accuracy_per_field_and_the_misses(tmp_path: Path) -> None:
-    from test_documents import receipt_answer
-
     inputs, truth = tmp_path / "in", tmp_path / "truth"
     inputs.mkdir()
     truth.mkdir()

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 from chat_server import ChatServer, status
+from fault_mix import FAULT_MIX, make_fault_mix_inputs
 from harness import run
 from markers import make_marked_image, make_marked_pdf
-from test_pipeline import expected_by_page, read_pages
+from page_checks import assert_every_page_once_ok, read_pages
 
 from extractors.document.session import ExtractionSession
 from extractors.errors import FatalEndpointError
@@ -19,15 +19,6 @@ def small_images(folder: Path, count: int) -> None:
     """`count` single-page marked JPEGs, small enough that requests cost little to make."""
     for index in range(count):
         make_marked_image(folder / f"img_{index + 1}.jpg", index + 1, size=(300, 400))
-
-
-def assert_every_page_once_ok(out: Path, pages: int) -> pl.DataFrame:
-    df = read_pages(out)
-    assert df.height == pages
-    assert df.group_by("source", "page").len()["len"].max() == 1
-    assert df["status"].unique().to_list() == ["ok"], df.filter(pl.col("status") != "ok")
-    expected_by_page(df)
-    return df
 
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
@@ -173,41 +164,6 @@ def test_tokens_per_minute_are_respected(tmp_path: Path) -> None:
     for first, _ in usage:  # no 1-s window holds more than 6,000 tokens of real usage
         assert sum(tokens for t, tokens in usage if first <= t < first + 0.95) <= 6_000
     assert_every_page_once_ok(tmp_path / "out", 16)
-
-
-FAULT_MIX = {
-    # 10% 429, 5% 5xx, 2% hangs, 2% resets
-    "status:429": 0.10,
-    "status:500": 0.02,
-    "status:502": 0.01,
-    "status:503": 0.01,
-    "status:504": 0.01,
-    "hang:3": 0.02,
-    "reset": 0.02,
-    # 5% bad answers
-    "invalid_json": 0.01,
-    "truncated": 0.01,
-    "fenced": 0.01,
-    "empty": 0.01,
-    "bare_list": 0.01,
-    # 20% shuffled / missing / duplicated items
-    "shuffled": 0.04,
-    "missing": 0.04,
-    "duplicated": 0.03,
-    "conflicting_duplicate": 0.03,
-    "extra": 0.03,
-    "out_of_range": 0.03,
-}
-
-
-def make_fault_mix_inputs(folder: Path) -> int:
-    """200 pages: ten 12-page PDFs and 80 single-page images, each page marked."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for doc in range(1, 11):
-        make_marked_pdf(folder / f"doc_{doc}.pdf", doc, 12)
-    for index in range(80):
-        make_marked_image(folder / f"img_{index + 11}.jpg", index + 11, size=(300, 400))
-    return 200
 
 
 @pytest.mark.slow

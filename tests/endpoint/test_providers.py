@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 import polars as pl
 import pytest
 from chat_server import PROFILES, ChatServer
+from document_answers import pages_of, receipt_answer
 from harness import run
 from markers import make_marked_image, make_marked_pdf
-from test_documents import pages_of, receipt_answer
 
 from extractors.endpoint.providers import PRESETS, get_preset
 from flows.config import Secrets

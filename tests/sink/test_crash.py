@@ -14,11 +14,11 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from chat_server import ChatServer
-from conftest import REPO
 from filelock import FileLock
 from harness import run
 from markers import make_marked_image, make_marked_pdf
-from test_faults import assert_every_page_once_ok
+from page_checks import assert_every_page_once_ok
+from repo_paths import REPO, with_test_imports
 
 from extractors.errors import OutputLockedError
 from extractors.sink.lock import LOCK_NAME
@@ -39,6 +39,8 @@ def start_runner(inputs: Path, out: Path, base_url: str) -> subprocess.Popen[byt
     return subprocess.Popen(
         [sys.executable, str(RUNNER), json.dumps(arguments)],
         cwd=REPO,
+        # The runner imports harness, as tests do: it needs pytest's import roots too.
+        env=with_test_imports(dict(os.environ)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,

@@ -6,23 +6,11 @@ import polars as pl
 import pytest
 from chat_server import ChatServer, hang, mangle, status
 from harness import run
-from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
+from markers import make_marked_image, make_marked_pdf
+from page_checks import expected_by_page, read_pages
 
 from extractors.errors import FatalEndpointError
 from flows.config import Secrets
-
-
-def read_pages(out: Path) -> pl.DataFrame:
-    return pl.scan_parquet(str(out / "pages" / "**" / "*.parquet")).collect()
-
-
-def expected_by_page(df: pl.DataFrame) -> None:
-    """Every ok row carries the text of its own page's marker: never a wrong page's text."""
-    for source, page, text in (
-        df.filter(pl.col("status") == "ok").select("source", "page", "text").iter_rows()
-    ):
-        doc_id = int(Path(source).stem.split("_")[-1])
-        assert text == expected_text(encode_value(doc_id, page)), (source, page, text)
 
 
 @pytest.fixture

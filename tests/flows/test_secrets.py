@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 from chat_server import ChatServer, status
-from conftest import REPO
 from markers import make_marked_image, make_marked_pdf
+from repo_paths import REPO
 
 KEY = "sk-vb-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
