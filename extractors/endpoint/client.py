@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import openai
 from openai import AsyncOpenAI
 
@@ -97,9 +97,9 @@ class EndpointClient:
         reason = self.redact(_describe(exc))
         if status is not None:
             self._answered_once = True  # an HTTP answer, even an error, means it is there
-        elif isinstance(exc, openai.APIConnectionError) and not isinstance(
-            exc, openai.APITimeoutError
-        ):
+        elif isinstance(exc.__cause__, httpx2.ConnectError):
+            # Refused, unresolvable or failing TLS: no connection at all (a reset is not this:
+            # something is listening there).
             self._give_up_if_never_answered(attempt, reason)
         if status in _AUTH_STATUSES:
             raise FatalEndpointError(
@@ -200,5 +200,5 @@ def _answer(request_id: str, completion: Any, started: float, attempts: int) -> 
     )
 
 
-async def _written(request: httpx.Request) -> None:
+async def _written(request: httpx2.Request) -> None:
     stamp_attempt()

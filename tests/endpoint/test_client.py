@@ -1,14 +1,21 @@
 """Endpoint client details that the end-to-end tests do not isolate."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
+from chat_server import ChatServer
+from markers import make_marked_image
+from PIL import Image
 
 from extractors.answer.catalog import resolve_schema
 from extractors.endpoint.client import EndpointClient, retry_after_seconds
 from extractors.endpoint.prompt import Prompt
+from extractors.errors import FatalEndpointError, RetryLaterError
 from extractors.options import EndpointOptions
+from extractors.records import ChunkPlan, PlannedPage, PreparedRequest, RenderedImage, SourceFile
 
 
 @pytest.mark.parametrize(
@@ -37,3 +44,56 @@ def test_the_key_is_redacted_from_text() -> None:
         "Incorrect API key provided: ***."
     )
     assert "sk-123-secret" not in repr(options)
+
+
+def _one_page_request(tmp_path: Path) -> PreparedRequest:
+    path = tmp_path / "img_1.png"
+    make_marked_image(path, 1)
+    with Image.open(path) as image:
+        width, height = image.size
+    data = path.read_bytes()
+    source = SourceFile(str(path), "0" * 64, "png")
+    image = RenderedImage(1, width, height, "image/png", data)
+    return PreparedRequest("r1", source, ChunkPlan((PlannedPage(1, width, height, 10),)), (image,))
+
+
+async def _attempts(client: EndpointClient, request: PreparedRequest, count: int) -> list[str]:
+    """What each of `count` attempts ended in: ok, retry, or fatal (which ends the loop)."""
+    outcomes = []
+    for attempt in range(1, count + 1):
+        try:
+            await client.attempt(request, attempt, 0.0)
+            outcomes.append("ok")
+        except RetryLaterError:
+            outcomes.append("retry")
+        except FatalEndpointError:
+            outcomes.append("fatal")
+            break
+    return outcomes
+
+
+def test_refused_connections_stop_the_run_only_if_the_endpoint_never_answered(
+    tmp_path: Path,
+) -> None:
+    request = _one_page_request(tmp_path)
+    prompt = Prompt(resolve_schema("page_text"))
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        with ChatServer() as server:
+            url = server.base_url
+            answered = EndpointClient(EndpointOptions(base_url=url, model="m"), prompt)
+            before = await _attempts(answered, request, 1)
+        # Nothing listens at `url` any more: a wrong URL for a client that never had an
+        # answer from it, an outage for one that had.
+        never = EndpointClient(EndpointOptions(base_url=url, model="m"), prompt)
+        try:
+            return before + await _attempts(answered, request, 6), await _attempts(
+                never, request, 6
+            )
+        finally:
+            await answered.close()
+            await never.close()
+
+    after_an_answer, never_answered = asyncio.run(scenario())
+    assert after_an_answer == ["ok", *["retry"] * 6]
+    assert never_answered == ["retry", "retry", "retry", "fatal"]

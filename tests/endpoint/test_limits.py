@@ -61,7 +61,7 @@ def test_rate_window_never_exceeds_its_limit_in_any_window() -> None:
         taken: list[tuple[float, int]] = []
 
         async def take(units: int) -> None:
-            await window.take(units)
+            (await window.take(units)).stamp()  # written at once
             taken.append((time.monotonic(), units))
 
         await asyncio.gather(*(take(units) for units in [3, 4, 2, 5, 1, 6, 3, 2, 4]))
@@ -89,7 +89,7 @@ def test_rate_window_settles_estimates_to_real_costs() -> None:
 def test_a_request_larger_than_the_limit_still_goes_alone() -> None:
     async def scenario() -> None:
         window = RateWindow(limit=10, window_seconds=0.2)
-        await window.take(50)
+        (await window.take(50)).stamp()
         await window.take(50)  # waits for the first to leave the window, then goes
         assert window.waits == 1
 
@@ -162,3 +162,24 @@ def test_adaptive_concurrency_holds_at_most_limit_slots() -> None:
         return peak
 
     assert asyncio.run(scenario()) == 3
+
+
+def test_a_rate_window_counts_a_request_from_when_it_is_written() -> None:
+    """An admitted request holds its place until it is written, and its window starts then:
+    however long building it took, the server never sees more than the limit in a window."""
+
+    async def scenario() -> tuple[bool, float, float]:
+        window = RateWindow(2, window_seconds=0.2)
+        first = await window.take(1)
+        await window.take(1)
+        third = asyncio.ensure_future(window.take(1))
+        await asyncio.sleep(0.4)  # two windows' time, but neither request is written yet
+        blocked = not third.done()
+        first.stamp()
+        written = time.monotonic()
+        await third
+        return blocked, written, time.monotonic()
+
+    blocked, written, admitted = asyncio.run(scenario())
+    assert blocked
+    assert admitted - written >= 0.2
