@@ -64,6 +64,8 @@ class Rasteriser:
         # Until the workers are up, calls run on one thread here (see `start`).
         self._starting: threading.Thread | None = None
         self._workers_up = threading.Event()
+        self._closing = threading.Lock()
+        self._closed = False
         self._bootstrap: ThreadPoolExecutor | None = None
         # Where calls caught in a crash run again, one at a time (see `_call`).
         self._quarantine: ProcessPoolExecutor | None = None
@@ -87,7 +89,13 @@ class Rasteriser:
         executor = self._executor
 
         def start_workers() -> None:
-            concurrent.futures.wait([executor.submit(warm_up) for _ in range(self.workers)])
+            # Under the lock `close` takes first: a run that ends at once (nothing to do, an
+            # error) must not find this thread submitting to a pool it has shut down.
+            with self._closing:
+                if self._closed:
+                    return
+                started = [executor.submit(warm_up) for _ in range(self.workers)]
+            concurrent.futures.wait(started)
             self._workers_up.set()
 
         self._starting = threading.Thread(target=start_workers, name="rasterise-start", daemon=True)
@@ -127,6 +135,8 @@ class Rasteriser:
             await self._call(0, partial(close_in_worker, source))
 
     def close(self) -> None:
+        with self._closing:
+            self._closed = True
         for thread in (self._bootstrap, self._executor if self.workers <= 0 else None):
             if isinstance(thread, ThreadPoolExecutor):
                 thread.submit(close_all_on_this_thread).result()

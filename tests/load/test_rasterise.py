@@ -5,6 +5,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -204,3 +205,18 @@ def test_a_run_gives_the_same_rows_on_processes_and_on_a_thread(tmp_path: Path) 
             )
     assert tables[0].equals(tables[2])
     assert tables[2]["status"].to_list().count("ok") == 14
+
+
+def test_closing_at_once_after_start_raises_in_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that ends as soon as it starts (nothing to do, a bad option) closes the pool while
+    its start-up thread may still be about to submit to it."""
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    for _ in range(10):
+        rasteriser = Rasteriser(RasterOptions(workers=2))
+        rasteriser.start()
+        rasteriser.close()
+        starting = rasteriser._starting
+        assert starting is not None
+        starting.join()
+    assert raised == []
