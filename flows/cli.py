@@ -6,26 +6,21 @@ import logging
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from extractors.errors import RunAbortedError
-from extractors.progress import NoProgress, ProgressListener
 from flows.cli_options import command, flag_of, given, group_parameters
-from flows.config import Secrets
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
-from flows.terminal import (
-    TerminalProgress,
-    evaluation_table,
-    misses_table,
-    providers_table,
-    summary_table,
-)
-from schemas import RunSummary
+
+if TYPE_CHECKING:  # the pipeline's stack is imported where a command uses it, not for --help
+    from extractors.progress import ProgressListener
+    from flows.config import Secrets
+    from schemas import RunSummary
 
 app = typer.Typer(
     add_completion=False,
@@ -98,6 +93,8 @@ def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
     console = Console(stderr=True)
     summary = _run_or_exit(request, values.get("password"), console)
+    from flows.terminal import summary_table
+
     Console().print(summary_table(summary))
 
 
@@ -109,6 +106,13 @@ def _serve(values: dict[str, Any]) -> None:
         "out": _absolute(values["out"]),
     }
     request = run_request(values)
+    from flows.settings import EnvironmentSettings
+
+    try:
+        preflight(request, EnvironmentSettings().secrets())
+    except RunAbortedError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
     _quiet_prefect()
     from flows.schedule import build_deployment, serve_deployment
 
@@ -152,6 +156,8 @@ app.command("report")(report)
 @app.command("providers")
 def list_providers() -> None:
     """The provider presets: base URL, default model, limits and what each endpoint supports."""
+    from flows.terminal import providers_table
+
     Console().print(providers_table())
 
 
@@ -175,6 +181,8 @@ def evaluate_fields(
         raise typer.Exit(1)
     report = evaluate(rows, load_truth(truth))
     console = Console()
+    from flows.terminal import evaluation_table, misses_table
+
     console.print(evaluation_table(report))
     if report.misses and show_misses:
         console.print(misses_table(report, show_misses))
@@ -189,15 +197,18 @@ def _quiet_prefect() -> None:
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
-def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> RunSummary:
-    _quiet_prefect()
-    # Imported here, after the defaults: importing Prefect reads its settings.
+def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
+    from extractors.progress import NoProgress
     from flows.settings import EnvironmentSettings
+    from flows.terminal import TerminalProgress
 
     # The environment is read once, here; the flow gets the secrets through its hooks.
     environment = EnvironmentSettings()
     request, secrets = environment.fill(request), environment.secrets(password)
     try:
+        # Every option, input and setting is checked before Prefect or the renderers start.
+        preflight(request, secrets)
+        _quiet_prefect()
         if console.is_terminal:
             with TerminalProgress(console) as progress:
                 return asyncio.run(_call_flow(request, secrets, progress))
@@ -207,9 +218,22 @@ def _run_or_exit(request: RunRequest, password: str | None, console: Console) ->
         raise typer.Exit(1) from None
 
 
+def preflight(request: RunRequest, secrets: "Secrets") -> None:
+    """RunAbortedError, at once, for a run that cannot work: options, provider, schema, key,
+    inputs that do not exist, an output that cannot be written."""
+    from extractors.discover.files import check_inputs
+    from extractors.discover.storage import normalise_location
+    from extractors.sink.store import check_writable
+    from flows.config import resolve_run
+
+    resolve_run(request, secrets)
+    check_inputs([normalise_location(location) for location in request.inputs])
+    check_writable(normalise_location(request.out))
+
+
 async def _call_flow(
-    request: RunRequest, secrets: Secrets, progress: ProgressListener
-) -> RunSummary:
+    request: RunRequest, secrets: "Secrets", progress: "ProgressListener"
+) -> "RunSummary":
     from flows.flow import extract
     from flows.hooks import RunHooks, run_hooks
 

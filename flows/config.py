@@ -88,12 +88,16 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         raise RunAbortedError(f"provider {preset.name} needs --base-url (or VISIONBATCH_BASE_URL)")
     if preset.needs_key and not secrets.api_key:
         raise RunAbortedError(f"provider {preset.name} needs an API key in VISIONBATCH_API_KEY")
-    max_output = request.max_output_tokens or preset.max_output_tokens
+    context = request.context_tokens or preset.context_tokens
+    prompt_tokens = prompt.token_estimate(preset.structured_output)
+    max_output = request.max_output_tokens or fitted_answer_room(
+        preset.max_output_tokens, context, prompt_tokens
+    )
     budget = BudgetOptions(
         max_images=request.max_images or preset.max_images,
-        context_tokens=request.context_tokens or preset.context_tokens,
+        context_tokens=context,
         max_output_tokens=max_output,
-        prompt_tokens=prompt.token_estimate(preset.structured_output),
+        prompt_tokens=prompt_tokens,
     )
     if budget.image_budget <= 0:
         raise RunAbortedError(
@@ -132,6 +136,13 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         render_workers=request.render_workers,
     )
     return ResolvedRun(preset.name, session)
+
+
+def fitted_answer_room(preferred: int, context_tokens: int, prompt_tokens: int) -> int:
+    """The answer room when none is asked for: the provider's, but at most half of what the
+    prompt leaves, so that a small context (LLaVA-1.5's 4,096) still has room for images;
+    fewer images then go in each request, since each page needs its share of the answer."""
+    return max(1, min(preferred, (context_tokens - prompt_tokens) // 2))
 
 
 def _user_instructions(request: RunRequest) -> str | None:

@@ -1,25 +1,16 @@
 """`visionbatch report DIR`: what a run (or several) wrote, in the terminal and as HTML."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from extractors.errors import VisionbatchError
-from extractors.report.build import build_report
-from extractors.report.pricing import DEFAULT_PRICES, load_prices
-from extractors.report.run_report import RunReport
-from extractors.report.tables import (
-    TextTable,
-    dataset_tables,
-    overview_table,
-    prices_table,
-    timing_table,
-    usage_table,
-)
+if TYPE_CHECKING:  # the report's stack loads only when a report is made, not for `--help`
+    from rich.table import Table
+
+    from extractors.report.run_report import RunReport
+    from extractors.report.tables import TextTable
 
 # A long run has hundreds of minutes: the terminal shows the first ones, the HTML page all.
 _TERMINAL_MINUTES = 30
@@ -41,6 +32,10 @@ def report(
     ] = None,
 ) -> None:
     """Report on OUT: outcomes, errors, tokens and cost, latency and throughput per dataset."""
+    from extractors.errors import VisionbatchError
+    from extractors.report.build import build_report
+    from extractors.report.pricing import DEFAULT_PRICES, load_prices
+
     try:
         price_table = load_prices(prices) if prices else DEFAULT_PRICES
         run_report = build_report(out, price_table)
@@ -56,8 +51,18 @@ def report(
         raise typer.Exit(1) from None
 
 
-def print_report(report: RunReport, console: Console) -> None:
+def print_report(report: "RunReport", console: Console) -> None:
     """Every table of the report, the directory-wide ones first."""
+    from rich.text import Text
+
+    from extractors.report.tables import (
+        dataset_tables,
+        overview_table,
+        prices_table,
+        timing_table,
+        usage_table,
+    )
+
     console.print(Text.assemble(("visionbatch report", "bold"), f" of {report.out_dir}"))
     tables = [
         overview_table(report),
@@ -71,12 +76,15 @@ def print_report(report: RunReport, console: Console) -> None:
         console.print(rich_table(table))
 
 
-def rich_table(table: TextTable) -> Table:
+def rich_table(table: "TextTable") -> "Table":
     """A rich table of the same layout.
 
     Every string is a Text, never console markup: sources and errors come from the data, and
     "[red]" in them is text, not a style.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     caption = Text(table.note) if table.note else None
     rendered = Table(title=Text(table.title), caption=caption, caption_justify="left")
     for index, column in enumerate(table.columns):

@@ -151,7 +151,10 @@ class PageRowsUnit(UnitBase):
                 ]
             )
         plan = ChunkPlan(missing)
-        parts = split_chunk(plan) if len(missing) == len(sent) else [plan]
+        # Nothing usable, or an answer cut off at its token limit: the pages left need a
+        # smaller request, with more answer room each.
+        cut_off = answer.finish_reason == "length"
+        parts = split_chunk(plan) if cut_off or len(missing) == len(sent) else [plan]
         retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
         return rows + await self._gather(layout, retry)
 

@@ -168,3 +168,21 @@ def write_atomically(table: pa.Table, target: Path) -> None:
 
 def _polars_schema(schema: pa.Schema) -> pl.Schema:
     return pl.from_arrow(schema.empty_table()).schema  # type: ignore[union-attr]
+
+
+def check_writable(out_dir: Location) -> None:
+    """OutputNotWritableError, without writing anything, when DIR cannot be created or written
+    (a remote DIR is proven writable when the run prepares it)."""
+    if is_remote(str(out_dir)):
+        return
+    existing = Path(out_dir).absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputNotWritableError(
+            f"output directory {out_dir} is not writable: {existing} is a file"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(
+            f"output directory {out_dir} is not writable: permission denied on {existing}"
+        )

@@ -244,3 +244,34 @@ def test_a_hung_request_times_out_and_is_retried(tmp_path: Path) -> None:
     df = read_pages(tmp_path / "out")
     assert df["status"].to_list() == ["ok"] and df["attempts"].to_list() == [3]
     expected_by_page(df)
+
+
+def test_an_answer_cut_off_at_its_token_limit_is_split_and_asked_again(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "doc_1.pdf", 1, 12)
+    with ChatServer() as server:
+        server.inject("truncated")  # the twelve-page answer stops at 60% of its text
+        run([tmp_path / "doc_1.pdf"], tmp_path / "out", base_url=server.base_url, model="m")
+        first, *again = [r.n_images for r in server.requests]
+    df = read_pages(tmp_path / "out")
+    assert df["status"].to_list() == ["ok"] * 12
+    expected_by_page(df)
+    assert first == 12
+    # The pages the cut-off answer left are asked again in two smaller requests.
+    assert len(again) == 2 and sum(again) < 12 and max(again) <= (sum(again) + 1) // 2
+
+
+def test_a_small_context_fits_its_answer_room_and_every_page_is_ok(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "doc_1.pdf", 1, 3)
+    with ChatServer(context_tokens=6_000) as server:
+        run(
+            [tmp_path / "doc_1.pdf"],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="m",
+            context_tokens=6_000,
+        )
+        statuses = [r.status for r in server.requests]
+        answer_room = {r.max_tokens for r in server.requests}
+    assert read_pages(tmp_path / "out")["status"].to_list() == ["ok"] * 3
+    assert set(statuses) == {200}  # never refused for its context
+    assert answer_room and max(a or 0 for a in answer_room) <= 3_000

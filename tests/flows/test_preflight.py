@@ -1,0 +1,72 @@
+"""A user's mistake is answered before anything slow starts: one line, the right exit code,
+and neither Prefect nor the renderer nor an endpoint touched."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from repo_paths import REPO, SAMPLES
+
+# Runs the command line in a fresh interpreter and reports what it had imported by the end.
+_PROBE = """
+import sys
+from flows.cli import main
+sys.argv = ["visionbatch", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+heavy = [m for m in ("prefect", "pymupdf", "openai", "onnxruntime") if m in sys.modules]
+print(code, ",".join(heavy) or "-")
+"""
+
+
+def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+    return done.stdout.strip().splitlines()[-1], done.stderr  # help text, then the probe
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["no/such/folder"], "1", "input not found: no/such/folder"),
+        (["--provider", "bogus"], "1", "unknown provider 'bogus'"),
+        (["--schema", "nosuch"], "1", "unknown schema 'nosuch'"),
+        (["--provider", "scaleway"], "1", "needs an API key in VISIONBATCH_API_KEY"),
+        (["--concurrency", "0"], "2", "--concurrency: Input should be greater than or equal to 1"),
+        (["--top-p", "0"], "2", "--top-p: Input should be greater than 0"),
+    ],
+)
+def test_a_mistake_is_one_line_before_anything_slow(
+    tmp_path: Path, args: list[str], code: str, says: str
+) -> None:
+    inputs = [] if args[0].startswith("no/") else [str(SAMPLES)]
+    out, err = _probe("run", *inputs, *args, "--out", str(tmp_path / "out"))
+    assert out == f"{code} -"  # exit code, and no heavy module was imported
+    (line,) = err.strip().splitlines()
+    assert line.startswith("visionbatch: error: ") and says in line
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_anything_slow(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    out, err = _probe("run", str(SAMPLES), "--out", str(blocker / "out"))
+    assert out == "1 -"
+    assert err.strip() == (
+        f"visionbatch: error: output directory {blocker / 'out'} is not writable: "
+        f"{blocker} is a file"
+    )
+
+
+def test_help_loads_no_part_of_the_pipeline() -> None:
+    for command in (["--help"], ["run", "--help"]):
+        out, _ = _probe(*command)
+        assert out == "0 -"
