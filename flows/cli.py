@@ -4,6 +4,7 @@ import asyncio
 import inspect
 import logging
 import os
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,6 +21,7 @@ from flows.report_command import report
 if TYPE_CHECKING:  # the pipeline's stack is imported where a command uses it, not for --help
     from extractors.progress import ProgressListener
     from flows.config import Secrets
+    from flows.stop import StopSignals
     from schemas import RunSummary
 
 app = typer.Typer(
@@ -200,6 +202,7 @@ def _quiet_prefect() -> None:
 def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
     from extractors.progress import NoProgress
     from flows.settings import EnvironmentSettings
+    from flows.stop import PageTally, StopSignals, exit_now
     from flows.terminal import TerminalProgress
 
     # The environment is read once, here; the flow gets the secrets through its hooks.
@@ -208,14 +211,29 @@ def _run_or_exit(request: RunRequest, password: str | None, console: Console) ->
     try:
         # Every option, input and setting is checked before Prefect or the renderers start.
         preflight(request, secrets)
-        _quiet_prefect()
-        if console.is_terminal:
-            with TerminalProgress(console) as progress:
-                return asyncio.run(_call_flow(request, secrets, progress))
-        return asyncio.run(_call_flow(request, secrets, NoProgress()))
     except RunAbortedError as exc:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
+    _quiet_prefect()
+    stop = StopSignals()
+    terminal = TerminalProgress(console) if console.is_terminal else None
+    tally = PageTally(terminal or NoProgress())
+    try:
+        with terminal or nullcontext():
+            return asyncio.run(_call_flow(request, secrets, tally, stop))
+    except RunAbortedError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except asyncio.CancelledError:
+        if stop.received is None:
+            raise
+    typer.echo(
+        f"interrupted: {tally.done} of {tally.planned} pages done; "
+        "run the same command to continue",
+        err=True,
+    )
+    exit_now(stop.exit_code)
+    raise AssertionError("unreachable: exit_now does not return")
 
 
 def preflight(request: RunRequest, secrets: "Secrets") -> None:
@@ -232,12 +250,13 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
 
 
 async def _call_flow(
-    request: RunRequest, secrets: "Secrets", progress: "ProgressListener"
+    request: RunRequest, secrets: "Secrets", progress: "ProgressListener", stop: "StopSignals"
 ) -> "RunSummary":
     from flows.flow import extract
     from flows.hooks import RunHooks, run_hooks
 
-    async with run_hooks(RunHooks(secrets, progress)):
+    stop.arm()
+    async with run_hooks(RunHooks(secrets, progress, on_start=stop.arm)):
         return await extract(request)
 
 

@@ -32,6 +32,7 @@ async def extract(request: RunRequest) -> RunSummary:
     """Files in, one Parquet row per page (or document) out, through a vision endpoint."""
     started = time.monotonic()
     hooks = current_hooks()
+    hooks.on_start()
     secrets = hooks.secrets
     if secrets is None:  # a deployed or scheduled run: the environment is read here, once
         environment = EnvironmentSettings()

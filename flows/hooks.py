@@ -1,6 +1,6 @@
 """What the caller hands the flow outside its parameters: secrets and a progress listener."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -15,6 +15,8 @@ class RunHooks:
 
     secrets: Secrets | None = None
     progress: ProgressListener = field(default_factory=NoProgress)
+    # Called as the flow's body starts (the CLI takes back SIGINT and SIGTERM from Prefect).
+    on_start: Callable[[], None] = lambda: None
 
 
 _HOOKS: ContextVar[RunHooks | None] = ContextVar("visionbatch_run_hooks", default=None)

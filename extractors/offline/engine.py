@@ -7,6 +7,8 @@ as to any remote endpoint, so offline runs exercise the real request path.
 import base64
 import io
 import json
+import logging
+import sys
 import threading
 import time
 import uuid
@@ -21,6 +23,8 @@ from PIL import Image
 
 from extractors.offline.receipts.fields import receipt_fields
 from extractors.plan.profiles.ocr_engine import OcrEngineProfile
+
+_log = logging.getLogger(__name__)
 
 MODEL_NAME = "rapidocr-ppocrv4"
 
@@ -173,6 +177,14 @@ class _EngineHTTPServer(ThreadingHTTPServer):
     def __init__(self, engine: OcrEngine) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.engine = engine
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a run stopping, a request timing out) is no error of ours;
+        anything else is reported as socketserver does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            _log.debug("client %s hung up before its answer", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 @contextmanager
