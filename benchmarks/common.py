@@ -156,6 +156,8 @@ def run_cli(
     inherited = {
         k: v for k, v in os.environ.items() if not (no_endpoint and k.startswith("VISIONBATCH_"))
     }
+    # Prefect's temporary server per run, as measured so far, and none left running after.
+    inherited.setdefault("VISIONBATCH_PREFECT_SERVER", "temporary")
     environment = {**inherited, "COLUMNS": "160", **(env or {})}
     started = time.monotonic()
     process = subprocess.Popen(

@@ -5,6 +5,11 @@ re-run the script that started the run, and this module keeps that to a few impo
 Prefect and the whole command line.
 """
 
+import time
+
+# When the command started, for the summary's "command" time (Prefect's start-up included).
+COMMAND_STARTED = time.monotonic()
+
 
 def main() -> None:
     from flows.cli import main as run_command_line

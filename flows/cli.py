@@ -4,6 +4,8 @@ import asyncio
 import inspect
 import logging
 import os
+import subprocess
+import time
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
@@ -95,9 +97,10 @@ def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
     console = Console(stderr=True)
     summary = _run_or_exit(request, values.get("password"), console)
+    from flows.__main__ import COMMAND_STARTED
     from flows.terminal import summary_table
 
-    Console().print(summary_table(summary))
+    Console().print(summary_table(summary, time.monotonic() - COMMAND_STARTED))
 
 
 def _serve(values: dict[str, Any]) -> None:
@@ -116,6 +119,7 @@ def _serve(values: dict[str, Any]) -> None:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
     _quiet_prefect()
+    _reuse_prefect_server()
     from flows.schedule import build_deployment, serve_deployment
 
     interval = values.get("interval")
@@ -190,6 +194,42 @@ def evaluate_fields(
         console.print(misses_table(report, show_misses))
 
 
+def _reuse_prefect_server() -> None:
+    """Connect to the reusable local Prefect server (started on first need); Prefect's
+    temporary server, with a warning, when it cannot be had."""
+    from flows.prefect_server import PrefectServerError, use_reusable_server
+
+    try:
+        use_reusable_server()
+    except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
+        typer.echo(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
+
+
+server_app = typer.Typer(help="The local Prefect server that runs reuse (see README).")
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether the reusable local Prefect server is running, and where."""
+    from flows.prefect_server import configured_api_url, running_server
+
+    configured = configured_api_url()
+    if configured:
+        typer.echo(f"PREFECT_API_URL is set: runs use {configured}")
+        return
+    running = running_server()
+    typer.echo(f"running at {running}" if running else "not running")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the reusable local Prefect server (the next run starts it again)."""
+    from flows.prefect_server import stop_server
+
+    typer.echo("stopped" if stop_server() else "not running")
+
+
 def _quiet_prefect() -> None:
     """Prefect's settings for a quiet command line; call before anything imports Prefect."""
     for name, value in _PREFECT_DEFAULTS.items():
@@ -215,6 +255,7 @@ def _run_or_exit(request: RunRequest, password: str | None, console: Console) ->
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
     _quiet_prefect()
+    _reuse_prefect_server()
     stop = StopSignals()
     terminal = TerminalProgress(console) if console.is_terminal else None
     tally = PageTally(terminal or NoProgress())

@@ -18,7 +18,6 @@ from extractors.discover.storage import normalise_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
 from flows.config import ResolvedRun, resolve_run
-from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
 from flows.hooks import current_hooks
 from flows.parameters import RunRequest
 from flows.settings import EnvironmentSettings
@@ -51,6 +50,9 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals = await run_shards(session, paths, request.shard_size, tracker)
                 totals.requests = session.pool.stats
             else:
+                # Dask and prefect-dask load only for a run that uses them (0.25 s otherwise).
+                from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
+
                 plan = WorkerPlan(
                     request, secrets, resolved.rows.run_id, out, engine_threads(request)
                 )

@@ -5,15 +5,10 @@ model, schema, prompt) makes it take only files that are new or changed since th
 """
 
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
@@ -21,6 +16,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.flow import extract
 from flows.parameters import RunRequest
+from flows.prefect_server import free_port, server_command, wait_healthy
 
 DEFAULT_DEPLOYMENT = "inbox"
 
@@ -55,9 +51,9 @@ def build_deployment(
 def serve_deployment(deployment: RunnerDeployment) -> None:
     """Register the deployment and run its scheduled runs in this process until interrupted.
 
-    With PREFECT_API_URL set, the deployment goes to that server. Without it, a Prefect server
-    is started beside this process: Prefect's temporary server runs no scheduler, so
-    scheduled runs would never be created.
+    With PREFECT_API_URL set (the user's, or the reusable local server's), the deployment goes
+    to that server. Without it, a Prefect server is started beside this process: Prefect's
+    temporary server runs no scheduler, so scheduled runs would never be created.
     """
     if PREFECT_API_URL.value():
         serve(deployment, print_starting_message=True, limit=1)
@@ -69,21 +65,16 @@ def serve_deployment(deployment: RunnerDeployment) -> None:
 @contextmanager
 def local_prefect_server(start_timeout: float = 120.0) -> Iterator[str]:
     """`prefect server start` on a free loopback port, with its scheduler; yields the API URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    prefect = Path(sys.executable).with_name("prefect")
-    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--no-ui", "--analytics-off"]
+    port = free_port()
     server = subprocess.Popen(
-        command,
+        server_command(port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
     )
     api_url = f"http://127.0.0.1:{port}/api"
     try:
-        _wait_healthy(api_url, server, start_timeout)
+        wait_healthy(api_url, start_timeout, server)
         yield api_url
     finally:
         server.terminate()
@@ -91,17 +82,3 @@ def local_prefect_server(start_timeout: float = 120.0) -> Iterator[str]:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-
-
-def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited at start (code {server.returncode})")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"the Prefect server did not answer within {timeout:.0f} s")

@@ -81,7 +81,7 @@ class TerminalProgress:
         self._progress.update(self._task, note=f"retrying in {wait:.0f} s: {reason[:60]}")
 
 
-def summary_table(summary: RunSummary) -> Table:
+def summary_table(summary: RunSummary, command_seconds: float | None = None) -> Table:
     """The end-of-run table: pages ok / error, requests, tokens, wall time."""
     table = Table(title=f"visionbatch run {summary.run_id}", show_header=False)
     table.add_column("what", style="bold")
@@ -100,7 +100,7 @@ def summary_table(summary: RunSummary) -> Table:
         ("concurrency", _concurrency(summary)),
         ("prompt tokens", f"{summary.prompt_tokens:,}"),
         ("completion tokens", f"{summary.completion_tokens:,}"),
-        ("wall time", f"{summary.wall_seconds:.1f} s"),
+        ("wall time", _wall_time(summary.wall_seconds, command_seconds)),
         ("output", summary.dataset),
     ]
     if summary.throttled:
@@ -111,6 +111,12 @@ def summary_table(summary: RunSummary) -> Table:
     for label, value in rows:
         table.add_row(label, str(value))
     return table
+
+
+def _wall_time(run_seconds: float, command_seconds: float | None) -> str:
+    """The run's wall time, and the whole command's when it is known (start-up included)."""
+    run = f"{run_seconds:.1f} s"
+    return run if command_seconds is None else f"{run} (command {command_seconds:.1f} s)"
 
 
 def _concurrency(summary: RunSummary) -> str:

@@ -19,6 +19,10 @@ for _name in (
 ):
     os.environ.pop(_name, None)
 
+# Runs in tests use Prefect's temporary server, so that none is left running after the suite;
+# tests/flows/test_prefect_server.py checks the reusable one on its own PREFECT_HOME.
+os.environ.setdefault("VISIONBATCH_PREFECT_SERVER", "temporary")
+
 import pytest  # noqa: E402
 
 # Helpers that assert for the tests that call them: failures show their values, as in a test.

@@ -114,7 +114,6 @@ def open_session(
     workers = available_cores() if options.render_workers is None else options.render_workers
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)
     rasteriser = Rasteriser(raster)
-    rasteriser.start()
     sender = ChunkSender(pool, rasteriser, learned, extraction.profile, client.redact)
     services = UnitServices(extraction, sender, progress)
     unit: OutputUnit

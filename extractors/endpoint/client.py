@@ -4,11 +4,14 @@ import email.utils
 import random
 import time
 from datetime import UTC, datetime
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-import openai
-from openai import AsyncOpenAI
+# The SDK is imported when the first request is made, not with the pipeline: it is 0.6 s of a
+# command's start, and a run that finds everything done sends nothing.
+if TYPE_CHECKING:
+    import httpx2
+    import openai
 
 from extractors.endpoint.prompt import Prompt, response_format
 from extractors.endpoint.rate_window import stamp_attempt
@@ -36,7 +39,17 @@ class EndpointClient:
     def __init__(self, options: EndpointOptions, prompt: Prompt) -> None:
         self.options = options
         self._prompt = prompt
-        self._client = AsyncOpenAI(
+        self._answered_once = False
+        self._first_unanswered: float | None = None
+        # Retryable failures since the endpoint last answered anything (any request).
+        self._failure_streak = 0
+
+    @cached_property
+    def _client(self) -> "openai.AsyncOpenAI":
+        import openai
+
+        options = self.options
+        return openai.AsyncOpenAI(
             base_url=options.base_url,
             api_key=options.api_key or "not-needed",
             timeout=options.timeout,
@@ -44,10 +57,6 @@ class EndpointClient:
             # Rate windows count a request when it goes to the connection (see rate_window).
             http_client=openai.DefaultAsyncHttpxClient(event_hooks={"request": [_written]}),
         )
-        self._answered_once = False
-        self._first_unanswered: float | None = None
-        # Retryable failures since the endpoint last answered anything (any request).
-        self._failure_streak = 0
 
     async def attempt(
         self, request: PreparedRequest, attempt: int, started: float
@@ -57,6 +66,8 @@ class EndpointClient:
         The request pool owns the loop around this, so that a request waiting out a 429 does not
         hold an in-flight slot and rate limits count every attempt.
         """
+        import openai
+
         try:
             completion = await self._client.chat.completions.create(**self._request_kwargs(request))
         except openai.APIError as exc:
@@ -70,7 +81,8 @@ class EndpointClient:
         return _answer(request.request_id, completion, started, attempt)
 
     async def close(self) -> None:
-        await self._client.close()
+        if "_client" in self.__dict__:  # made on the first request
+            await self._client.close()
 
     def redact(self, text: str) -> str:
         """Text with the API key blanked out, for anything that may be logged or stored."""
@@ -91,13 +103,13 @@ class EndpointClient:
             )
         return kwargs
 
-    def _handle_failure(self, exc: openai.APIError, attempt: int) -> float:
+    def _handle_failure(self, exc: "openai.APIError", attempt: int) -> float:
         """Seconds to wait before the next attempt, or raise when it is not worth one."""
         status = getattr(exc, "status_code", None)
         reason = self.redact(_describe(exc))
         if status is not None:
             self._answered_once = True  # an HTTP answer, even an error, means it is there
-        elif isinstance(exc.__cause__, httpx2.ConnectError):
+        elif _is_connect_error(exc.__cause__):
             # Refused, unresolvable or failing TLS: no connection at all (a reset is not this:
             # something is listening there).
             self._give_up_if_never_answered(attempt, reason)
@@ -128,7 +140,7 @@ class EndpointClient:
                 f"cannot connect to {self.options.base_url}: {reason}"
             ) from None
 
-    def _wait_before_retry(self, exc: openai.APIError, failures: int) -> float:
+    def _wait_before_retry(self, exc: "openai.APIError", failures: int) -> float:
         """Exponential backoff with jitter, but never shorter than the server's Retry-After.
 
         The exponent is the request's own failures, capped by the endpoint's failures since
@@ -165,7 +177,15 @@ def retry_after_seconds(headers: Any) -> float | None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _describe(exc: openai.APIError) -> str:
+def _is_connect_error(cause: BaseException | None) -> bool:
+    import httpx2  # openai's HTTP client, loaded with it
+
+    return isinstance(cause, httpx2.ConnectError)
+
+
+def _describe(exc: "openai.APIError") -> str:
+    import openai
+
     if isinstance(exc, openai.APITimeoutError):
         return "request timed out"
     if isinstance(exc, openai.APIConnectionError):
@@ -200,5 +220,5 @@ def _answer(request_id: str, completion: Any, started: float, attempts: int) -> 
     )
 
 
-async def _written(request: httpx2.Request) -> None:
+async def _written(request: "httpx2.Request") -> None:
     stamp_attempt()

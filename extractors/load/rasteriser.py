@@ -81,9 +81,9 @@ class Rasteriser:
         return self._restarts
 
     def start(self) -> None:
-        """Start every worker now, beside the run's own start-up. Until they are up (the fork
-        server first imports the renderer, ~0.3 s), calls run on a thread of this process, so
-        the first requests do not wait for them."""
+        """Start every worker (once), in the background. Until they are up (the fork server
+        first imports the renderer, ~0.3 s), calls run on a thread of this process, so the
+        first requests do not wait for them."""
         if self.options.workers <= 0 or self._starting is not None:
             return
         executor = self._executor
@@ -109,6 +109,9 @@ class Rasteriser:
 
     async def layout(self, source: SourceFile) -> DocumentLayout:
         """The document's pages and sizes; SourceError when it cannot be read."""
+        # Workers start with the first document a run opens: a run that finds everything
+        # done starts none.
+        self.start()
         call = partial(read_layout_in_worker, source)
         try:
             return await self._call(0, call)

@@ -1,6 +1,5 @@
 """The command line and the real Prefect flow (a temporary Prefect server: slow, so few tests)."""
 
-import os
 import re
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import polars as pl
 import pytest
 from chat_server import ChatServer
 from document_answers import receipt_answer
+from environment import without_endpoint_settings
 from markers import encode_value, expected_text, make_marked_image, make_marked_pdf
 from repo_paths import REPO, SAMPLES
 from typer.testing import CliRunner
@@ -107,7 +107,7 @@ def test_bad_flag_is_a_usage_error(tmp_path: Path) -> None:
 def test_console_script_runs_the_embedded_engine_offline(tmp_path: Path) -> None:
     """`python -m flows run` with no endpoint: the local OCR engine reads real sample pages."""
     inputs = [SAMPLES / "letter_3pages.pdf", SAMPLES / "receipt.png"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
+    env = without_endpoint_settings()
     completed = subprocess.run(
         [sys.executable, "-m", "flows", "run", *map(str, inputs), "--out", str(tmp_path / "out")],
         cwd=REPO,

@@ -1,7 +1,6 @@
 """Ctrl-C and SIGTERM stop a run cleanly: one line, 130 or 143, nothing left running, and the
 next run completes without asking again for a page that was already ok."""
 
-import os
 import re
 import signal
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from chat_server import ChatServer
+from environment import without_endpoint_settings
 from markers import make_marked_image
 from repo_paths import REPO
 
@@ -60,7 +60,7 @@ def test_a_signal_stops_the_run_and_the_next_run_finishes_it(
     (tmp_path / "in").mkdir()
     for n in range(1, PAGES + 1):
         make_marked_image(tmp_path / "in" / f"img_{n:02d}.png", n)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
+    env = without_endpoint_settings()
     with ChatServer(latency=0.4) as server:
         child = subprocess.Popen(
             _command(tmp_path, server),

@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from chat_server import ChatServer
+from environment import without_endpoint_settings
 from filelock import FileLock
 from harness import run
 from markers import make_marked_image, make_marked_pdf
@@ -109,7 +110,7 @@ def test_sigkill_at_random_moments_then_rerun_leaves_every_page_once_ok(tmp_path
 def test_sigkill_of_the_cli_then_the_same_command_finishes_the_job(tmp_path: Path) -> None:
     inputs = marked_pdfs(tmp_path / "in", 3, 6)
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
+    env = without_endpoint_settings()
     with ChatServer(latency=0.5) as server:
         command = [
             *(sys.executable, "-m", "flows", "run", str(inputs), "--out", str(out)),
@@ -143,7 +144,7 @@ def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     holder = FileLock(out / LOCK_NAME)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VISIONBATCH_")}
+    env = without_endpoint_settings()
     with ChatServer() as server, holder:
         with pytest.raises(OutputLockedError, match="another visionbatch run is writing to"):
             run([tmp_path / "in"], out, base_url=server.base_url, model="m")
