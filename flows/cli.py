@@ -1,15 +1,10 @@
 """The `visionbatch` command line."""
 
-import asyncio
 import inspect
-import logging
-import os
-import subprocess
 import time
-from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -19,32 +14,13 @@ from extractors.errors import RunAbortedError
 from flows.cli_options import command, flag_of, given, group_parameters
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
-
-if TYPE_CHECKING:  # the pipeline's stack is imported where a command uses it, not for --help
-    from extractors.progress import ProgressListener
-    from flows.config import Secrets
-    from flows.stop import StopSignals
-    from schemas import RunSummary
+from flows.run_command import preflight, quiet_prefect, reuse_prefect_server, run_or_exit
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Batch document extraction: PDFs and images to Parquet via vision models.",
 )
-
-# Prefect settings for a quiet, reliable command line (../shared/docs/prefect.md); a user's
-# own environment or profile wins over each of them.
-_PREFECT_DEFAULTS = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry, and its notice on stderr
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-    # The flow's own failure is reported as one line below; Prefect's traceback would bury it.
-    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
-    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
-    # Dask logs every scheduler and worker start and stop at INFO (its own logging config).
-    "DASK_LOGGING__DISTRIBUTED": "warning",
-}
 
 
 @app.callback()
@@ -96,7 +72,7 @@ def run_request(values: dict[str, Any]) -> RunRequest:
 def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
     console = Console(stderr=True)
-    summary = _run_or_exit(request, values.get("password"), console)
+    summary = run_or_exit(request, values.get("password"), console)
     from flows.__main__ import COMMAND_STARTED
     from flows.terminal import summary_table
 
@@ -118,8 +94,8 @@ def _serve(values: dict[str, Any]) -> None:
     except RunAbortedError as exc:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
-    _quiet_prefect()
-    _reuse_prefect_server()
+    quiet_prefect()
+    reuse_prefect_server()
     from flows.schedule import build_deployment, serve_deployment
 
     interval = values.get("interval")
@@ -194,17 +170,6 @@ def evaluate_fields(
         console.print(misses_table(report, show_misses))
 
 
-def _reuse_prefect_server() -> None:
-    """Connect to the reusable local Prefect server (started on first need); Prefect's
-    temporary server, with a warning, when it cannot be had."""
-    from flows.prefect_server import PrefectServerError, use_reusable_server
-
-    try:
-        use_reusable_server()
-    except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
-        typer.echo(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
-
-
 server_app = typer.Typer(help="The local Prefect server that runs reuse (see README).")
 app.add_typer(server_app, name="server")
 
@@ -228,77 +193,6 @@ def server_stop() -> None:
     from flows.prefect_server import stop_server
 
     typer.echo("stopped" if stop_server() else "not running")
-
-
-def _quiet_prefect() -> None:
-    """Prefect's settings for a quiet command line; call before anything imports Prefect."""
-    for name, value in _PREFECT_DEFAULTS.items():
-        os.environ.setdefault(name, value)
-    # Prefect's event worker warns "Still processing items" while it drains at exit: noise
-    # after the run's own last line (its logger is not under Prefect's logging settings).
-    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
-
-
-def _run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
-    from extractors.progress import NoProgress
-    from flows.settings import EnvironmentSettings
-    from flows.stop import PageTally, StopSignals, exit_now
-    from flows.terminal import TerminalProgress
-
-    # The environment is read once, here; the flow gets the secrets through its hooks.
-    environment = EnvironmentSettings()
-    request, secrets = environment.fill(request), environment.secrets(password)
-    try:
-        # Every option, input and setting is checked before Prefect or the renderers start.
-        preflight(request, secrets)
-    except RunAbortedError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    _quiet_prefect()
-    _reuse_prefect_server()
-    stop = StopSignals()
-    terminal = TerminalProgress(console) if console.is_terminal else None
-    tally = PageTally(terminal or NoProgress())
-    try:
-        with terminal or nullcontext():
-            return asyncio.run(_call_flow(request, secrets, tally, stop))
-    except RunAbortedError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    except asyncio.CancelledError:
-        if stop.received is None:
-            raise
-    typer.echo(
-        f"interrupted: {tally.done} of {tally.planned} pages done; "
-        "run the same command to continue",
-        err=True,
-    )
-    exit_now(stop.exit_code)
-    raise AssertionError("unreachable: exit_now does not return")
-
-
-def preflight(request: RunRequest, secrets: "Secrets") -> None:
-    """RunAbortedError, at once, for a run that cannot work: options, provider, schema, key,
-    inputs that do not exist, an output that cannot be written."""
-    from extractors.discover.files import check_inputs
-    from extractors.discover.storage import normalise_location
-    from extractors.sink.store import check_writable
-    from flows.config import resolve_run
-
-    resolve_run(request, secrets)
-    check_inputs([normalise_location(location) for location in request.inputs])
-    check_writable(normalise_location(request.out))
-
-
-async def _call_flow(
-    request: RunRequest, secrets: "Secrets", progress: "ProgressListener", stop: "StopSignals"
-) -> "RunSummary":
-    from flows.flow import extract
-    from flows.hooks import RunHooks, run_hooks
-
-    stop.arm()
-    async with run_hooks(RunHooks(secrets, progress, on_start=stop.arm)):
-        return await extract(request)
 
 
 def main() -> None:

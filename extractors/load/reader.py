@@ -3,7 +3,7 @@
 import io
 import stringprep
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,31 +167,6 @@ class DocumentReader:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=self._options.jpeg_quality)
         return RenderedImage(page_no, image.width, image.height, "image/jpeg", buffer.getvalue())
-
-
-def read_layout(
-    source: SourceFile, options: RenderOptions, password: str | None
-) -> tuple[DocumentReader, DocumentLayout]:
-    """Open a document and read its layout; the reader stays open for rendering."""
-    reader = DocumentReader(source, options, password)
-    try:
-        return reader, reader.layout()
-    except BaseException:
-        reader.close()
-        raise
-
-
-def render_pages(
-    reader: DocumentReader, pages: Sequence[PlannedPage], pad_to_square: bool
-) -> list[RenderedImage | SourceError]:
-    """Render several pages; a page that cannot be drawn gives its error in its place."""
-    results: list[RenderedImage | SourceError] = []
-    for page in pages:
-        try:
-            results.append(reader.render(page, pad_to_square))
-        except SourceError as exc:
-            results.append(exc)
-    return results
 
 
 def _password_forms(password: str) -> list[str]:

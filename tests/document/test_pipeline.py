@@ -261,15 +261,10 @@ def test_an_answer_cut_off_at_its_token_limit_is_split_and_asked_again(tmp_path:
 
 
 def test_a_small_context_fits_its_answer_room_and_every_page_is_ok(tmp_path: Path) -> None:
-    make_marked_pdf(tmp_path / "doc_1.pdf", 1, 3)
-    with ChatServer(context_tokens=6_000) as server:
-        run(
-            [tmp_path / "doc_1.pdf"],
-            tmp_path / "out",
-            base_url=server.base_url,
-            model="m",
-            context_tokens=6_000,
-        )
+    pdf, small = tmp_path / "doc_1.pdf", {"context_tokens": 6_000}
+    make_marked_pdf(pdf, 1, 3)
+    with ChatServer(**small) as server:
+        run([pdf], tmp_path / "out", base_url=server.base_url, model="m", **small)
         statuses = [r.status for r in server.requests]
         answer_room = {r.max_tokens for r in server.requests}
     assert read_pages(tmp_path / "out")["status"].to_list() == ["ok"] * 3

@@ -16,12 +16,14 @@ from render_checks import (
     make_gray_pdf,
     open_layout,
     plan_pages,
+    read_layout,
+    render_pages,
     rendered_image,
 )
 
 from extractors.errors import SourceError
 from extractors.load.identify import identify
-from extractors.load.reader import DocumentReader, read_layout, render_pages
+from extractors.load.reader import DocumentReader
 from extractors.options import RenderOptions
 from extractors.plan.profiles.llava import CentreCropProfile
 from extractors.plan.profiles.pixtral import PixtralProfile

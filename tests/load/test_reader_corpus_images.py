@@ -5,10 +5,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from render_checks import decode_jpeg, gray_levels, open_layout, plan_pages, rendered_image
+from render_checks import (
+    decode_jpeg,
+    gray_levels,
+    open_layout,
+    plan_pages,
+    render_pages,
+    rendered_image,
+)
 
 from extractors.errors import SourceError
-from extractors.load.reader import render_pages
 from extractors.records import PlannedPage
 
 

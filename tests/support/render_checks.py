@@ -1,18 +1,20 @@
 """Opening inputs with the reader, planning their pages, and checking the JPEGs it renders."""
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pymupdf
 from PIL import Image
 
+from extractors.errors import SourceError
 from extractors.load.identify import identify
-from extractors.load.reader import read_layout
+from extractors.load.reader import DocumentReader
 from extractors.options import RenderOptions
 from extractors.plan.profiles.pixtral import PixtralProfile
 from extractors.plan.sizing import size_page
-from extractors.records import PlannedPage, RenderedImage
+from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
 
 OPTIONS = RenderOptions()
 LETTER_PT = (612, 792)
@@ -57,3 +59,28 @@ def make_gray_pdf(path: Path, fills: list[float], size: tuple[float, float] = LE
     document.save(path)
     document.close()
     return path
+
+
+def read_layout(
+    source: SourceFile, options: RenderOptions, password: str | None
+) -> tuple[DocumentReader, DocumentLayout]:
+    """Open a document and read its layout; the reader stays open for rendering."""
+    reader = DocumentReader(source, options, password)
+    try:
+        return reader, reader.layout()
+    except BaseException:
+        reader.close()
+        raise
+
+
+def render_pages(
+    reader: DocumentReader, pages: Sequence[PlannedPage], pad_to_square: bool
+) -> list[RenderedImage | SourceError]:
+    """Render several pages; a page that cannot be drawn gives its error in its place."""
+    results: list[RenderedImage | SourceError] = []
+    for page in pages:
+        try:
+            results.append(reader.render(page, pad_to_square))
+        except SourceError as exc:
+            results.append(exc)
+    return results

@@ -1,0 +1,120 @@
+"""A run from the command line: checked first, then the flow, then its summary or one line.
+
+Everything a user can get wrong is checked before Prefect starts; the run itself is the Prefect
+flow, against the reusable local server; SIGINT and SIGTERM stop it cleanly (`flows/stop.py`).
+"""
+
+import asyncio
+import logging
+import os
+import subprocess
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+from extractors.errors import RunAbortedError
+from flows.parameters import RunRequest
+
+if TYPE_CHECKING:
+    from extractors.progress import ProgressListener
+    from flows.config import Secrets
+    from flows.stop import StopSignals
+    from schemas import RunSummary
+
+# Prefect settings for a quiet, reliable command line (../shared/docs/prefect.md); a user's
+# own environment or profile wins over each of them.
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",  # Prefect's client-side telemetry, and its notice on stderr
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # The flow's own failure is reported as one line below; Prefect's traceback would bury it.
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "CRITICAL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "CRITICAL",
+    # Dask logs every scheduler and worker start and stop at INFO (its own logging config).
+    "DASK_LOGGING__DISTRIBUTED": "warning",
+}
+
+
+def reuse_prefect_server() -> None:
+    """Connect to the reusable local Prefect server (started on first need); Prefect's
+    temporary server, with a warning, when it cannot be had."""
+    from flows.prefect_server import PrefectServerError, use_reusable_server
+
+    try:
+        use_reusable_server()
+    except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
+        typer.echo(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
+
+
+def quiet_prefect() -> None:
+    """Prefect's settings for a quiet command line; call before anything imports Prefect."""
+    for name, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    # Prefect's event worker warns "Still processing items" while it drains at exit: noise
+    # after the run's own last line (its logger is not under Prefect's logging settings).
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+
+
+def run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
+    from extractors.progress import NoProgress
+    from flows.settings import EnvironmentSettings
+    from flows.stop import PageTally, StopSignals, exit_now
+    from flows.terminal import TerminalProgress
+
+    # The environment is read once, here; the flow gets the secrets through its hooks.
+    environment = EnvironmentSettings()
+    request, secrets = environment.fill(request), environment.secrets(password)
+    try:
+        # Every option, input and setting is checked before Prefect or the renderers start.
+        preflight(request, secrets)
+    except RunAbortedError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    quiet_prefect()
+    reuse_prefect_server()
+    stop = StopSignals()
+    terminal = TerminalProgress(console) if console.is_terminal else None
+    tally = PageTally(terminal or NoProgress())
+    try:
+        with terminal or nullcontext():
+            return asyncio.run(_call_flow(request, secrets, tally, stop))
+    except RunAbortedError as exc:
+        typer.echo(f"visionbatch: error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except asyncio.CancelledError:
+        if stop.received is None:
+            raise
+    typer.echo(
+        f"interrupted: {tally.done} of {tally.planned} pages done; "
+        "run the same command to continue",
+        err=True,
+    )
+    exit_now(stop.exit_code)
+    raise AssertionError("unreachable: exit_now does not return")
+
+
+def preflight(request: RunRequest, secrets: "Secrets") -> None:
+    """RunAbortedError, at once, for a run that cannot work: options, provider, schema, key,
+    inputs that do not exist, an output that cannot be written."""
+    from extractors.discover.files import check_inputs
+    from extractors.discover.storage import normalise_location
+    from extractors.sink.store import check_writable
+    from flows.config import resolve_run
+
+    resolve_run(request, secrets)
+    check_inputs([normalise_location(location) for location in request.inputs])
+    check_writable(normalise_location(request.out))
+
+
+async def _call_flow(
+    request: RunRequest, secrets: "Secrets", progress: "ProgressListener", stop: "StopSignals"
+) -> "RunSummary":
+    from flows.flow import extract
+    from flows.hooks import RunHooks, run_hooks
+
+    stop.arm()
+    async with run_hooks(RunHooks(secrets, progress, on_start=stop.arm)):
+        return await extract(request)
