@@ -11,11 +11,11 @@ from render_checks import (
     gray_levels,
     open_layout,
     plan_pages,
+    render_pages,
     rendered_image,
 )
 
 from extractors.errors import SourceError
-from extractors.load.reader import render_pages
 from extractors.plan.profiles.pixtral import PixtralProfile
 from extractors.records import RenderedImage
 
