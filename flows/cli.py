@@ -14,7 +14,7 @@ from extractors.errors import RunAbortedError
 from flows.cli_options import command, flag_of, given, group_parameters
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
-from flows.run_command import preflight, quiet_prefect, reuse_prefect_server, run_or_exit
+from flows.run_command import preflight, prepare_prefect, run_or_exit
 
 app = typer.Typer(
     add_completion=False,
@@ -94,8 +94,7 @@ def _serve(values: dict[str, Any]) -> None:
     except RunAbortedError as exc:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
-    quiet_prefect()
-    reuse_prefect_server()
+    prepare_prefect()
     from flows.schedule import build_deployment, serve_deployment
 
     interval = values.get("interval")

@@ -38,7 +38,18 @@ _PREFECT_DEFAULTS = {
 }
 
 
-def reuse_prefect_server() -> None:
+def prepare_prefect() -> None:
+    """Prefect's settings for a quiet command line and the reusable server to run against;
+    call before anything imports Prefect (it reads its settings then)."""
+    for name, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    # Prefect's event worker warns "Still processing items" while it drains at exit: noise
+    # after the run's own last line (its logger is not under Prefect's logging settings).
+    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
+    _reuse_prefect_server()
+
+
+def _reuse_prefect_server() -> None:
     """Connect to the reusable local Prefect server (started on first need); Prefect's
     temporary server, with a warning, when it cannot be had."""
     from flows.prefect_server import PrefectServerError, use_reusable_server
@@ -47,15 +58,6 @@ def reuse_prefect_server() -> None:
         use_reusable_server()
     except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
         typer.echo(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
-
-
-def quiet_prefect() -> None:
-    """Prefect's settings for a quiet command line; call before anything imports Prefect."""
-    for name, value in _PREFECT_DEFAULTS.items():
-        os.environ.setdefault(name, value)
-    # Prefect's event worker warns "Still processing items" while it drains at exit: noise
-    # after the run's own last line (its logger is not under Prefect's logging settings).
-    logging.getLogger("EventsWorker").setLevel(logging.ERROR)
 
 
 def run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
@@ -73,8 +75,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
     except RunAbortedError as exc:
         typer.echo(f"visionbatch: error: {exc}", err=True)
         raise typer.Exit(1) from None
-    quiet_prefect()
-    reuse_prefect_server()
+    prepare_prefect()
     stop = StopSignals()
     terminal = TerminalProgress(console) if console.is_terminal else None
     tally = PageTally(terminal or NoProgress())

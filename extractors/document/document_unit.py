@@ -12,7 +12,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from extractors.answer.merge import merge_chunks, partial_model
@@ -52,14 +51,6 @@ class DocumentRowUnit(UnitBase):
         self.rows = rows
         self.ledger = ledger
         self.part_model = partial_model(self.options.schema.model)
-
-    @property
-    def dataset(self) -> str:
-        return self.options.schema.name
-
-    @property
-    def arrow_schema(self) -> pa.Schema:
-        return self.rows.arrow_schema
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)

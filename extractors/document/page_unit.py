@@ -23,8 +23,7 @@ from extractors.records import (
     SourceFile,
 )
 from extractors.sink.ledger import Ledger
-from extractors.sink.store import PAGES
-from schemas import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowStatus
+from schemas import ErrorCategory, PageRow, RowStatus
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,6 @@ class _Chunk:
 
 class PageRowsUnit(UnitBase):
     """The unit of `page_text` and other per-page schemas: `DIR/pages/`, a row per page."""
-
-    dataset = PAGES
-    arrow_schema = PAGE_ROW_ARROW_SCHEMA
 
     def __init__(self, services: UnitServices, rows: PageRowBuilder, ledger: Ledger) -> None:
         super().__init__(services)

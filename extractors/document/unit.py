@@ -4,8 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import pyarrow as pa
-
 from extractors.document.chunk_sender import ChunkSender
 from extractors.document.extraction_options import ExtractionOptions
 from extractors.progress import ProgressListener
@@ -43,16 +41,6 @@ class DocumentOutcome:
 
 class OutputUnit(Protocol):
     """What a document becomes: how its rows are made, resumed and stored."""
-
-    @property
-    def dataset(self) -> str:
-        """The dataset folder under DIR (`pages`, or the schema's name)."""
-        ...
-
-    @property
-    def arrow_schema(self) -> pa.Schema:
-        """The dataset's Parquet schema."""
-        ...
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         """The outcome from what DIR already holds when nothing is left to ask, else None."""

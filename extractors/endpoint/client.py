@@ -54,7 +54,7 @@ class EndpointClient:
             api_key=options.api_key or "not-needed",
             timeout=options.timeout,
             max_retries=0,
-            # Rate windows count a request when it goes to the connection (see rate_window).
+            # Rate windows count a request when it is written to its connection (rate_window).
             http_client=openai.DefaultAsyncHttpxClient(event_hooks={"request": [_written]}),
         )
 
@@ -221,4 +221,11 @@ def _answer(request_id: str, completion: Any, started: float, attempts: int) -> 
 
 
 async def _written(request: "httpx2.Request") -> None:
-    stamp_attempt()
+    # The event hook runs before a connection is chosen (or opened); the trace runs as the
+    # request's first bytes go out on it, which is the moment the provider will count.
+    request.extensions["trace"] = _on_the_connection
+
+
+async def _on_the_connection(event: str, info: dict[str, Any]) -> None:
+    if event.endswith("send_request_headers.started"):
+        stamp_attempt()

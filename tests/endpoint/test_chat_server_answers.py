@@ -132,10 +132,11 @@ def test_latency_and_concurrency() -> None:
         start = time.monotonic()
         answers = asyncio.run(burst(server))
         elapsed = time.monotonic() - start
+        # All eight were answered at once (a count, not a time: a busy machine stretches time).
         assert server.max_in_flight == 8
         assert server.in_flight == 0
         assert server.request_count == 8
-    assert 0.3 <= elapsed < 1.5
+    assert elapsed >= 0.3  # the latency was served
     texts = sorted(json.loads(a.choices[0].message.content)["pages"][0]["text"] for a in answers)
     assert texts == sorted(f"marker 7-{p}" for p in range(1, 9))
 
