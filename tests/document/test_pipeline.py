@@ -26,7 +26,9 @@ def inputs(tmp_path: Path) -> Path:
 
 def test_chunks_fit_concurrency_holds_and_rerun_sends_nothing(inputs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with ChatServer(latency=0.3, context_tokens=128_000) as server:
+    # Answers slow enough that, even on a loaded machine, the pages of all 13 requests are
+    # drawn before the first answer frees a slot: 8 in flight is then a count, not a race.
+    with ChatServer(latency=1.5, context_tokens=128_000) as server:
         summary, session = run(
             [inputs],
             out,
