@@ -28,7 +28,16 @@ def _peak(pdf: Path, out: Path, pages: int) -> tuple[float, float, float]:
     shutil.rmtree(out, ignore_errors=True)
     with ChatServer(read_markers=False) as server:
         env = {"VISIONBATCH_BASE_URL": server.base_url, "VISIONBATCH_API_KEY": "bench-key"}
-        arguments = [str(pdf), "--out", str(out), "--model", "pixtral-12b-2409"]
+        # As images: the endpoint is what is measured, not the text layer that would answer.
+        arguments = [
+            str(pdf),
+            "--out",
+            str(out),
+            "--model",
+            "pixtral-12b-2409",
+            "--text-layer",
+            "off",
+        ]
         run = run_cli([*arguments, "--concurrency", "16"], env, sample_memory=True).check()
     if run.number("pages ok") != pages:
         raise RuntimeError(f"expected {pages} pages ok:\n{run.stdout}")

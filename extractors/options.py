@@ -4,6 +4,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Any, Literal
 
@@ -34,13 +35,24 @@ class BudgetOptions:
         return max(1, min(self.max_images, by_output))
 
 
+class TextLayerMode(StrEnum):
+    """What a PDF page's own text layer is used for (`--text-layer`)."""
+
+    AUTO = "auto"  # page_text: a usable layer is the text, no request; schemas: sent with images
+    HINT = "hint"  # sent beside the image, for page_text too: the model reads, the layer helps
+    OFF = "off"  # never read: every page is drawn and read as an image (force OCR)
+    ONLY = "only"  # as auto, and schemas get a born-digital page's text without its image
+
+
 @dataclass(frozen=True)
 class RenderOptions:
-    """How pages become images: resolution cap, pixel limit, encoding."""
+    """How pages become images (resolution cap, pixel limit, encoding), and what is read from
+    a PDF page's text layer while its layout is read."""
 
     max_dpi: int = 200
     max_source_pixels: int = 150_000_000
     jpeg_quality: int = 85
+    text_layer: TextLayerMode = TextLayerMode.AUTO
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,7 @@ def options_version(token_profile: str, render: RenderOptions) -> str:
             str(render.max_dpi),
             str(render.max_source_pixels),
             f"jpeg{render.jpeg_quality}",
+            f"text-{render.text_layer}",
         )
     )
     return hashlib.sha256(material.encode()).hexdigest()[:12]

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from schemas.text_layer import TextLayerVerdict
+
 # Text tokens each image adds besides its pixels: the "Image N:" label and the part wrapper.
 IMAGE_LABEL_TOKENS = 8
 
@@ -47,11 +49,31 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class TextLayer:
+    """A PDF page's own text, and the figures its verdict was made from."""
+
+    verdict: TextLayerVerdict
+    chars: int  # characters that are not spaces
+    image_coverage: float  # share of the page's area under images
+    # The text in reading order: kept when it is usable, or a hint (an old OCR layer).
+    text: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return self.verdict == TextLayerVerdict.USABLE
+
+
+@dataclass(frozen=True)
 class DocumentLayout:
-    """A readable document: its pages' native sizes in pixels (PDF pages at the render DPI cap)."""
+    """A readable document: its pages' native sizes in pixels (PDF pages at the render DPI cap)
+    and, for PDFs, each page's text layer (empty when it is not read: `--text-layer off`)."""
 
     source: SourceFile
     page_sizes: tuple[tuple[int, int], ...]
+    text_layers: tuple[TextLayer, ...] = ()
+
+    def text_layer(self, page: int) -> TextLayer | None:
+        return self.text_layers[page - 1] if self.text_layers else None
 
     @property
     def page_count(self) -> int:
@@ -91,6 +113,8 @@ class PreparedRequest:
     # Pages of the whole document, so a chunk of it can be told it is only part of it.
     document_pages: int = 0
     reask: Reask | None = None
+    # Per image, its page's text layer to send beside it (`--text-layer auto|hint`), or "".
+    layer_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

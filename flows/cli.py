@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from extractors.errors import RunAbortedError
-from flows.cli_options import command, flag_of, given, group_parameters
+from flows.cli_options import HelpCommand, command, flag_of, given, group_parameters
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
@@ -36,11 +36,26 @@ _PASSWORD = inspect.Parameter(
         str | None,
         typer.Option(
             help="Password of encrypted PDFs (env VISIONBATCH_PASSWORD).",
+            metavar="PASSWORD",
             rich_help_panel=ExtractionChoice.__doc__,
         ),
     ],
     default=None,
 )
+
+
+def _output_parameters() -> list[inspect.Parameter]:
+    """How the command reports, not what the flow does: never flow parameters."""
+
+    def switch(name: str, help_text: str) -> inspect.Parameter:
+        info = typer.Option(f"--{name}", help=help_text, rich_help_panel="Output")
+        kind = inspect.Parameter.KEYWORD_ONLY
+        return inspect.Parameter(name, kind, annotation=Annotated[bool, info], default=False)
+
+    return [
+        switch("quiet", "No progress bar and no summary table: errors only (on stderr)."),
+        switch("json", "The summary as one JSON object on stdout (no table; implies --quiet)."),
+    ]
 
 
 def _schedule_parameters() -> list[inspect.Parameter]:
@@ -50,8 +65,17 @@ def _schedule_parameters() -> list[inspect.Parameter]:
         return inspect.Parameter(name, kind, annotation=Annotated[hint, info], default=default)
 
     return [
-        option("cron", str | None, None, help='Schedule, e.g. "*/15 * * * *".'),
-        option("interval", float | None, None, min=1, help="Schedule: every N seconds."),
+        option(
+            "cron", str | None, None, metavar="EXPRESSION", help='Schedule, e.g. "*/15 * * * *".'
+        ),
+        option(
+            "interval",
+            float | None,
+            None,
+            min=1,
+            metavar="SECONDS",
+            help="Schedule: every N seconds.",
+        ),
         option("name", str, "inbox", help="Deployment name."),
     ]
 
@@ -71,12 +95,17 @@ def run_request(values: dict[str, Any]) -> RunRequest:
 
 def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
-    console = Console(stderr=True)
-    summary = run_or_exit(request, values.get("password"), console)
+    quiet = values["quiet"] or values["json"]
+    summary = run_or_exit(request, values.get("password"), Console(stderr=True, quiet=quiet))
     from flows.__main__ import COMMAND_STARTED
-    from flows.terminal import summary_table
 
-    Console().print(summary_table(summary, time.monotonic() - COMMAND_STARTED))
+    command_seconds = round(time.monotonic() - COMMAND_STARTED, 2)
+    if values["json"]:
+        typer.echo(summary.model_copy(update={"command_seconds": command_seconds}).to_json())
+    elif not quiet:
+        from flows.terminal import summary_table
+
+        Console().print(summary_table(summary, command_seconds))
 
 
 def _serve(values: dict[str, Any]) -> None:
@@ -109,12 +138,14 @@ def _serve(values: dict[str, Any]) -> None:
     serve_deployment(deployment)
 
 
-app.command("run")(
+app.command("run", cls=HelpCommand)(
     command(
-        [*_RUN_PARAMETERS, _PASSWORD], _run, "Extract every page of INPUT... into OUT (Parquet)."
+        [*_RUN_PARAMETERS, _PASSWORD, *_output_parameters()],
+        _run,
+        "Extract every page of INPUT... into OUT (Parquet).",
     )
 )
-app.command("serve")(
+app.command("serve", cls=HelpCommand)(
     command(
         [*_RUN_PARAMETERS, *_schedule_parameters()],
         _serve,
@@ -131,25 +162,29 @@ def _absolute(location: str) -> str:
     return location if "://" in location else str(Path(location).resolve())
 
 
-app.command("report")(report)
+app.command("report", cls=HelpCommand)(report)
 
 
-@app.command("providers")
+@app.command("providers", cls=HelpCommand)
 def list_providers() -> None:
     """The provider presets: base URL, default model, limits and what each endpoint supports."""
-    from flows.terminal import providers_table
+    from flows.terminal import providers_view
 
-    Console().print(providers_table())
+    console = Console()
+    console.print(providers_view(console.width))
 
 
-@app.command("eval")
+@app.command("eval", cls=HelpCommand)
 def evaluate_fields(
     out: Annotated[Path, typer.Argument(help="Output directory of a --schema receipt run.")],
     truth: Annotated[
-        Path, typer.Option("--truth", help="Folder of ground-truth JSON files (SROIE style).")
+        Path,
+        typer.Option(
+            "--truth", metavar="DIR", help="Folder of ground-truth JSON files (SROIE style)."
+        ),
     ],
     schema: Annotated[str, typer.Option(help="Dataset under OUT to evaluate.")] = "receipt",
-    show_misses: Annotated[int, typer.Option(min=0, help="Misses to list.")] = 30,
+    show_misses: Annotated[int, typer.Option(min=0, metavar="N", help="Misses to list.")] = 30,
 ) -> None:
     """Compare extracted receipt fields with ground truth: accuracy per field, and the misses."""
     from extractors.report.evaluation import evaluate, load_truth

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import typer
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from typer.core import TyperArgument, TyperCommand
 
 # `--since` takes a day, or a day and a time.
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -22,10 +23,54 @@ _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 _ARGUMENT = "inputs"
 
 
+# What the help calls a value, by its type, where the field does not name it.
+_METAVARS: dict[Any, str] = {int: "N", float: "NUMBER", str: "TEXT", datetime: "DATE"}
+
+
 def flag_of(name: str, info: FieldInfo) -> str:
     """The field's flag: `--max-dpi` for `max_dpi`, unless the field names another."""
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    return str(extra.get("flag") or "--" + name.replace("_", "-"))
+    return str(_extra(info).get("flag") or "--" + name.replace("_", "-"))
+
+
+def _extra(info: FieldInfo) -> dict[str, Any]:
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+
+
+def _metavar(info: FieldInfo, annotation: Any) -> str | None:
+    """`--out DIR`, `--limit N`; a list's items are named as one item (the flag repeats)."""
+    if annotation is bool:
+        return None
+    if get_origin(annotation) is list:
+        annotation = get_args(annotation)[0]
+    return str(_extra(info).get("metavar") or _METAVARS.get(annotation, "VALUE"))
+
+
+class HelpCommand(TyperCommand):
+    """Help as uv and ruff show it: `INPUT...` in the usage line, not `{INPUT}...`, and a value
+    named for what it is (`DIR`, `N`), never a Python type such as `<list[str]>`."""
+
+    # Typer's own click types are private; `Any` keeps these overrides compatible with them.
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [piece.replace("{", "").replace("}", "") for piece in pieces]
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for param in params:
+            if isinstance(param, TyperArgument):
+                # Its name column already reads `INPUT...`; typer would add the Python type.
+                param.__class__ = _UntypedArgument
+                param.metavar = param.metavar or (param.name or "").upper()
+            elif param.metavar is None:
+                # `--help`, `--quiet`: no value to name; `--html HTML` rather than `<path>`.
+                flag = getattr(param, "is_flag", False)
+                param.metavar = "" if flag else (param.name or "VALUE").upper()
+        return params
+
+
+class _UntypedArgument(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
 
 
 def group_parameters(groups: Iterable[type[BaseModel]]) -> list[inspect.Parameter]:
@@ -72,6 +117,7 @@ def _parameter(name: str, info: FieldInfo, panel: str) -> inspect.Parameter:
     option = typer.Option(
         flag_of(name, info),
         help=help_text,
+        metavar=_metavar(info, annotation),
         rich_help_panel=panel,
         show_default=not required and info.default not in (None, []),
         **extra,

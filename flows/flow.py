@@ -22,7 +22,7 @@ from flows.hooks import current_hooks
 from flows.parameters import RunRequest
 from flows.settings import EnvironmentSettings
 from flows.shards import RunProgress, run_shards
-from flows.summary import estimated_cost, summarise
+from flows.summary import summarise
 from schemas import RunSummary
 
 
@@ -59,8 +59,7 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals = await run_on_dask(plan, paths, tracker)
             session.compact()
     summary = summarise(resolved, request, session, totals, started)
-    table = [{"metric": k, "value": v} for k, v in summary.model_dump().items()]
-    table.append({"metric": "estimated_cost", "value": estimated_cost(summary)})
+    table = [{"metric": k, "value": v} for k, v in summary.model_dump(mode="json").items()]
     await acreate_table_artifact(
         table=table,
         key="visionbatch-run-summary",

@@ -11,12 +11,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.options import DiscoveryOptions
+from extractors.options import DiscoveryOptions, TextLayerMode
 
 
-def _flag(name: str) -> dict[str, Any]:
-    """The command-line flag of a field whose name is not its flag."""
-    return {"flag": name}
+def _flag(name: str, metavar: str | None = None) -> dict[str, Any]:
+    """The command-line flag of a field whose name is not its flag (and its value's name)."""
+    return {"flag": name, **_value(metavar)}
+
+
+def _value(metavar: str | None) -> dict[str, Any]:
+    """What the help calls an option's value, where its type alone would not say it:
+    `--out DIR`, not `--out TEXT`."""
+    return {} if metavar is None else {"metavar": metavar}
 
 
 class _Group(BaseModel):
@@ -28,17 +34,25 @@ class InputSelection(_Group):
     """Input selection"""
 
     inputs: list[str] = Field(description="Files or folders (recursed); paths or fsspec URLs.")
-    out: str = Field(description="Output directory or URL (pages in OUT/pages/).")
+    out: str = Field(
+        description="Output directory or URL (pages in OUT/pages/).",
+        json_schema_extra=_value("DIR"),
+    )
     include: list[str] = Field(
         default=[],
         description="Only files whose path under the folder matches this glob (repeatable; "
         "`*` crosses folders: '*.pdf').",
+        json_schema_extra=_value("GLOB"),
     )
     exclude: list[str] = Field(
-        default=[], description="Leave out files matching this glob (repeatable)."
+        default=[],
+        description="Leave out files matching this glob (repeatable).",
+        json_schema_extra=_value("GLOB"),
     )
     since: datetime | None = Field(
-        default=None, description="Only files modified at or after this date (local time)."
+        default=None,
+        description="Only files modified at or after this date (local time).",
+        json_schema_extra=_value("DATE"),
     )
     limit: int | None = Field(default=None, ge=1, description="At most N files.")
 
@@ -47,13 +61,21 @@ class EndpointChoice(_Group):
     """Endpoint"""
 
     provider: str | None = Field(
-        default=None, description="Provider preset (env VISIONBATCH_PROVIDER)."
+        default=None,
+        description="Provider preset (env VISIONBATCH_PROVIDER; `visionbatch providers`).",
+        json_schema_extra=_value("NAME"),
     )
     base_url: str | None = Field(
-        default=None, description="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL)."
+        default=None,
+        description="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL).",
+        json_schema_extra=_value("URL"),
     )
-    model: str | None = Field(default=None, description="Model (env VISIONBATCH_MODEL).")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds per request.")
+    model: str | None = Field(
+        default=None, description="Model (env VISIONBATCH_MODEL).", json_schema_extra=_value("NAME")
+    )
+    timeout: float | None = Field(
+        default=None, gt=0, description="Seconds per request.", json_schema_extra=_value("SECONDS")
+    )
 
 
 class ExtractionChoice(_Group):
@@ -63,12 +85,12 @@ class ExtractionChoice(_Group):
         default="page_text",
         description="page_text (per page), receipt, invoice (per document), a JSON Schema file "
         "(path/to/schema.json) or a Pydantic model (package.module:Model).",
-        json_schema_extra=_flag("--schema"),
+        json_schema_extra=_flag("--schema", "NAME|FILE|MODULE:MODEL"),
     )
     prompt_file: str | None = Field(
         default=None,
         description="Text file of instructions added to the schema's (recorded per row).",
-        json_schema_extra=_flag("--prompt"),
+        json_schema_extra=_flag("--prompt", "FILE"),
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     top_p: float | None = Field(default=None, gt=0.0, le=1.0, description="Nucleus sampling.")
@@ -76,8 +98,16 @@ class ExtractionChoice(_Group):
     token_profile: str | None = Field(
         default=None,
         description="pixtral, qwen2.5-vl, gemma3, llava-1.5, openai (default: by model).",
+        json_schema_extra=_value("NAME"),
     )
     max_dpi: int = Field(default=200, ge=10, description="Resolution cap for PDFs.")
+    text_layer: TextLayerMode = Field(
+        default=TextLayerMode.AUTO,
+        description="A PDF page's own text: auto (page_text: a usable layer is the text, no "
+        "request; schemas: sent beside the image), hint (beside the image, page_text too), "
+        "off (never: force OCR), only (schemas: born-digital pages as text, no image).",
+        json_schema_extra=_value("auto|hint|off|only"),
+    )
 
 
 class RequestLimits(_Group):
@@ -120,6 +150,7 @@ class ScaleOut(_Group):
         default=None,
         description="Run shards on Dask: `local` (a LocalCluster) or a scheduler address "
         "(tcp://host:8786).",
+        json_schema_extra=_value("local|ADDRESS"),
     )
     dask_workers: int | None = Field(
         default=None, ge=1, description="Workers of `--dask local` (default: cores)."

@@ -109,6 +109,22 @@ def wait_healthy(api_url: str, timeout: float, alive: "subprocess.Popen[bytes] |
     raise PrefectServerError(f"the Prefect server did not answer within {timeout:.0f} s")
 
 
+def _forget_dead_server(home: Path) -> None:
+    """Remove Prefect's pid file of a server that is no longer running (a reboot, a kill -9):
+    `prefect server start --background` refuses to start while the file exists."""
+    pid_file = home / "server.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        pid_file.unlink(missing_ok=True)
+    except PermissionError:  # alive, another user's
+        return
+
+
 def server_command(port: int, *extra: str) -> list[str]:
     """`prefect server start` on this loopback port, without UI or analytics."""
     command = [str(_prefect_command()), "server", "start", "--host", "127.0.0.1"]
@@ -123,6 +139,7 @@ def free_port() -> int:
 
 def _start(home: Path) -> str:
     port = free_port()
+    _forget_dead_server(home)
     started = subprocess.run(
         server_command(port, "--background"),
         capture_output=True,
@@ -131,7 +148,8 @@ def _start(home: Path) -> str:
         check=False,
     )
     if started.returncode != 0:
-        reason = " ".join(started.stderr.decode(errors="replace").split())[-300:]
+        said = (started.stderr or started.stdout).decode(errors="replace")
+        reason = " ".join(said.split())[-300:] or f"exit status {started.returncode}"
         raise PrefectServerError(f"cannot start a local Prefect server: {reason}")
     (home / _STATE).write_text(json.dumps({"port": port}))
     api_url = f"http://127.0.0.1:{port}/api"

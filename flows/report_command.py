@@ -20,12 +20,17 @@ def report(
     out: Annotated[Path, typer.Argument(help="Output directory of one or more runs.")],
     html: Annotated[
         Path | None,
-        typer.Option("--html", help="Also write a self-contained HTML report (tables, charts)."),
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Also write a self-contained HTML report (tables, charts).",
+        ),
     ] = None,
     prices: Annotated[
         Path | None,
         typer.Option(
             "--prices",
+            metavar="FILE",
             help="JSON list of {provider, model, input_per_million, output_per_million, "
             'currency} overriding the indicative prices (model "*": every model).',
         ),

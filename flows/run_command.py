@@ -77,7 +77,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
         raise typer.Exit(1) from None
     prepare_prefect()
     stop = StopSignals()
-    terminal = TerminalProgress(console) if console.is_terminal else None
+    terminal = TerminalProgress(console) if console.is_terminal and not console.quiet else None
     tally = PageTally(terminal or NoProgress())
     try:
         with terminal or nullcontext():

@@ -1,21 +1,27 @@
 """The run's summary, and its estimated cost at list prices."""
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
+from extractors.endpoint.pool import RequestStats
 from extractors.report.pricing import DEFAULT_PRICES
 from flows.config import ResolvedRun
 from flows.parameters import RunRequest
 from schemas import RunSummary
 
 
-def estimated_cost(summary: RunSummary) -> str:
+def estimated_cost(provider: str, model: str, stats: RequestStats) -> str:
     """This run's tokens at the default list price (`visionbatch report --prices` for yours)."""
-    price = DEFAULT_PRICES.price_of(summary.provider, summary.model)
+    price = DEFAULT_PRICES.price_of(provider, model)
     if price is None:
         return "unknown (no price for this provider and model)"
-    cost = price.cost(summary.prompt_tokens, summary.completion_tokens)
+    if price.self_hosted:
+        return "self-hosted (no per-token price)"
+    if not stats.usage_reported:
+        return "unknown (the endpoint reported no token usage)"
+    cost = price.cost(stats.prompt_tokens, stats.completion_tokens)
     return f"{cost:.4f} {price.currency}"
 
 
@@ -28,6 +34,8 @@ def summarise(
 ) -> RunSummary:
     stats = totals.requests
     concurrency = session.pool.concurrency.report
+    now = time.monotonic()
+    first_sent = stats.first_sent_at
     return RunSummary(
         run_id=resolved.rows.run_id,
         out=request.out,
@@ -50,8 +58,11 @@ def summarise(
         concurrency_end=concurrency.end,
         rate_limit_wait_seconds=round(session.pool.rate_wait_seconds, 2),
         endpoint_lessons=list(session.learned.lessons),
-        prompt_tokens=stats.prompt_tokens,
-        completion_tokens=stats.completion_tokens,
+        prompt_tokens=stats.prompt_tokens if stats.usage_reported else None,
+        completion_tokens=stats.completion_tokens if stats.usage_reported else None,
+        estimated_cost=estimated_cost(resolved.provider, resolved.rows.model, stats),
         rows_compacted=session.compacted,
-        wall_seconds=round(time.monotonic() - started, 2),
+        started_at=datetime.now(UTC) - timedelta(seconds=now - started),
+        first_request_seconds=None if first_sent is None else round(first_sent - started, 3),
+        wall_seconds=round(now - started, 2),
     )

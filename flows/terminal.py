@@ -14,38 +14,37 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from extractors.endpoint.providers import GENERIC, PRESETS
+from extractors.endpoint.providers import GENERIC, PRESETS, ProviderPreset
 from extractors.report.evaluation import EvaluationReport
 from schemas import RunSummary
 
 
 class TerminalProgress:
     """Two rich progress bars: files (whose total is counted up front, hence a true ETA for a
-    backfill) and pages (whose total grows as documents are opened), with requests in flight."""
+    backfill) and pages (whose total grows as documents are opened), and what the run waits
+    on: starting, rendering, requests in flight, or a retry."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            TextColumn("[bold]{task.description:>5}"),
+            BarColumn(bar_width=30),
             MofNCompleteColumn(),
-            TextColumn("errors {task.fields[errors]}"),
-            TextColumn("in flight {task.fields[in_flight]}"),
-            TextColumn("requests {task.fields[sent]}"),
+            TextColumn("{task.fields[errors]}"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[note]}"),
+            TextColumn("{task.fields[state]}"),
             console=console,
             transient=False,
         )
-        # Until the first document is opened, Prefect is still starting (~10 s on a fresh home).
-        self._task: TaskID = self._progress.add_task(
-            "starting", total=None, errors=0, in_flight=0, sent=0, note=""
+        self._pages: TaskID = self._progress.add_task(
+            "pages", total=None, errors="", state="starting Prefect"
         )
-        self._files: TaskID = self._progress.add_task(
-            "files", total=None, errors="-", in_flight="-", sent="-", note=""
-        )
+        self._files: TaskID = self._progress.add_task("files", total=None, errors="", state="")
         self._errors = 0
+        self._in_flight = 0
+        self._sent = 0
+        self._retry = ""
 
     def __enter__(self) -> "TerminalProgress":
         self._progress.start()
@@ -61,24 +60,41 @@ class TerminalProgress:
 
     def documents_found(self, total: int) -> None:
         self._progress.update(self._files, total=total)
+        self._show("opening documents")
 
     def documents_done(self, count: int) -> None:
         self._progress.update(self._files, advance=count)
 
     def pages_planned(self, count: int) -> None:
         total = self._progress.tasks[0].total or 0
-        self._progress.update(self._task, description="pages", total=total + count)
+        self._progress.update(self._pages, total=total + count)
+        if not self._in_flight:
+            self._show(self._idle())
 
     def pages_finished(self, ok: int, errors: int) -> None:
         self._errors += errors
-        self._progress.update(self._task, advance=ok + errors, errors=self._errors)
+        plural = "s" if self._errors != 1 else ""
+        shown = f"[red]{self._errors} error{plural}[/]" if self._errors else ""
+        self._progress.update(self._pages, advance=ok + errors, errors=shown)
 
     def requests_changed(self, in_flight: int, sent: int) -> None:
-        self._progress.update(self._task, in_flight=in_flight, sent=sent)
+        self._in_flight, self._sent = in_flight, sent
+        if in_flight:
+            self._retry = ""  # a retried request is on the wire again
+        self._show(f"{in_flight} in flight, {sent} sent" if in_flight else self._idle())
 
     def retrying(self, reason: str, wait: float) -> None:
-        # Shown until the next retry replaces it; a run that recovers says so by moving on.
-        self._progress.update(self._task, note=f"retrying in {wait:.0f} s: {reason[:60]}")
+        # Shown until a request is on the wire again; a run that recovers says so by moving on.
+        self._retry = f"[yellow]retrying in {wait:.0f} s: {reason[:60]}[/]"
+        self._show("")
+
+    def _idle(self) -> str:
+        """Nothing on the wire: pages are being drawn, or the next documents opened."""
+        pages = self._progress.tasks[0]
+        return "rendering" if pages.completed < (pages.total or 0) else "opening documents"
+
+    def _show(self, state: str) -> None:
+        self._progress.update(self._pages, state=self._retry or state)
 
 
 def summary_table(summary: RunSummary, command_seconds: float | None = None) -> Table:
@@ -98,8 +114,10 @@ def summary_table(summary: RunSummary, command_seconds: float | None = None) -> 
         ("retries", summary.retries),
         ("most requests in flight", summary.max_in_flight),
         ("concurrency", _concurrency(summary)),
-        ("prompt tokens", f"{summary.prompt_tokens:,}"),
-        ("completion tokens", f"{summary.completion_tokens:,}"),
+        ("prompt tokens", _tokens(summary.prompt_tokens)),
+        ("completion tokens", _tokens(summary.completion_tokens)),
+        ("estimated cost", summary.estimated_cost),
+        ("first request after", _first_request(summary.first_request_seconds)),
         ("wall time", _wall_time(summary.wall_seconds, command_seconds)),
         ("output", summary.dataset),
     ]
@@ -111,6 +129,14 @@ def summary_table(summary: RunSummary, command_seconds: float | None = None) -> 
     for label, value in rows:
         table.add_row(label, str(value))
     return table
+
+
+def _tokens(count: int | None) -> str:
+    return "not reported" if count is None else f"{count:,}"
+
+
+def _first_request(seconds: float | None) -> str:
+    return "none sent" if seconds is None else f"{seconds:.2f} s"
 
 
 def _wall_time(run_seconds: float, command_seconds: float | None) -> str:
@@ -152,23 +178,53 @@ def misses_table(report: EvaluationReport, limit: int) -> Table:
     return table
 
 
-def providers_table() -> Table:
-    """One line per provider preset, as `--provider` knows it."""
+# Below this width the presets are listed one block each: eight columns do not fit in 80.
+_WIDE_PROVIDERS = 160
+
+
+def providers_view(width: int) -> Table:
+    """The provider presets, as `--provider` knows them: a table on a wide terminal, one block
+    per preset on a narrow one or in a pipe (rich gives a pipe 80 columns)."""
+    if width >= _WIDE_PROVIDERS:
+        return _providers_table()
+    grid = Table.grid(padding=(0, 2))
+    grid.title = "provider presets (--provider NAME)"
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for preset in _listed_presets():
+        base_url, model, images, tokens, context, structured, streams = _preset_cells(preset)
+        details = (
+            f"{base_url}\nmodel {model}, {images} image{'s' if images != '1' else ''} a request, "
+            f"{tokens} tokens, "
+            f"{context} context\nstructured output {structured}, "
+            f"{'streams' if streams == 'yes' else 'no streaming'}"
+        )
+        grid.add_row(preset.name, details)
+        grid.add_row("", "")
+    return grid
+
+
+def _providers_table() -> Table:
     table = Table(title="provider presets (--provider NAME)")
     columns = ("name", "base URL", "default model", "images", "tokens", "context")
     for column in (*columns, "structured output", "streams"):
         table.add_column(column)
-    for preset in PRESETS.values():
-        if preset.name == GENERIC:
-            continue
-        table.add_row(
-            preset.name,
-            preset.base_url or ("embedded" if preset.name == "local" else "your deployment's"),
-            preset.default_model or "-",
-            str(preset.max_images),
-            preset.profile,
-            f"{preset.context_tokens:,}",
-            "json_schema (strict)" if preset.strict_schema else preset.structured_output,
-            "yes" if preset.streaming else "no",
-        )
+    for preset in _listed_presets():
+        table.add_row(preset.name, *_preset_cells(preset))
     return table
+
+
+def _listed_presets() -> list[ProviderPreset]:
+    return [preset for preset in PRESETS.values() if preset.name != GENERIC]
+
+
+def _preset_cells(preset: ProviderPreset) -> tuple[str, ...]:
+    return (
+        preset.base_url or ("embedded, no key" if preset.name == "local" else "your deployment's"),
+        preset.default_model or "-",
+        str(preset.max_images),
+        preset.profile,
+        f"{preset.context_tokens:,}",
+        "json_schema (strict)" if preset.strict_schema else preset.structured_output,
+        "yes" if preset.streaming else "no",
+    )

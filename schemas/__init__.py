@@ -7,6 +7,7 @@ from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowS
 from schemas.pages import PageText, pages_envelope_schema
 from schemas.receipt import Receipt
 from schemas.summary import RunSummary
+from schemas.text_layer import TextLayerVerdict, TextSource
 
 __all__ = [
     "PAGE_ROW_ARROW_SCHEMA",
@@ -21,6 +22,8 @@ __all__ = [
     "Receipt",
     "RowStatus",
     "RunSummary",
+    "TextLayerVerdict",
+    "TextSource",
     "document_arrow_schema",
     "pages_envelope_schema",
 ]

@@ -13,6 +13,7 @@ from schemas.page_row import (
     ErrorCategory,
     RowStatus,
 )
+from schemas.text_layer import TextSource
 
 
 class DocumentProvenance(BaseModel):
@@ -52,6 +53,10 @@ class DocumentProvenance(BaseModel):
     prompt_tokens: int | None = Field(description="Prompt tokens of all its requests.")
     completion_tokens: int | None = Field(description="Completion tokens of all its requests.")
     latency_ms: float | None = Field(description="Summed wall time of its requests, in ms.")
+    text_source: TextSource | None = Field(
+        default=None,
+        description="ocr (the embedded engine) or model (a vision endpoint); null on error.",
+    )
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
 
@@ -79,6 +84,7 @@ _PROVENANCE_TYPES: dict[str, pa.DataType] = {
     "prompt_tokens": pa.int32(),
     "completion_tokens": pa.int32(),
     "latency_ms": pa.float64(),
+    "text_source": pa.string(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
 }

@@ -7,6 +7,8 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.text_layer import TEXT_LAYER_HELP, TextLayerVerdict, TextSource
+
 
 class RowStatus(StrEnum):
     """Whether a page was extracted."""
@@ -28,7 +30,8 @@ class ErrorCategory(StrEnum):
 
 OPTIONS_VERSION_HELP = (
     "Fingerprint of the options that shape what is sent (max DPI, token profile, image "
-    "encoding): resume matches it, so pages rendered differently are extracted again."
+    "encoding, --text-layer mode): resume matches it, so pages rendered or read differently "
+    "are extracted again."
 )
 
 ERROR_CATEGORY_HELP = (
@@ -76,6 +79,21 @@ class PageRow(BaseModel):
     width: int | None = Field(description="Width in pixels of the image as sent.")
     height: int | None = Field(description="Height in pixels of the image as sent.")
     latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
+    text_source: TextSource | None = Field(
+        default=None,
+        description="text_layer (the PDF's own text, no request), ocr (the embedded engine) or "
+        "model (a vision endpoint); null on error.",
+    )
+    text_layer: TextLayerVerdict | None = Field(default=None, description=TEXT_LAYER_HELP)
+    text_layer_chars: int | None = Field(
+        default=None, description="Characters (not spaces) in the page's text layer."
+    )
+    image_coverage: float | None = Field(
+        default=None, description="Share of the PDF page's area covered by images (0-1)."
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What is odd about an ok row, e.g. `no text found`."
+    )
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
 
@@ -109,6 +127,11 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "width": pa.int32(),
     "height": pa.int32(),
     "latency_ms": pa.float64(),
+    "text_source": pa.string(),
+    "text_layer": pa.string(),
+    "text_layer_chars": pa.int32(),
+    "image_coverage": pa.float32(),
+    "warnings": pa.list_(pa.string()),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
 }

@@ -1,5 +1,7 @@
 """What a run reports when it ends (CLI table, Prefect artifact)."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -39,7 +41,24 @@ class RunSummary(BaseModel):
     endpoint_lessons: list[str] = Field(
         default_factory=list, description="Limits learned from the endpoint's refusals."
     )
-    prompt_tokens: int
-    completion_tokens: int
+    prompt_tokens: int | None = Field(
+        description="Prompt tokens the endpoint reported; None when it reports none (the "
+        "embedded engine counts no tokens)."
+    )
+    completion_tokens: int | None = Field(description="Completion tokens the endpoint reported.")
+    estimated_cost: str = Field(
+        default="", description="This run's tokens at list price, `self-hosted`, or `unknown`."
+    )
     rows_compacted: int = Field(description="Superseded rows removed at the end of the run.")
-    wall_seconds: float
+    started_at: datetime | None = Field(default=None, description="When the flow started (UTC).")
+    first_request_seconds: float | None = Field(
+        default=None, description="Seconds from the flow's start to its first request leaving."
+    )
+    wall_seconds: float = Field(description="The flow's wall time.")
+    command_seconds: float | None = Field(
+        default=None, description="The whole command's wall time, Prefect's start-up included."
+    )
+
+    def to_json(self) -> str:
+        """One line of JSON, for scripts (`visionbatch run --json`)."""
+        return self.model_dump_json()

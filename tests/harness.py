@@ -8,7 +8,8 @@ from typing import Any
 from extractors.discover.files import discover
 from extractors.document.session import ExtractionSession, open_session
 from extractors.document.shard import ShardSummary
-from flows.config import RunRequest, Secrets, resolve_run
+from extractors.offline.engine import serve_local_engine
+from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
 
 
 async def run_direct(
@@ -22,6 +23,19 @@ async def run_direct(
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
     run_request = RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request)
     resolved = resolve_run(run_request, secrets or Secrets())
+    if resolved.uses_local_engine:  # as the flow does: the embedded engine, started for it
+        with serve_local_engine() as base_url:
+            return await _extract(resolved.at(base_url), inputs, out, flush_rows, rate_window)
+    return await _extract(resolved, inputs, out, flush_rows, rate_window)
+
+
+async def _extract(
+    resolved: ResolvedRun,
+    inputs: list[Path] | list[str],
+    out: Path | str,
+    flush_rows: int,
+    rate_window: float,
+) -> tuple[ShardSummary, ExtractionSession]:
     # Tests wait milliseconds, not seconds, between retries.
     endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
     options = replace(

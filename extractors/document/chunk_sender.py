@@ -1,12 +1,13 @@
 """Sending one chunk: its pages drawn under a payload slot, asked, and refusals learned."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from extractors.endpoint.learned_limits import LearnedLimits, Refusal
 from extractors.endpoint.pool import RequestPool
+from extractors.endpoint.prompt import layer_text_tokens
 from extractors.errors import (
     OutgrownRequestError,
     RequestRejectedError,
@@ -74,9 +75,15 @@ class ChunkSender:
 
     @asynccontextmanager
     async def rendered(
-        self, source: SourceFile, plan: ChunkPlan, answer_room: int, document_pages: int = 0
+        self,
+        source: SourceFile,
+        plan: ChunkPlan,
+        answer_room: int,
+        document_pages: int = 0,
+        layer_texts: Mapping[int, str] | None = None,
     ) -> AsyncIterator[RenderedChunk]:
-        """The chunk drawn, while it holds a payload slot (so rendering stays bounded)."""
+        """The chunk drawn, while it holds a payload slot (so rendering stays bounded);
+        `layer_texts` (by page) go beside their pages' images."""
         async with self.pool.payload_slot():
             drawn = await self.rasteriser.render(source, plan.pages, self.profile.pad_to_square)
             images: list[tuple[PlannedPage, RenderedImage]] = []
@@ -89,13 +96,15 @@ class ChunkSender:
             request = None
             if images:
                 sent = ChunkPlan(tuple(planned for planned, _ in images))
+                texts = tuple((layer_texts or {}).get(p.page, "") for p in sent.pages)
                 request = PreparedRequest(
                     new_request_id(),
                     source,
                     sent,
                     tuple(image for _, image in images),
-                    self._estimated_tokens(sent, answer_room),
+                    self._estimated_tokens(sent, answer_room) + layer_text_tokens(texts),
                     document_pages=document_pages,
+                    layer_texts=texts if any(texts) else (),
                 )
             yield RenderedChunk(request, tuple(failed))
 

@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
+from extractors.document.page_rows import answered_by
 from extractors.records import EndpointAnswer, RowContext, SourceFile
 from schemas import (
     PROVENANCE_COLUMNS,
@@ -164,6 +165,7 @@ class DocumentRowBuilder:
             prompt_tokens=costs.prompt_tokens,
             completion_tokens=costs.completion_tokens,
             latency_ms=round(costs.latency_ms, 1) if costs.request_ids else None,
+            text_source=answered_by(self.context) if status == RowStatus.OK else None,
             extracted_at=datetime.now(UTC),
         )
 

@@ -18,6 +18,7 @@ from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
+from extractors.document.layer_hints import layer_texts
 from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
@@ -102,7 +103,10 @@ class DocumentRowUnit(UnitBase):
         """Render, send, validate, and re-ask once with the validation errors."""
         answer_room = self.options.budget.max_output_tokens
         sender = self.sender
-        async with sender.rendered(layout.source, plan, answer_room, layout.page_count) as drawn:
+        pages = [p.page for p in plan.pages]
+        texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=False)
+        drawn_chunk = sender.rendered(layout.source, plan, answer_room, layout.page_count, texts)
+        async with drawn_chunk as drawn:
             if drawn.failed:
                 error = str(drawn.failed[0][1])
                 return _ChunkResult(RequestCosts(), error=error, category=ErrorCategory.SOURCE)

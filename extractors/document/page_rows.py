@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from extractors.endpoint.providers import LOCAL
 from extractors.plan.profiles.base import TokenProfile
 from extractors.records import (
     EndpointAnswer,
@@ -13,8 +14,11 @@ from extractors.records import (
     RenderedImage,
     RowContext,
     SourceFile,
+    TextLayer,
 )
-from schemas import ErrorCategory, PageRow, RowStatus
+from schemas import ErrorCategory, PageRow, RowStatus, TextSource
+
+NO_TEXT_FOUND = "no text found"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class PageRowBuilder:
         answered: list[tuple[RenderedImage, BaseModel]],
         answer: EndpointAnswer,
         attempts: int,
+        text_layers: tuple[TextLayer, ...] = (),
     ) -> list[PageRow]:
         """Rows of the pages one answer covered, each with its share of the request's tokens."""
         image_tokens = [self.profile.image_tokens(img.width, img.height) for img, _ in answered]
@@ -54,6 +59,9 @@ class PageRowBuilder:
                 width=image.width,
                 height=image.height,
                 latency_ms=round(answer.latency_ms, 1),
+                text_source=self._answered_by,
+                warnings=_warnings(text),
+                **_layer_figures(text_layers, image.page),
             )
             for (image, _), text, tokens, prompt_share, completion_share in zip(
                 answered, texts, image_tokens, prompt_shares, completion_shares, strict=True
@@ -69,6 +77,7 @@ class PageRowBuilder:
         category: ErrorCategory,
         attempts: int = 0,
         planned: PlannedPage | None = None,
+        text_layers: tuple[TextLayer, ...] = (),
     ) -> PageRow:
         """A row that says why a page (or a whole file, page None) has no result."""
         return PageRow(
@@ -86,7 +95,38 @@ class PageRowBuilder:
             width=planned.width if planned else None,
             height=planned.height if planned else None,
             latency_ms=None,
+            **_layer_figures(text_layers, page),
         )
+
+    def layer_row(
+        self, source: SourceFile, page: int, page_count: int, layer: TextLayer
+    ) -> PageRow:
+        """A page whose own text layer is its text: exact, and no request made."""
+        return PageRow(
+            **self._provenance(source, page, page_count, datetime.now(UTC)),
+            status=RowStatus.OK,
+            text=layer.text,
+            error=None,
+            error_category=None,
+            request_id=None,
+            request_images=None,
+            attempts=0,
+            prompt_tokens=None,
+            completion_tokens=None,
+            image_tokens=None,
+            width=None,
+            height=None,
+            latency_ms=None,
+            text_source=TextSource.TEXT_LAYER,
+            warnings=_warnings(layer.text),
+            text_layer=layer.verdict,
+            text_layer_chars=layer.chars,
+            image_coverage=layer.image_coverage,
+        )
+
+    @property
+    def _answered_by(self) -> TextSource:
+        return answered_by(self.context)
 
     def copied_row(self, stored: dict[str, object], source: SourceFile) -> PageRow:
         """A stored ok row of identical content found again at another path."""
@@ -111,6 +151,29 @@ class PageRowBuilder:
             **self.context.provenance(),
             "extracted_at": now,
         }
+
+
+def answered_by(context: RowContext) -> TextSource:
+    """Who read the pages sent: the embedded OCR engine, or a model behind an endpoint."""
+    return TextSource.OCR if context.provider == LOCAL else TextSource.MODEL
+
+
+def _layer_figures(layers: tuple[TextLayer, ...], page: int | None) -> dict[str, Any]:
+    """The page's text-layer verdict and figures, for its row (nothing for images)."""
+    if not layers or page is None:
+        return {}
+    layer = layers[page - 1]
+    return {
+        "text_layer": layer.verdict,
+        "text_layer_chars": layer.chars,
+        "image_coverage": layer.image_coverage,
+    }
+
+
+def _warnings(text: str) -> list[str]:
+    # An ok page with nothing on it is most often a photo or a blank scan: say so, so that a
+    # data team can find it, rather than leave an empty string to pass as a transcription.
+    return [] if text.strip() else [NO_TEXT_FOUND]
 
 
 def _text_of(item: BaseModel) -> str:

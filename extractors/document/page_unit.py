@@ -7,9 +7,11 @@ from dataclasses import dataclass, replace
 
 from extractors.answer.parse import parse_answer
 from extractors.document.chunk_sender import Asked
+from extractors.document.layer_hints import layer_texts
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
 from extractors.errors import PageDoesNotFitError
+from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks, split_chunk
 from extractors.plan.sizing import size_page, size_pages
 from extractors.records import (
@@ -24,6 +26,9 @@ from extractors.records import (
 )
 from extractors.sink.ledger import Ledger
 from schemas import ErrorCategory, PageRow, RowStatus
+
+# The modes in which a usable text layer is a page's text, and no request is made for it.
+_LAYER_IS_TEXT = frozenset({TextLayerMode.AUTO, TextLayerMode.ONLY})
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class PageRowsUnit(UnitBase):
         rows = await asyncio.to_thread(self._copies, layout.source, key, done)
         self.progress.pages_planned(layout.page_count - len(done))
         todo = [n for n in range(1, layout.page_count + 1) if n not in done]
+        from_layer = [n for n in todo if self._reads_layer(layout, n)]
+        rows.extend(self._finished(self._layer_rows(layout, from_layer)))
+        todo = [n for n in todo if n not in from_layer]
         planned, unfit = self._sized(layout, todo)
         rows.extend(self._finished(unfit))
         chunks = plan_chunks(planned, self.sender.budget)
@@ -69,6 +77,16 @@ class PageRowsUnit(UnitBase):
         )
         rows.sort(key=lambda row: row.page or 0)
         return DocumentOutcome(rows, skipped_pages=len(done))
+
+    def _reads_layer(self, layout: DocumentLayout, page: int) -> bool:
+        """Whether the page's own text layer is its text (`--text-layer auto|only`)."""
+        layer = layout.text_layer(page)
+        mode = self.options.render.text_layer
+        return layer is not None and layer.usable and mode in _LAYER_IS_TEXT
+
+    def _layer_rows(self, layout: DocumentLayout, pages: Sequence[int]) -> list[PageRow]:
+        source, count = layout.source, layout.page_count
+        return [self.rows.layer_row(source, n, count, layout.text_layers[n - 1]) for n in pages]
 
     def _copies(self, source: SourceFile, key: LedgerKey, pages: frozenset[int]) -> list[PageRow]:
         """Rows for pages already ok under another path of the same content (no request)."""
@@ -103,7 +121,10 @@ class PageRowsUnit(UnitBase):
             smaller, unfit = refitted
             return self._finished(unfit) + await self._gather(layout, smaller)
         answer_room = self._answer_room(len(chunk.plan.pages))
-        async with self.sender.rendered(layout.source, chunk.plan, answer_room) as rendered:
+        pages = [p.page for p in chunk.plan.pages]
+        texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
+        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, 0, texts)
+        async with drawn as rendered:
             failed = [
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
                 for p, exc in rendered.failed
@@ -129,7 +150,9 @@ class PageRowsUnit(UnitBase):
         parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
         attempts = chunk.prior_attempts + answer.attempts
         answered = [(request.images[i - 1], item) for i, item in sorted(parsed.items.items())]
-        rows = self.rows.ok_rows(layout.source, layout.page_count, answered, answer, attempts)
+        rows = self.rows.ok_rows(
+            layout.source, layout.page_count, answered, answer, attempts, layout.text_layers
+        )
         problems = chunk.problems + parsed.problems
         if answer.finish_reason == "length":
             problems += ("answer cut off at the output token limit",)
@@ -235,7 +258,14 @@ class PageRowsUnit(UnitBase):
         attempts: int,
     ) -> PageRow:
         return self.rows.error_row(
-            layout.source, planned.page, layout.page_count, error, category, attempts, planned
+            layout.source,
+            planned.page,
+            layout.page_count,
+            error,
+            category,
+            attempts,
+            planned,
+            layout.text_layers,
         )
 
     def _finished(self, rows: list[PageRow]) -> list[PageRow]:

@@ -29,6 +29,10 @@ class RequestStats:
     max_in_flight: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Whether any answer carried usage: the embedded engine reports none, and 0 would lie.
+    usage_reported: bool = False
+    # time.monotonic() of the first attempt written, for "the first request left after N s".
+    first_sent_at: float | None = None
 
     def absorb(self, other: "RequestStats") -> None:
         """Add another pool's counts (a Dask worker's); in-flight peaks are the highest one."""
@@ -38,7 +42,10 @@ class RequestStats:
         self.failed_requests += other.failed_requests
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.usage_reported = self.usage_reported or other.usage_reported
         self.max_in_flight = max(self.max_in_flight, other.max_in_flight)
+        if other.first_sent_at is not None:
+            self.first_sent_at = min(self.first_sent_at or other.first_sent_at, other.first_sent_at)
 
 
 class RequestPool:
@@ -108,6 +115,7 @@ class RequestPool:
                     RateWindow.settle(token_entry, answer.total_tokens or request.estimated_tokens)
                 self.stats.prompt_tokens += answer.prompt_tokens or 0
                 self.stats.completion_tokens += answer.completion_tokens or 0
+                self.stats.usage_reported |= answer.prompt_tokens is not None
                 return answer
             self.stats.retries += 1
             self.stats.throttled += retry.throttled
@@ -130,6 +138,7 @@ class RequestPool:
         self, request: PreparedRequest, attempt: int, started: float
     ) -> EndpointAnswer:
         self.stats.in_flight += 1
+        self.stats.first_sent_at = self.stats.first_sent_at or time.monotonic()
         self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
         try:

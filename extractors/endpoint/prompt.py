@@ -43,6 +43,11 @@ _REASK = """Your answer above does not match the schema: {problems}
 Answer again with the corrected JSON object only."""
 
 
+LAYER_TEXT_LABEL = "Text layer of image"
+_LAYER_NOTE = """Some images are followed by "Text layer of image k": the text embedded in that page
+of the PDF. Copy names, numbers and dates from it where it agrees with the image."""
+
+
 # An answer is echoed back on a re-ask; a runaway one need not be sent back whole.
 _ECHO_LIMIT = 20_000
 
@@ -101,9 +106,15 @@ class Prompt:
     def messages(self, request: PreparedRequest, mode: StructuredOutput) -> list[dict[str, Any]]:
         """The user message (instructions, then each image behind its label), and a re-ask."""
         parts: list[dict[str, Any]] = [{"type": "text", "text": self._instructions(request, mode)}]
-        for position, image in enumerate(request.images, start=1):
+        texts = request.layer_texts or ("",) * len(request.images)
+        for position, (image, layer_text) in enumerate(zip(request.images, texts, strict=True), 1):
             parts.append({"type": "text", "text": f"Image {position}:"})
             parts.append({"type": "image_url", "image_url": {"url": data_url(image)}})
+            if layer_text:
+                # Names and numbers are copied from the PDF's own text, not read off pixels.
+                parts.append(
+                    {"type": "text", "text": f"{LAYER_TEXT_LABEL} {position}: {layer_text}"}
+                )
         messages: list[dict[str, Any]] = [{"role": "user", "content": parts}]
         if request.reask is not None:
             messages.append({"role": "assistant", "content": request.reask.answer[:_ECHO_LIMIT]})
@@ -120,11 +131,18 @@ class Prompt:
             text = _DOCUMENT_INSTRUCTIONS.format(n=n, which=_which_pages(request))
             if len(request.chunk.pages) < request.document_pages:
                 text += "\n" + _PART_OF_DOCUMENT
+        if request.layer_texts:
+            text += "\n" + _LAYER_NOTE
         extra = [self.schema.model.__doc__, self.user_instructions]
         text += "".join(f"\n\n{part.strip()}" for part in extra if part and part.strip())
         if mode == "prompt":
             text += "\n\n" + _SCHEMA_IN_PROMPT.format(schema=json.dumps(self.schema.wire_schema))
         return text
+
+
+def layer_text_tokens(texts: tuple[str, ...]) -> int:
+    """What the text-layer parts add to a request's prompt (about 3 characters a token)."""
+    return sum(len(text) // 3 + 8 for text in texts if text)
 
 
 def response_format(schema: ExtractionSchema, strict: bool) -> dict[str, Any]:

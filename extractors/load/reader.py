@@ -14,8 +14,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
-from extractors.options import RenderOptions
-from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
+from extractors.load.text_layer import read_text_layer
+from extractors.options import RenderOptions, TextLayerMode
+from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile, TextLayer
+from schemas.text_layer import TextLayerVerdict
 
 pillow_heif.register_heif_opener()
 
@@ -43,15 +45,18 @@ class DocumentReader:
 
     def layout(self) -> DocumentLayout:
         """The pages and their native pixel sizes; SourceError when the file cannot be read."""
+        layers: tuple[TextLayer, ...] = ()
         if self.source.format in (PDF, SVG):
             sizes = self._pdf_page_sizes()
+            if self.source.format == PDF and self._options.text_layer != TextLayerMode.OFF:
+                layers = self._text_layers()
         elif self.source.format in IMAGE_FORMATS:
             sizes = self._image_frame_sizes()
         else:
             raise SourceError(f"unsupported file type ({self.source.format})")
         if not sizes:
             raise SourceError("document has no pages")
-        return DocumentLayout(self.source, tuple(sizes))
+        return DocumentLayout(self.source, tuple(sizes), layers)
 
     def render(self, page: PlannedPage, pad_to_square: bool) -> RenderedImage:
         """One page at its planned size, encoded for the wire; SourceError if it cannot be drawn."""
@@ -99,6 +104,17 @@ class DocumentReader:
                 rect = pymupdf.Rect(0, 0, 612, 792)
             sizes.append((max(1, round(rect.width * scale)), max(1, round(rect.height * scale))))
         return sizes
+
+    def _text_layers(self) -> tuple[TextLayer, ...]:
+        """Each page's text layer, read while the layout is (no second pass over the file)."""
+        document = self._open_pdf()
+        layers = []
+        for index in range(document.page_count):
+            try:
+                layers.append(read_text_layer(document[index]))
+            except _MUPDF_ERRORS:  # a damaged page: drawing it will say what is wrong
+                layers.append(TextLayer(TextLayerVerdict.NONE, 0, 0.0))
+        return tuple(layers)
 
     def _render_pdf_page(self, page: PlannedPage) -> Image.Image:
         document = self._open_pdf()

@@ -21,15 +21,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from extractors.endpoint.prompt import LAYER_TEXT_LABEL
 from extractors.offline.receipts.fields import receipt_fields
-from extractors.plan.profiles.ocr_engine import OcrEngineProfile
 
 _log = logging.getLogger(__name__)
 
 MODEL_NAME = "rapidocr-ppocrv4"
-
-
-_PROFILE = OcrEngineProfile()
 
 
 # What the engine can answer: page transcriptions, and receipt fields found by rules.
@@ -87,9 +84,11 @@ def _reading_order(result: list[Any]) -> list[str]:
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
     """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
     images = list(_request_images(body))
-    image_tokens = sum(_PROFILE.image_tokens(image.width, image.height) for image in images)
-    texts = [engine.transcribe(image) for image in images]
     schema = _requested_schema(body)
+    # A receipt's page sent with its PDF text layer is read from it: exact, and no OCR to pay.
+    # A transcription is always OCR'd: `--text-layer hint` asks for a reading, not a copy.
+    layers = _layer_texts(body) if schema != "page_text" else {}
+    texts = [layers.get(n) or engine.transcribe(image) for n, image in enumerate(images, 1)]
     if schema == "page_text":
         items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
         content = json.dumps({"pages": items}, ensure_ascii=False)
@@ -98,7 +97,6 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
         content = json.dumps(receipt_fields("\n".join(texts)), ensure_ascii=False, default=str)
     else:
         raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
-    completion_tokens = max(1, len(content) // 4)
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -111,11 +109,9 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {
-            "prompt_tokens": image_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": image_tokens + completion_tokens,
-        },
+        # No usage: OCR reads no tokens, and a count made up here would be priced and summed
+        # as if a model had read them.
+        "usage": None,
     }
 
 
@@ -123,6 +119,20 @@ def _requested_schema(body: dict[str, Any]) -> str:
     """Which schema a request asks for: by the name in its `response_format`."""
     spec = (body.get("response_format") or {}).get("json_schema") or {}
     return str(spec.get("name") or "page_text")
+
+
+def _layer_texts(body: dict[str, Any]) -> dict[int, str]:
+    """Image number -> the text layer sent beside it ("Text layer of image k: ...")."""
+    texts = {}
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            text = part.get("text") if isinstance(part, dict) else None
+            if isinstance(text, str) and text.startswith(LAYER_TEXT_LABEL):
+                number, _, layer = text.removeprefix(LAYER_TEXT_LABEL).partition(":")
+                if number.strip().isdigit():
+                    texts[int(number)] = layer.strip()
+    return texts
 
 
 def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:

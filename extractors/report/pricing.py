@@ -30,6 +30,8 @@ class Price:
     input_per_million: float
     output_per_million: float
     currency: str
+    # The user's own hardware: no bill per token, said as such rather than as "0.0000 USD".
+    self_hosted: bool = False
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         """The cost of that many tokens."""
@@ -38,7 +40,7 @@ class Price:
         ) / 1_000_000
 
 
-_SELF_HOSTED = Price(0.0, 0.0, "USD")
+_SELF_HOSTED = Price(0.0, 0.0, "USD", self_hosted=True)
 
 
 _DEFAULTS: dict[PriceKey, Price] = {

@@ -102,8 +102,14 @@ def _usage_cells(line: UsageLine) -> tuple[str, ...]:
         f"{line.requests:,}",
         f"{line.prompt_tokens:,}",
         f"{line.completion_tokens:,}",
-        "unknown" if cost is None or price is None else money(cost, price.currency),
+        _cost_cell(price, cost),
     )
+
+
+def _cost_cell(price: Price | None, cost: float | None) -> str:
+    if price is not None and price.self_hosted:
+        return "self-hosted"
+    return "unknown" if cost is None or price is None else money(cost, price.currency)
 
 
 def _cost_note(report: RunReport) -> str:

@@ -278,7 +278,7 @@ def test_inputs_and_output_behind_memory_urls_give_the_rows_of_a_local_run(
         fs.rm("/ops-test", recursive=True)
 
 
-def test_the_files_bar_has_the_counted_total_and_an_eta() -> None:
+def test_the_files_bar_has_the_counted_total_an_eta_and_what_the_run_waits_on() -> None:
     import io
 
     from rich.console import Console
@@ -287,15 +287,26 @@ def test_the_files_bar_has_the_counted_total_and_an_eta() -> None:
 
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=160)
+    states = []
     with TerminalProgress(console) as progress:
+        states.append(progress._progress.tasks[0].fields["state"])
         progress.documents_found(100_000)
         progress.pages_planned(30)
+        states.append(progress._progress.tasks[0].fields["state"])
+        progress.requests_changed(2, 5)
+        states.append(progress._progress.tasks[0].fields["state"])
+        progress.retrying("HTTP 503", 3.0)
+        states.append(progress._progress.tasks[0].fields["state"])
+        progress.requests_changed(1, 6)
+        states.append(progress._progress.tasks[0].fields["state"])
         for _ in range(3):
             progress.documents_done(1)
         progress.pages_finished(29, 1)
     drawn = screen.getvalue()
     assert "3/100000" in drawn and "29/30" in drawn.replace("30/30", "29/30")
-    assert "ETA" in drawn and "errors 1" in drawn
+    assert "ETA" in drawn and "1 error" in drawn
+    assert states[:3] == ["starting Prefect", "rendering", "2 in flight, 5 sent"]
+    assert "retrying in 3 s: HTTP 503" in states[3] and states[4] == "1 in flight, 6 sent"
 
 
 @pytest.mark.slow

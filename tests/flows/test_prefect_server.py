@@ -81,3 +81,19 @@ def test_a_configured_api_url_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert configured_api_url() == "http://prefect.example:4200/api"
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4300/api")
     assert configured_api_url() == "http://127.0.0.1:4300/api"
+
+
+def test_a_dead_servers_pid_file_is_forgotten_and_a_live_ones_kept(tmp_path: Path) -> None:
+    """After a reboot or a kill -9, Prefect's pid file names no process, and `prefect server
+    start --background` refuses to start while it exists: the run's server could never start."""
+    from flows.prefect_server import _forget_dead_server
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # reaped: its pid names no process now
+    pid_file = tmp_path / "server.pid"
+    pid_file.write_text(str(dead.pid))
+    _forget_dead_server(tmp_path)
+    assert not pid_file.exists()
+    pid_file.write_text(str(os.getpid()))
+    _forget_dead_server(tmp_path)
+    assert pid_file.read_text() == str(os.getpid())

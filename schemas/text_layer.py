@@ -1,0 +1,27 @@
+"""What a row's text came from, and what a PDF page's own text layer was judged to be."""
+
+from enum import StrEnum
+
+
+class TextSource(StrEnum):
+    """Where a row's text (or fields) came from."""
+
+    TEXT_LAYER = "text_layer"  # the PDF's own text, read exactly: no request was made
+    OCR = "ocr"  # the embedded OCR engine
+    MODEL = "model"  # a vision model behind an endpoint
+
+
+class TextLayerVerdict(StrEnum):
+    """Whether a PDF page's text layer can stand for the page (`--text-layer auto`)."""
+
+    USABLE = "usable"  # born-digital text that covers the page
+    NONE = "none"  # no text at all: a scan, or text drawn as outlines
+    GARBLED = "garbled"  # unmappable glyphs or too few letters: fonts without a Unicode map
+    OCR_LAYER = "ocr_layer"  # invisible text over a scan: an old OCR, a hint, not the truth
+    SCAN_LABELS = "scan_labels"  # a few words over a page-sized image: the image is the content
+
+
+TEXT_LAYER_HELP = (
+    "The PDF page's text layer: usable, none, garbled, ocr_layer (invisible text over a scan) "
+    "or scan_labels (a few words over a page-sized image); null for images or --text-layer off."
+)
