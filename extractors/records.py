@@ -10,12 +10,17 @@ IMAGE_LABEL_TOKENS = 8
 
 @dataclass(frozen=True)
 class PlannedPage:
-    """A page with the size it will be sent at and what that costs."""
+    """A page with the size it will be sent at and what that costs; a page sent as its text
+    layer alone (`--text-layer only`) has no size, and costs its text's tokens."""
 
     page: int
     width: int
     height: int
     image_tokens: int
+
+    @property
+    def as_text(self) -> bool:
+        return self.width == 0
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class PreparedRequest:
     reask: Reask | None = None
     # Per image, its page's text layer to send beside it (`--text-layer auto|hint`), or "".
     layer_texts: tuple[str, ...] = ()
+    # (page, its text layer) of the pages sent as text, with no image (`--text-layer only`).
+    text_pages: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -84,19 +84,23 @@ class ChunkSender:
     ) -> AsyncIterator[RenderedChunk]:
         """The chunk drawn, while it holds a payload slot (so rendering stays bounded);
         `layer_texts` (by page) go beside their pages' images."""
+        layer_texts = layer_texts or {}
+        to_draw = tuple(p for p in plan.pages if not p.as_text)
+        as_text = tuple(p for p in plan.pages if p.as_text)
         async with self.pool.payload_slot():
-            drawn = await self.rasteriser.render(source, plan.pages, self.profile.pad_to_square)
+            drawn = await self.rasteriser.render(source, to_draw, self.profile.pad_to_square)
             images: list[tuple[PlannedPage, RenderedImage]] = []
             failed: list[tuple[PlannedPage, SourceError]] = []
-            for planned, result in zip(plan.pages, drawn, strict=True):
+            for planned, result in zip(to_draw, drawn, strict=True):
                 if isinstance(result, SourceError):
                     failed.append((planned, result))
                 else:
                     images.append((planned, result))
             request = None
-            if images:
-                sent = ChunkPlan(tuple(planned for planned, _ in images))
-                texts = tuple((layer_texts or {}).get(p.page, "") for p in sent.pages)
+            if images or as_text:
+                drawn_pages = [planned for planned, _ in images]
+                sent = ChunkPlan(tuple(sorted([*drawn_pages, *as_text], key=lambda p: p.page)))
+                texts = tuple(layer_texts.get(p.page, "") for p in drawn_pages)
                 request = PreparedRequest(
                     new_request_id(),
                     source,
@@ -105,6 +109,7 @@ class ChunkSender:
                     self._estimated_tokens(sent, answer_room) + layer_text_tokens(texts),
                     document_pages=document_pages,
                     layer_texts=texts if any(texts) else (),
+                    text_pages=tuple((p.page, layer_texts[p.page]) for p in as_text),
                 )
             yield RenderedChunk(request, tuple(failed))
 

@@ -16,6 +16,7 @@ from schemas import (
     DocumentProvenance,
     ErrorCategory,
     RowStatus,
+    TextSource,
     document_arrow_schema,
 )
 from schemas.arrow import plain_values
@@ -87,11 +88,13 @@ class DocumentRowBuilder:
         costs: RequestCosts,
         chunks: int,
         conflicts: Sequence[str] = (),
+        text_source: TextSource | None = None,
     ) -> DocumentRow:
         """An ok row, or an `output` error row when a value cannot be stored as typed."""
-        row = DocumentRow(
-            self._provenance(source, page_count, RowStatus.OK, costs, chunks, conflicts), values
-        )
+        provenance = self._provenance(source, page_count, RowStatus.OK, costs, chunks, conflicts)
+        if text_source is not None:
+            provenance = provenance.model_copy(update={"text_source": text_source})
+        row = DocumentRow(provenance, values)
         try:
             pa.Table.from_pylist([row.as_record()], schema=self.arrow_schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:

@@ -20,11 +20,13 @@ from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
 from extractors.document.layer_hints import layer_texts
 from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
+from extractors.endpoint.prompt import layer_text_tokens
+from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
-from extractors.records import ChunkPlan, DocumentLayout, Reask, SourceFile
+from extractors.records import ChunkPlan, DocumentLayout, PlannedPage, Reask, SourceFile
 from extractors.sink.ledger import DocumentLedger
-from schemas import ErrorCategory, RowStatus
+from schemas import ErrorCategory, RowStatus, TextSource
 
 # A refusal that teaches a smaller limit re-plans the document; a few lessons suffice.
 _MAX_REPLANS = 4
@@ -80,6 +82,7 @@ class DocumentRowUnit(UnitBase):
             pages, unfit = size_pages(
                 layout.page_sizes, every_page, self.options.profile, budget.image_budget
             )
+            pages = self._as_text_where_born_digital(layout, pages)
             if unfit:
                 number, exc = unfit[0]
                 error = f"page {number}: {exc}"
@@ -91,11 +94,26 @@ class DocumentRowUnit(UnitBase):
             results = await asyncio.gather(*(self._ask(layout, plan, model) for plan in plans))
             spent = sum((r.costs for r in results), spent)
             if not any(result.replan for result in results):
-                return self._row(layout, results, spent)
+                read_from_layer = all(p.as_text for p in pages)
+                return self._row(layout, results, spent, read_from_layer)
         error = f"the endpoint kept refusing requests after {_MAX_REPLANS} re-plans"
         return self.rows.error_row(
             layout.source, layout.page_count, error, ErrorCategory.ENDPOINT, spent
         )
+
+    def _as_text_where_born_digital(
+        self, layout: DocumentLayout, pages: list[PlannedPage]
+    ) -> list[PlannedPage]:
+        """`--text-layer only`: a page with a usable layer goes as its text, with no image."""
+        if self.options.render.text_layer != TextLayerMode.ONLY:
+            return pages
+        sent = []
+        for planned in pages:
+            layer = layout.text_layer(planned.page)
+            if layer is not None and layer.usable:
+                planned = PlannedPage(planned.page, 0, 0, layer_text_tokens((layer.text,)))
+            sent.append(planned)
+        return sent
 
     async def _ask(
         self, layout: DocumentLayout, plan: ChunkPlan, model: type[BaseModel]
@@ -143,7 +161,11 @@ class DocumentRowUnit(UnitBase):
         return _ChunkResult(costs, error=error, category=ErrorCategory.ENDPOINT)
 
     def _row(
-        self, layout: DocumentLayout, results: Sequence[_ChunkResult], costs: RequestCosts
+        self,
+        layout: DocumentLayout,
+        results: Sequence[_ChunkResult],
+        costs: RequestCosts,
+        read_from_layer: bool = False,
     ) -> DocumentRow:
         source, pages = layout.source, layout.page_count
         failed = [r for r in results if r.error is not None]
@@ -155,8 +177,10 @@ class DocumentRowUnit(UnitBase):
                 source, pages, str(first.error), category, costs, raw, len(results)
             )
         parts = [r.values for r in results if r.values is not None]
+        # Fields read from the PDF's own text of every page, not from images of them.
+        text_source = TextSource.TEXT_LAYER if read_from_layer else None
         if len(parts) == 1:
-            return self.rows.ok_row(source, pages, parts[0], costs, 1)
+            return self.rows.ok_row(source, pages, parts[0], costs, 1, (), text_source)
         merged = merge_chunks([part.model_dump() for part in parts])
         try:
             values = self.options.schema.model.model_validate(merged.values)
@@ -166,7 +190,9 @@ class DocumentRowUnit(UnitBase):
             return self.rows.error_row(
                 source, pages, error, ErrorCategory.ANSWER, costs, raw, len(results)
             )
-        return self.rows.ok_row(source, pages, values, costs, len(results), merged.conflicts)
+        return self.rows.ok_row(
+            source, pages, values, costs, len(results), merged.conflicts, text_source
+        )
 
 
 def _with_cutoff(problems: str | None, finish_reason: str | None) -> str:

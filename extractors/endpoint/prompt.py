@@ -44,6 +44,9 @@ Answer again with the corrected JSON object only."""
 
 
 LAYER_TEXT_LABEL = "Text layer of image"
+PAGE_TEXT_LABEL = "Text of page"
+_TEXT_PAGES_NOTE = """Pages given as "Text of page p" come as the PDF's own text of that page,
+with no image: read their fields from that text."""
 _LAYER_NOTE = """Some images are followed by "Text layer of image k": the text embedded in that page
 of the PDF. Copy names, numbers and dates from it where it agrees with the image."""
 
@@ -115,6 +118,8 @@ class Prompt:
                 parts.append(
                     {"type": "text", "text": f"{LAYER_TEXT_LABEL} {position}: {layer_text}"}
                 )
+        for page, text in request.text_pages:
+            parts.append({"type": "text", "text": f"{PAGE_TEXT_LABEL} {page}: {text}"})
         messages: list[dict[str, Any]] = [{"role": "user", "content": parts}]
         if request.reask is not None:
             messages.append({"role": "assistant", "content": request.reask.answer[:_ECHO_LIMIT]})
@@ -133,6 +138,8 @@ class Prompt:
                 text += "\n" + _PART_OF_DOCUMENT
         if request.layer_texts:
             text += "\n" + _LAYER_NOTE
+        if request.text_pages:
+            text += "\n" + _TEXT_PAGES_NOTE
         extra = [self.schema.model.__doc__, self.user_instructions]
         text += "".join(f"\n\n{part.strip()}" for part in extra if part and part.strip())
         if mode == "prompt":

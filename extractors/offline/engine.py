@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from extractors.endpoint.prompt import LAYER_TEXT_LABEL
+from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
 from extractors.offline.receipts.fields import receipt_fields
 
 _log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
     # A transcription is always OCR'd: `--text-layer hint` asks for a reading, not a copy.
     layers = _layer_texts(body) if schema != "page_text" else {}
     texts = [layers.get(n) or engine.transcribe(image) for n, image in enumerate(images, 1)]
+    texts += _text_pages(body) if schema != "page_text" else []
     if schema == "page_text":
         items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
         content = json.dumps({"pages": items}, ensure_ascii=False)
@@ -133,6 +134,18 @@ def _layer_texts(body: dict[str, Any]) -> dict[int, str]:
                 if number.strip().isdigit():
                     texts[int(number)] = layer.strip()
     return texts
+
+
+def _text_pages(body: dict[str, Any]) -> list[str]:
+    """The pages sent as their text alone ("Text of page p: ..."), in order."""
+    pages = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            text = part.get("text") if isinstance(part, dict) else None
+            if isinstance(text, str) and text.startswith(PAGE_TEXT_LABEL):
+                pages.append(text.removeprefix(PAGE_TEXT_LABEL).partition(":")[2].strip())
+    return pages
 
 
 def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:

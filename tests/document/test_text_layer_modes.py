@@ -99,3 +99,54 @@ def test_an_empty_page_is_ok_with_a_warning(tmp_path: Path) -> None:
     row = pl.read_parquet(tmp_path / "out" / "pages").row(0, named=True)
     assert row["status"] == "ok" and row["text"].strip() == ""
     assert row["warnings"] == [NO_TEXT_FOUND] and row["text_source"] == "ocr"
+
+
+def test_only_sends_a_born_digital_page_as_text_and_the_scans_as_images(
+    kinds: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    with ChatServer() as server:
+        run(
+            [kinds],
+            out,
+            base_url=server.base_url,
+            model="m",
+            schema_name="receipt",
+            text_layer="only",
+        )
+        (request,) = server.requests
+        auto_out = tmp_path / "auto"
+        run([kinds], auto_out, base_url=server.base_url, model="m", schema_name="receipt")
+        auto_request = server.requests[-1]
+    assert request.n_images == 3 and auto_request.n_images == 4  # page 1 went as its text
+    as_text = [t for t in request.texts if t.startswith("Text of page")]
+    assert len(as_text) == 1 and as_text[0].startswith(f"Text of page 1: {WORDS} Line 1.")
+    assert request.total_tokens < auto_request.total_tokens
+    assert pl.read_parquet(out / "receipt")["status"].to_list() == ["ok"]
+
+
+def test_only_reads_a_born_digital_document_from_its_text_alone(tmp_path: Path) -> None:
+    """The embedded engine reads a receipt PDF's fields from its text layer: no OCR."""
+    import pymupdf
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=500)
+    lines = [
+        "GREENLEAF GROCERS",
+        "12 Market Street",
+        "2025-03-14 10:22",
+        "Apples 3.20",
+        "Bread 2.80",
+        "TOTAL 6.00",
+        "CASH 10.00",
+    ]
+    for number, line in enumerate(lines):
+        page.insert_text((20, 40 + 20 * number), line, fontsize=11)
+    document.save(folder / "receipt.pdf")
+    document.close()
+    run([folder], tmp_path / "out", provider="local", schema_name="receipt", text_layer="only")
+    row = pl.read_parquet(tmp_path / "out" / "receipt").row(0, named=True)
+    assert row["status"] == "ok" and row["text_source"] == "text_layer"
+    assert str(row["total"]) == "6.0000"

@@ -1,5 +1,6 @@
 """The command line and the real Prefect flow (a temporary Prefect server: slow, so few tests)."""
 
+import json
 import re
 import subprocess
 import sys
@@ -108,8 +109,9 @@ def test_console_script_runs_the_embedded_engine_offline(tmp_path: Path) -> None
     """`python -m flows run` with no endpoint: the local OCR engine reads real sample pages."""
     inputs = [SAMPLES / "letter_3pages.pdf", SAMPLES / "receipt.png"]
     env = without_endpoint_settings()
+    command = [sys.executable, "-m", "flows", "run", *map(str, inputs)]
     completed = subprocess.run(
-        [sys.executable, "-m", "flows", "run", *map(str, inputs), "--out", str(tmp_path / "out")],
+        [*command, "--out", str(tmp_path / "out"), "--json"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -117,9 +119,19 @@ def test_console_script_runs_the_embedded_engine_offline(tmp_path: Path) -> None
         timeout=600,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
+    # --json: one object on stdout, for scripts; real figures for the embedded engine.
+    summary = json.loads(completed.stdout)
+    assert summary["pages_ok"] == 4 and summary["requests"] == 1
+    assert summary["prompt_tokens"] is None and summary["completion_tokens"] is None
+    assert summary["estimated_cost"].startswith("self-hosted")
+    assert 0 < summary["wall_seconds"] <= summary["command_seconds"]
+    assert 0 < summary["first_request_seconds"] < summary["wall_seconds"]
     df = pl.read_parquet(str(tmp_path / "out" / "pages" / "*.parquet")).sort("source", "page")
     assert df.height == 4 and df["status"].unique().to_list() == ["ok"]
     assert df["provider"].unique().to_list() == ["local"]
+    # The letter's pages are read from their text layer, exactly; the receipt is OCR'd.
+    assert df["text_source"].to_list() == ["text_layer"] * 3 + ["ocr"]
+    assert "Harborview Office Interiors, Inc." in df["text"][0]
     letter = " ".join(df.filter(pl.col("source").str.ends_with(".pdf"))["text"].to_list()).lower()
     receipt = df.filter(pl.col("source").str.ends_with(".png"))["text"][0].upper()
     assert "dear" in letter.replace(" ", "") or "sincerely" in letter.replace(" ", "")
@@ -264,3 +276,21 @@ def test_providers_lists_every_preset() -> None:
     for name in ("scaleway-managed", "predictionguard", "gravix", "openai", "ollama", "local"):
         assert name in result.output
     assert "api.gravixlayer.com/v1/inference" in result.output
+
+
+def test_providers_are_readable_at_80_columns_and_in_a_pipe() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "flows", "providers"],
+        cwd=REPO,
+        env={**without_endpoint_settings(), "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0
+    lines = completed.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    # Nothing cut short: every base URL and model whole.
+    assert "…" not in completed.stdout
+    assert "https://api.gravixlayer.com/v1/inference" in completed.stdout
+    assert "mistral/pixtral-12b-2409:bf16" in completed.stdout

@@ -1,6 +1,7 @@
 """A user's mistake is answered before anything slow starts: one line, the right exit code,
 and neither Prefect nor the renderer nor an endpoint touched."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,22 @@ def test_help_loads_no_part_of_the_pipeline() -> None:
     for command in (["--help"], ["run", "--help"]):
         out, _ = _probe(*command)
         assert out == "0 -"
+
+
+def test_help_names_values_not_python_types() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "flows", "run", "--help"],
+        cwd=REPO,
+        env={**os.environ, "COLUMNS": "120"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0
+    usage = completed.stdout
+    assert "run [OPTIONS] INPUT..." in usage and "{INPUT}" not in usage
+    assert "<list" not in usage and "<str>" not in usage and "<bool>" not in usage
+    for flag_and_value in ("--out", "DIR"), ("--concurrency", "N"), ("--text-layer", "auto|"):
+        assert any(all(part in line for part in flag_and_value) for line in usage.splitlines())
+    for panel in ("Input selection", "Endpoint", "Extraction", "Limits", "Scale-out", "Output"):
+        assert panel in usage
