@@ -22,6 +22,7 @@ import engine
 import memory
 import prep
 import saturation
+import text_layer
 import tokens
 from common import REPO, Measurement
 
@@ -38,6 +39,7 @@ def run(selected: Sequence[str]) -> tuple[list[Measurement], dict[str, float]]:
         "saturation": saturation.measure,
         "memory": memory.measure,
         "tokens": lambda _: tokens.measure(),
+        "text_layer": text_layer.measure,
         "engine": engine.measure,
     }
     lines: list[Measurement] = []

@@ -71,6 +71,7 @@ def _dataset_report(folder: Path, files: list[Path], prices: PriceTable) -> Data
         pages=int(current["pages_done"].sum()),
         statuses=_statuses(current),
         errors=_errors(current),
+        warnings=_warnings(current),
         usage=_usage(frame, prices),
         latency=_latency(frame, "request" if kind == "pages" else "document"),
         throughput=_throughput(frame),
@@ -94,16 +95,31 @@ def _errors(current: pl.DataFrame) -> tuple[ErrorGroup, ...]:
     failed = current.filter(pl.col("status") == "error").with_columns(
         pl.col("error_category").fill_null("uncategorised"), pl.col("error").fill_null("")
     )
+    return _groups(failed, "error_category")
+
+
+def _warnings(current: pl.DataFrame) -> tuple[ErrorGroup, ...]:
+    """Ok rows with warnings, one group per warning, its examples' errors empty."""
+    warned = (
+        current.filter(pl.col("status") == "ok")
+        .explode("warnings")
+        .drop_nulls("warnings")
+        .with_columns(pl.lit("").alias("error"))
+    )
+    return _groups(warned, "warnings")
+
+
+def _groups(rows: pl.DataFrame, by: str) -> tuple[ErrorGroup, ...]:
     groups = (
-        failed.sort("source", "page", nulls_last=False)
-        .group_by("error_category", maintain_order=True)
+        rows.sort("source", "page", nulls_last=False)
+        .group_by(by, maintain_order=True)
         .agg(
             count=pl.len(),
             sources=pl.col("source").head(EXAMPLES_PER_CATEGORY),
             pages=pl.col("page").head(EXAMPLES_PER_CATEGORY),
             errors=pl.col("error").head(EXAMPLES_PER_CATEGORY),
         )
-        .sort(pl.col("count"), "error_category", descending=[True, False])
+        .sort(pl.col("count"), by, descending=[True, False])
     )
     return tuple(
         ErrorGroup(

@@ -40,7 +40,8 @@ _TOKENS = (pl.col("prompt_tokens").cast(pl.Int64), pl.col("completion_tokens").c
 def dataset_rows(files: list[Path]) -> tuple[DatasetKind, pl.LazyFrame]:
     """The dataset's kind and its rows in normalised columns, oldest first."""
     # glob=False: a DIR named like a glob pattern ("runs[1]") is still read literally.
-    scan = pl.scan_parquet(files, glob=False, extra_columns="ignore")
+    # Parts written before a column existed (`warnings`) read it as null.
+    scan = pl.scan_parquet(files, glob=False, extra_columns="ignore", missing_columns="insert")
     names = scan.collect_schema().names()
     if "page" in names and "request_id" in names:
         return "pages", _page_rows(scan).sort("extracted_at", maintain_order=True)
@@ -58,6 +59,7 @@ def _page_rows(scan: pl.LazyFrame) -> pl.LazyFrame:
         *_COMMON,
         pl.col("page").cast(pl.Int32),
         pl.lit(1, pl.Int64).alias("pages_done"),
+        pl.col("warnings").cast(pl.List(pl.String)),
         *_TOKENS,
         pl.col("latency_ms").cast(pl.Float64),
         key.alias("request_key"),
@@ -76,6 +78,7 @@ def _document_rows(scan: pl.LazyFrame) -> pl.LazyFrame:
         *_COMMON,
         pl.lit(None, pl.Int32).alias("page"),
         pl.col("pages").list.len().cast(pl.Int64).alias("pages_done"),
+        pl.lit(None, pl.List(pl.String)).alias("warnings"),
         *_TOKENS,
         pl.col("latency_ms").cast(pl.Float64),
         key.alias("request_key"),

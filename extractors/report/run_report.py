@@ -125,6 +125,8 @@ class DatasetReport:
     pages: int
     statuses: tuple[StatusCount, ...]
     errors: tuple[ErrorGroup, ...]
+    # Ok rows that say something is odd (`no text found`), grouped by what they say.
+    warnings: tuple[ErrorGroup, ...]
     usage: tuple[UsageLine, ...]
     latency: LatencySummary
     throughput: tuple[MinuteCount, ...]

@@ -84,6 +84,19 @@ def errors_table(dataset: DatasetReport) -> TextTable:
     return TextTable(f"{dataset.name}: errors", columns, tuple(rows), frozenset((unit, "page")))
 
 
+def warnings_table(dataset: DatasetReport) -> TextTable:
+    """Ok pages that say something is odd (`no text found`), with up to three examples."""
+    rows: list[tuple[str, ...]] = []
+    for group in dataset.warnings:
+        for index, example in enumerate(group.examples):
+            head = (group.category, f"{group.count:,}") if index == 0 else ("", "")
+            rows.append((*head, example.source, "-" if example.page is None else str(example.page)))
+    columns = ("warning", "pages", "source", "page")
+    return TextTable(
+        f"{dataset.name}: warnings", columns, tuple(rows), frozenset(("pages", "page"))
+    )
+
+
 def usage_table(report: RunReport) -> TextTable:
     """Requests, tokens and estimated cost per dataset, provider and model."""
     columns = ("dataset", "provider / model", "requests", "prompt tokens", "completion tokens")
@@ -168,6 +181,8 @@ def dataset_tables(dataset: DatasetReport, minutes: int | None = None) -> list[T
     tables = [status_table(dataset)]
     if dataset.errors:
         tables.append(errors_table(dataset))
+    if dataset.warnings:
+        tables.append(warnings_table(dataset))
     return [*tables, runs_table(dataset), throughput_table(dataset, minutes)]
 
 

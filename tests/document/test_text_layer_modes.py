@@ -99,6 +99,16 @@ def test_an_empty_page_is_ok_with_a_warning(tmp_path: Path) -> None:
     row = pl.read_parquet(tmp_path / "out" / "pages").row(0, named=True)
     assert row["status"] == "ok" and row["text"].strip() == ""
     assert row["warnings"] == [NO_TEXT_FOUND] and row["text_source"] == "ocr"
+    # The report counts and lists them.
+    from extractors.report.build import build_report
+    from extractors.report.pricing import DEFAULT_PRICES
+    from extractors.report.tables import dataset_tables
+
+    (dataset,) = build_report(tmp_path / "out", DEFAULT_PRICES).datasets
+    (group,) = dataset.warnings
+    assert (group.category, group.count) == (NO_TEXT_FOUND, 1)
+    assert group.examples[0].source.endswith("blank.png")
+    assert any(table.title == "pages: warnings" for table in dataset_tables(dataset))
 
 
 def test_only_sends_a_born_digital_page_as_text_and_the_scans_as_images(
