@@ -72,6 +72,70 @@ def similarity(folder: Path, out: Path) -> tuple[float, float, int]:
     return min(shares), sum(shares) / len(shares), len(shares)
 
 
+def markdown_against_blocks() -> list[Measurement]:
+    """pymupdf4llm's Markdown (layout model off, no OCR) against PyMuPDF's blocks, per page:
+    time, and the lowest share of the layer's characters kept."""
+    import contextlib
+    import io
+    import time
+
+    # The pipeline keeps pymupdf4llm out of its processes (extractors/__init__.py); here it is
+    # the thing measured.
+    if sys.modules.get("pymupdf4llm", False) is None:
+        del sys.modules["pymupdf4llm"]
+    import pymupdf4llm
+
+    pymupdf4llm.use_layout(False)
+    files = [
+        REPO / "data" / "samples" / "letter_3pages.pdf",
+        CORPUS / "pdfs" / "nonlatin_multilang.pdf",
+    ]
+    files.append(CORPUS / "pdfs" / "form_irs_f1040_prefilled.pdf")
+    seconds = {"markdown": 0.0, "blocks": 0.0}
+    kept: dict[str, list[float]] = {"markdown": [], "blocks": []}
+    pages = 0
+    for path in files:
+        with pymupdf.open(path) as document:
+            started = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints while it works
+                chunks = pymupdf4llm.to_markdown(
+                    document, page_chunks=True, use_ocr=False, show_progress=False
+                )
+            seconds["markdown"] += time.perf_counter() - started
+            for page, chunk in zip(document, chunks, strict=True):
+                started = time.perf_counter()
+                blocks = page.get_text("blocks", sort=True)
+                seconds["blocks"] += time.perf_counter() - started
+                layer = _characters(page.get_text())
+                whole = max(1, sum(layer.values()))
+                for name, text in (
+                    ("markdown", chunk["text"]),
+                    ("blocks", " ".join(b[4] for b in blocks)),
+                ):
+                    kept[name].append(sum((layer & _characters(text)).values()) / whole)
+                pages += 1
+    return [
+        Measurement(
+            "text layer",
+            "pymupdf4llm Markdown ms per page / PyMuPDF blocks ms per page",
+            seconds["markdown"] / pages * 1000,
+            seconds["blocks"] / pages * 1000,
+            "",
+            None,
+            f"{pages} pages of the letter, the multilingual PDF and the IRS 1040 form",
+        ),
+        Measurement(
+            "text layer",
+            "lowest share of a layer's characters kept: Markdown / blocks",
+            min(kept["markdown"]),
+            min(kept["blocks"]),
+            "",
+            None,
+            f"Markdown {min(kept['markdown']):.3f}, blocks {min(kept['blocks']):.3f}",
+        ),
+    ]
+
+
 def measure(folder: Path) -> list[Measurement]:
     if not (CORPUS / "pdfs").is_dir():
         return [Measurement("text layer", "skipped: ../shared/corpus is missing", 0.0)]
@@ -125,7 +189,7 @@ def measure(folder: Path) -> list[Measurement]:
             f"{usable} pages read from their layer; mean {mean:.4f}, lowest {lowest:.4f}",
         )
     )
-    return lines
+    return lines + markdown_against_blocks()
 
 
 def main() -> None:
