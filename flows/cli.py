@@ -15,6 +15,7 @@ from flows.cli_options import HelpCommand, command, flag_of, given, group_parame
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
+from flows.terminal_text import say_error
 
 app = typer.Typer(
     add_completion=False,
@@ -89,7 +90,7 @@ def run_request(values: dict[str, Any]) -> RunRequest:
         name = str(first["loc"][0]) if first["loc"] else ""
         info = RunRequest.model_fields.get(name)
         where = flag_of(name, info) if info is not None else name
-        typer.echo(f"visionbatch: error: {where}: {first['msg']}", err=True)
+        say_error(f"{where}: {first['msg']}")
         raise typer.Exit(2) from None
 
 
@@ -121,7 +122,7 @@ def _serve(values: dict[str, Any]) -> None:
     try:
         preflight(request, EnvironmentSettings().secrets())
     except RunAbortedError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
+        say_error(exc)
         raise typer.Exit(1) from None
     prepare_prefect()
     from flows.schedule import build_deployment, serve_deployment
@@ -133,7 +134,7 @@ def _serve(values: dict[str, Any]) -> None:
             request, values["name"], cron=values.get("cron"), interval=every
         )
     except ValueError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
+        say_error(exc)
         raise typer.Exit(1) from None
     serve_deployment(deployment)
 
@@ -193,7 +194,7 @@ def evaluate_fields(
     dataset = out / schema
     rows = read_rows(dataset)
     if not rows:
-        typer.echo(f"visionbatch: error: no rows in {dataset}", err=True)
+        say_error(f"no rows in {dataset}")
         raise typer.Exit(1)
     report = evaluate(rows, load_truth(truth))
     console = Console()

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from flows.terminal_text import printable, say, say_error
+
 if TYPE_CHECKING:  # the report's stack loads only when a report is made, not for `--help`
     from rich.table import Table
 
@@ -50,9 +52,9 @@ def report(
             from extractors.report.html import write_html_report
 
             write_html_report(run_report, html)
-            typer.echo(f"wrote {html}")
+            say(f"wrote {html}")
     except VisionbatchError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
+        say_error(exc)
         raise typer.Exit(1) from None
 
 
@@ -68,7 +70,9 @@ def print_report(report: "RunReport", console: Console) -> None:
         usage_table,
     )
 
-    console.print(Text.assemble(("visionbatch report", "bold"), f" of {report.out_dir}"))
+    console.print(
+        Text.assemble(("visionbatch report", "bold"), f" of {printable(str(report.out_dir))}")
+    )
     tables = [
         overview_table(report),
         usage_table(report),
@@ -90,8 +94,9 @@ def rich_table(table: "TextTable") -> "Table":
     from rich.table import Table
     from rich.text import Text
 
-    caption = Text(table.note) if table.note else None
-    rendered = Table(title=Text(table.title), caption=caption, caption_justify="left")
+    caption = Text(printable(table.note)) if table.note else None
+    title = Text(printable(table.title))
+    rendered = Table(title=title, caption=caption, caption_justify="left")
     for index, column in enumerate(table.columns):
         # Figures keep their width; names and messages fold when the terminal is narrow.
         widest = max((len(row[index]) for row in table.rows), default=0)
@@ -100,5 +105,5 @@ def rich_table(table: "TextTable") -> "Table":
         else:
             rendered.add_column(column, overflow="fold", min_width=min(widest, 8))
     for row in table.rows:
-        rendered.add_row(*(Text(cell) for cell in row))
+        rendered.add_row(*(Text(printable(cell)) for cell in row))
     return rendered

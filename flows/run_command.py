@@ -16,6 +16,7 @@ from rich.console import Console
 
 from extractors.errors import RunAbortedError
 from flows.parameters import RunRequest
+from flows.terminal_text import say, say_error
 
 if TYPE_CHECKING:
     from extractors.progress import ProgressListener
@@ -57,7 +58,7 @@ def _reuse_prefect_server() -> None:
     try:
         use_reusable_server()
     except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
-        typer.echo(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
+        say(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
 
 
 def run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
@@ -73,7 +74,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
         # Every option, input and setting is checked before Prefect or the renderers start.
         preflight(request, secrets)
     except RunAbortedError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
+        say_error(exc)
         raise typer.Exit(1) from None
     prepare_prefect()
     stop = StopSignals()
@@ -83,7 +84,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
         with terminal or nullcontext():
             return asyncio.run(_call_flow(request, secrets, tally, stop))
     except RunAbortedError as exc:
-        typer.echo(f"visionbatch: error: {exc}", err=True)
+        say_error(exc)
         raise typer.Exit(1) from None
     except asyncio.CancelledError:
         if stop.received is None:

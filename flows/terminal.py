@@ -3,6 +3,7 @@
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -13,9 +14,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from extractors.endpoint.providers import GENERIC, PRESETS, ProviderPreset
 from extractors.report.evaluation import EvaluationReport
+from flows.terminal_text import printable
 from schemas import RunSummary
 
 
@@ -85,7 +88,8 @@ class TerminalProgress:
 
     def retrying(self, reason: str, wait: float) -> None:
         # Shown until a request is on the wire again; a run that recovers says so by moving on.
-        self._retry = f"[yellow]retrying in {wait:.0f} s: {reason[:60]}[/]"
+        reason = escape(printable(reason[:60]))  # the endpoint's words: neither markup nor escapes
+        self._retry = f"[yellow]retrying in {wait:.0f} s: {reason}[/]"
         self._show("")
 
     def _idle(self) -> str:
@@ -127,7 +131,7 @@ def summary_table(summary: RunSummary, command_seconds: float | None = None) -> 
         rows.insert(-3, ("waited for --rpm/--tpm", f"{summary.rate_limit_wait_seconds:.1f} s"))
     rows[-1:-1] = [("learned", lesson) for lesson in summary.endpoint_lessons]
     for label, value in rows:
-        table.add_row(label, str(value))
+        table.add_row(label, Text(printable(str(value))))
     return table
 
 
@@ -163,7 +167,9 @@ def evaluation_table(report: EvaluationReport) -> Table:
     table.add_column("correct", justify="right")
     table.add_column("accuracy", justify="right")
     for score in report.scores:
-        table.add_row(score.field, f"{score.correct}/{score.total}", f"{score.accuracy:.3f}")
+        table.add_row(
+            Text(printable(score.field)), f"{score.correct}/{score.total}", f"{score.accuracy:.3f}"
+        )
     return table
 
 
@@ -174,7 +180,8 @@ def misses_table(report: EvaluationReport, limit: int) -> Table:
     for column in ("receipt", "field", "expected", "extracted"):
         table.add_column(column)
     for miss in shown:
-        table.add_row(miss.receipt, miss.field, miss.expected, miss.got or "-")
+        cells = (miss.receipt, miss.field, miss.expected, miss.got or "-")
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     return table
 
 

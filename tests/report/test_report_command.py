@@ -1,9 +1,12 @@
 """`visionbatch report` on the command line: its tables, a prices file, one-line errors."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from repo_paths import REPO
 from report_data import GOOD, invoke, write_prices
 
 
@@ -78,3 +81,43 @@ def test_cli_errors_are_one_line_and_exit_1(
     assert result.exit_code == 1
     assert result.stderr.startswith("visionbatch: error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_control_characters_from_the_data_never_reach_the_terminal(tmp_path: Path) -> None:
+    """A file name or an error text with escape sequences would retitle, clear or recolour
+    the terminal: they are printed as their escapes."""
+    from report_data import page_row, write_parts
+
+    from flows.terminal_text import printable
+
+    evil_name = "inbox/\x1b]0;owned\x07\x1b[2Jscan\x9b31m.pdf"
+    rows = [
+        page_row(
+            evil_name, 1, 5, "run-a", error="bad \x1b[31mred\x1b[0m answer", category="answer"
+        ),
+        page_row("ok.pdf", 1, 6, "run-a", request="r1", prompt=10, completion=5, latency=100),
+    ]
+    write_parts(tmp_path / "out" / "pages", "part-a", rows)
+    result = invoke(str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    for control in ("\x1b", "\x07", "\x9b"):
+        assert control not in result.output
+    assert "\\x1b]0;owned\\x07" in result.output and "bad \\x1b[31mred" in result.output
+    assert printable("tab\tand\nnewline stay") == "tab\tand\nnewline stay"
+
+
+def invoke_run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flows", "run", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_error_line_escapes_what_it_quotes(tmp_path: Path) -> None:
+    missing = tmp_path / "no\x1b[2Jsuch.pdf"
+    completed = invoke_run(str(missing), "--out", str(tmp_path / "out"))
+    assert completed.returncode == 1
+    assert "\x1b" not in completed.stderr and "no\\x1b[2Jsuch.pdf" in completed.stderr
