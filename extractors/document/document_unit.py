@@ -18,7 +18,8 @@ from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
-from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
+from extractors.document.gathering import gather_all
+from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
 from extractors.records import ChunkPlan, DocumentLayout, Reask, SourceFile
@@ -64,7 +65,7 @@ class DocumentRowUnit(UnitBase):
     def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentRow:
         return self.rows.error_row(source, None, message, category)
 
-    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         self.progress.pages_planned(layout.page_count)
         row = await self._extract_row(layout)
         ok_pages = layout.page_count if row.status == RowStatus.OK else 0
@@ -87,7 +88,7 @@ class DocumentRowUnit(UnitBase):
                 )
             plans = plan_chunks(pages, budget)
             model = self.options.schema.model if len(plans) == 1 else self.part_model
-            results = await asyncio.gather(*(self._ask(layout, plan, model) for plan in plans))
+            results = await gather_all(self._ask(layout, plan, model) for plan in plans)
             spent = sum((r.costs for r in results), spent)
             if not any(result.replan for result in results):
                 return self._row(layout, results, spent)
