@@ -1,5 +1,6 @@
 """What visionbatch extracts and what it writes: Pydantic models only, no I/O."""
 
+from schemas.chunk_answer import CHUNK_ANSWER_ARROW_SCHEMA, ChunkAnswerRow
 from schemas.document_row import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
 from schemas.fields import LineItem, Party
 from schemas.invoice import Invoice
@@ -9,8 +10,10 @@ from schemas.receipt import Receipt
 from schemas.summary import RunSummary
 
 __all__ = [
+    "CHUNK_ANSWER_ARROW_SCHEMA",
     "PAGE_ROW_ARROW_SCHEMA",
     "PROVENANCE_COLUMNS",
+    "ChunkAnswerRow",
     "DocumentProvenance",
     "ErrorCategory",
     "Invoice",

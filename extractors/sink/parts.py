@@ -59,6 +59,8 @@ class PartWriter:
     flush_seconds: float = 15.0
     schema: pa.Schema = PAGE_ROW_ARROW_SCHEMA
     written: WrittenRows = field(default_factory=WrittenRows)
+    # False for rows kept only for resuming (chunk answers): "N pages written" counts none.
+    counted: bool = True
     rows_written: int = 0
     # Records, not rows: a row that cannot even become a record fails its own document's add.
     _buffer: list[dict[str, Any]] = field(default_factory=list)
@@ -91,5 +93,5 @@ class PartWriter:
             self.written.disk_full = True
             raise no_space(self._store, self.written.count) from None
         self.rows_written += len(self._buffer)
-        self.written.count += len(self._buffer)
+        self.written.count += len(self._buffer) if self.counted else 0
         self._buffer = []

@@ -1,10 +1,7 @@
 """A long PDF killed half way keeps what was answered: its rows reach DIR as chunks finish."""
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,11 +10,10 @@ from chat_server import ChatServer
 from harness import run
 from markers import make_marked_pdf
 from page_checks import assert_every_page_once_ok
-from repo_paths import REPO, with_test_imports
+from runner_process import start_runner
 
 from extractors.sink.store import part_files
 
-RUNNER = REPO / "tests" / "extraction_runner.py"
 PAGES = 100
 CONCURRENCY, MAX_IMAGES, FLUSH_ROWS = 4, 2, 6
 
@@ -45,14 +41,7 @@ def test_a_killed_long_pdf_is_not_asked_again_for_the_pages_it_stored(tmp_path: 
         "flush_rows": FLUSH_ROWS,
     }
     with ChatServer(latency=0.1) as server:
-        runner = subprocess.Popen(
-            [sys.executable, str(RUNNER), json.dumps({**arguments, "base_url": server.base_url})],
-            cwd=REPO,
-            env=with_test_imports(dict(os.environ)),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        runner = start_runner(**arguments, base_url=server.base_url)
         deadline = time.monotonic() + 120
         while len(_pages_of(server, answered_only=True)) < 50 and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -1,0 +1,24 @@
+"""The pipeline in a process of its own (tests/extraction_runner.py), for tests that kill it."""
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from repo_paths import REPO, with_test_imports
+
+RUNNER = REPO / "tests" / "extraction_runner.py"
+
+
+def start_runner(**arguments: Any) -> subprocess.Popen[bytes]:
+    """`run_direct(**arguments)` started in a new session: os.killpg(pid, SIGKILL) ends it."""
+    return subprocess.Popen(
+        [sys.executable, str(RUNNER), json.dumps(arguments)],
+        cwd=REPO,
+        # The runner imports harness, as tests do: it needs pytest's import roots too.
+        env=with_test_imports(dict(os.environ)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
