@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fsspec
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,8 +17,9 @@ from markers import make_marked_image
 from page_checks import assert_every_page_once_ok
 from repo_paths import REPO
 
-from extractors.sink.quarantine import QUARANTINE
+from extractors.sink.quarantine import QUARANTINE, quarantine_unreadable
 from extractors.sink.store import part_files
+from schemas import PAGE_ROW_ARROW_SCHEMA
 
 
 def _inputs(tmp_path: Path) -> Path:
@@ -89,3 +91,12 @@ def test_the_cli_says_in_one_line_which_part_it_moved_aside(tmp_path: Path) -> N
     assert len(said) == 1 and "moved to" in said[0], completed.stderr[-2000:]
     assert "Traceback" not in completed.stderr
     assert_every_page_once_ok(out, 6)
+
+
+def test_a_damaged_part_in_a_remote_dir_is_moved_aside_too() -> None:
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/quarantine-test/out/pages/part-empty-00001.parquet", b"")
+    moved = quarantine_unreadable("memory://quarantine-test/out/pages", PAGE_ROW_ARROW_SCHEMA)
+    assert moved == ["/quarantine-test/out/quarantine/part-empty-00001.parquet"]
+    assert fs.exists(moved[0]) and not fs.glob("/quarantine-test/out/pages/part-*")
+    fs.rm("/quarantine-test", recursive=True)
