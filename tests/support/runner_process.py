@@ -11,14 +11,15 @@ from repo_paths import REPO, with_test_imports
 RUNNER = REPO / "tests" / "extraction_runner.py"
 
 
-def start_runner(**arguments: Any) -> subprocess.Popen[bytes]:
-    """`run_direct(**arguments)` started in a new session: os.killpg(pid, SIGKILL) ends it."""
+def start_runner(output: int = subprocess.DEVNULL, **arguments: Any) -> subprocess.Popen[bytes]:
+    """`run_direct(**arguments)` started in a new session: os.killpg(pid, SIGKILL) ends it.
+    `output`: where its stdout and stderr go (subprocess.PIPE to read them)."""
     return subprocess.Popen(
         [sys.executable, str(RUNNER), json.dumps(arguments)],
         cwd=REPO,
         # The runner imports harness, as tests do: it needs pytest's import roots too.
         env=with_test_imports(dict(os.environ)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
