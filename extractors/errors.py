@@ -69,3 +69,7 @@ class ReportError(VisionbatchError, ValueError):
 
 class PriceFileError(VisionbatchError, ValueError):
     """A --prices file is unreadable or invalid; the message names the file and the entry."""
+
+
+class OutputFullError(RunAbortedError):
+    """The disk (or quota) under the output directory is full: what was written is kept."""

@@ -1,5 +1,6 @@
 """What visionbatch extracts and what it writes: Pydantic models only, no I/O."""
 
+from schemas.chunk_answer import CHUNK_ANSWER_ARROW_SCHEMA, ChunkAnswerRow
 from schemas.document_row import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
 from schemas.fields import LineItem, Party
 from schemas.invoice import Invoice
@@ -10,8 +11,10 @@ from schemas.summary import RunSummary
 from schemas.text_layer import TextLayerVerdict, TextSource
 
 __all__ = [
+    "CHUNK_ANSWER_ARROW_SCHEMA",
     "PAGE_ROW_ARROW_SCHEMA",
     "PROVENANCE_COLUMNS",
+    "ChunkAnswerRow",
     "DocumentProvenance",
     "ErrorCategory",
     "Invoice",

@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,15 +19,17 @@ from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
+from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import layer_texts
-from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
+from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.prompt import layer_text_tokens
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
 from extractors.records import ChunkPlan, DocumentLayout, PlannedPage, Reask, SourceFile
+from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger
-from schemas import ErrorCategory, RowStatus, TextSource
+from schemas import ChunkAnswerRow, ErrorCategory, RowStatus, TextSource
 
 # A refusal that teaches a smaller limit re-plans the document; a few lessons suffice.
 _MAX_REPLANS = 4
@@ -48,11 +51,16 @@ class DocumentRowUnit(UnitBase):
     """The unit of document schemas: `DIR/<schema>/`, one row of fields per input file."""
 
     def __init__(
-        self, services: UnitServices, rows: DocumentRowBuilder, ledger: DocumentLedger
+        self,
+        services: UnitServices,
+        rows: DocumentRowBuilder,
+        ledger: DocumentLedger,
+        chunk_answers: ChunkAnswers,
     ) -> None:
         super().__init__(services)
         self.rows = rows
         self.ledger = ledger
+        self.chunk_answers = chunk_answers
         self.part_model = partial_model(self.options.schema.model)
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
@@ -67,7 +75,7 @@ class DocumentRowUnit(UnitBase):
     def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentRow:
         return self.rows.error_row(source, None, message, category)
 
-    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         self.progress.pages_planned(layout.page_count)
         row = await self._extract_row(layout)
         ok_pages = layout.page_count if row.status == RowStatus.OK else 0
@@ -90,8 +98,10 @@ class DocumentRowUnit(UnitBase):
                     layout.source, layout.page_count, error, ErrorCategory.BUDGET, spent
                 )
             plans = plan_chunks(pages, budget)
-            model = self.options.schema.model if len(plans) == 1 else self.part_model
-            results = await asyncio.gather(*(self._ask(layout, plan, model) for plan in plans))
+            if len(plans) == 1:
+                results = [await self._ask(layout, plans[0], self.options.schema.model)]
+            else:
+                results = await gather_all(self._chunk(layout, plan) for plan in plans)
             spent = sum((r.costs for r in results), spent)
             if not any(result.replan for result in results):
                 read_from_layer = all(p.as_text for p in pages)
@@ -114,6 +124,51 @@ class DocumentRowUnit(UnitBase):
                 planned = PlannedPage(planned.page, 0, 0, layer_text_tokens((layer.text,)))
             sent.append(planned)
         return sent
+
+    async def _chunk(self, layout: DocumentLayout, plan: ChunkPlan) -> _ChunkResult:
+        """One chunk of several: its stored answer when a killed run got it, else asked and
+        kept as soon as it is valid."""
+        key = self.rows.context.ledger_key(layout.source.sha256)
+        pages = tuple(page.page for page in plan.pages)
+        stored = self.chunk_answers.answer(key, pages)
+        if stored is not None:
+            values = self.part_model.model_validate_json(stored["values_json"])
+            costs = RequestCosts(
+                tuple(stored["request_ids"]),
+                stored["attempts"],
+                stored["prompt_tokens"],
+                stored["completion_tokens"],
+                stored["latency_ms"],
+            )
+            return _ChunkResult(costs, values=values)
+        result = await self._ask(layout, plan, self.part_model)
+        if result.values is not None:
+            self.chunk_answers.record(self._chunk_row(layout, pages, result))
+        return result
+
+    def _chunk_row(
+        self, layout: DocumentLayout, pages: tuple[int, ...], result: _ChunkResult
+    ) -> ChunkAnswerRow:
+        assert result.values is not None  # only validated chunks are kept
+        costs, context = result.costs, self.rows.context
+        return ChunkAnswerRow(
+            source=layout.source.path,
+            source_sha256=layout.source.sha256,
+            model=context.model,
+            schema_version=context.schema_version,
+            prompt_version=context.prompt_version,
+            options_version=context.options_version,
+            pages=list(pages),
+            status=RowStatus.OK,
+            values_json=result.values.model_dump_json(),
+            request_ids=list(costs.request_ids),
+            attempts=costs.attempts,
+            prompt_tokens=costs.prompt_tokens,
+            completion_tokens=costs.completion_tokens,
+            latency_ms=costs.latency_ms,
+            run_id=context.run_id,
+            extracted_at=datetime.now(UTC),
+        )
 
     async def _ask(
         self, layout: DocumentLayout, plan: ChunkPlan, model: type[BaseModel]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors.discover.storage import local_copy
-from extractors.document.unit import DocumentOutcome, OutputUnit
+from extractors.document.unit import DocumentOutcome, OutputUnit, RowSink
 from extractors.errors import SourceError
 from extractors.load.identify import (
     UnreadSourceError,
@@ -34,7 +34,7 @@ class DocumentOrchestrator:
     progress: ProgressListener
     redact: Callable[[str], str]
 
-    async def extract(self, location: str) -> DocumentOutcome:
+    async def extract(self, location: str, sink: RowSink) -> DocumentOutcome:
         """One input; a remote one is read from a local copy kept while it is extracted."""
         with ExitStack() as stack:
             try:
@@ -42,9 +42,11 @@ class DocumentOrchestrator:
             except OSError as exc:
                 return self.unreadable(location, f"cannot fetch file: {exc}")
             shown = location if path != Path(location) else None
-            return await self.extract_file(path, shown)
+            return await self.extract_file(path, sink, shown)
 
-    async def extract_file(self, path: Path, location: str | None = None) -> DocumentOutcome:
+    async def extract_file(
+        self, path: Path, sink: RowSink, location: str | None = None
+    ) -> DocumentOutcome:
         """One local file's outcome; `location` is its URL when `path` is a local copy."""
         try:
             source = await asyncio.to_thread(identify, path, location)
@@ -58,7 +60,7 @@ class DocumentOrchestrator:
         except SourceError as exc:
             return self._failed(source, str(exc), ErrorCategory.SOURCE)
         try:
-            return await self.unit.extract(layout)
+            return await self.unit.extract(layout, sink)
         finally:
             await self.rasteriser.release(source)
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 
 from extractors.answer.parse import parse_answer
 from extractors.document.chunk_sender import Asked
+from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import layer_texts
 from extractors.document.page_rows import PageRowBuilder
-from extractors.document.unit import DocumentOutcome, UnitBase, UnitServices
+from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.errors import PageDoesNotFitError
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks, split_chunk
@@ -60,23 +61,21 @@ class PageRowsUnit(UnitBase):
     def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> PageRow:
         return self.rows.error_row(source, None, None, message, category)
 
-    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
+        """Each chunk's rows go to `sink` as it finishes: a kill loses only what is in flight."""
         key = self.rows.context.ledger_key(layout.source.sha256)
         done = self.ledger.done_pages(key)
-        rows = await asyncio.to_thread(self._copies, layout.source, key, done)
+        sink.add(await asyncio.to_thread(self._copies, layout.source, key, done))
         self.progress.pages_planned(layout.page_count - len(done))
         todo = [n for n in range(1, layout.page_count + 1) if n not in done]
         from_layer = [n for n in todo if self._reads_layer(layout, n)]
-        rows.extend(self._finished(self._layer_rows(layout, from_layer)))
+        self._finished(sink, self._layer_rows(layout, from_layer))
         todo = [n for n in todo if n not in from_layer]
         planned, unfit = self._sized(layout, todo)
-        rows.extend(self._finished(unfit))
+        self._finished(sink, unfit)
         chunks = plan_chunks(planned, self.sender.budget)
-        rows.extend(
-            await self._gather(layout, [_Chunk(c, self.options.max_reasks) for c in chunks])
-        )
-        rows.sort(key=lambda row: row.page or 0)
-        return DocumentOutcome(rows, skipped_pages=len(done))
+        await self._gather(layout, sink, [_Chunk(c, self.options.max_reasks) for c in chunks])
+        return DocumentOutcome([], skipped_pages=len(done))
 
     def _reads_layer(self, layout: DocumentLayout, page: int) -> bool:
         """Whether the page's own text layer is its text (`--text-layer auto|only`)."""
@@ -110,16 +109,19 @@ class PageRowsUnit(UnitBase):
         ]
         return planned, errors
 
-    async def _gather(self, layout: DocumentLayout, chunks: Sequence[_Chunk]) -> list[PageRow]:
-        results = await asyncio.gather(*(self._run_chunk(layout, c) for c in chunks))
-        return [row for chunk_rows in results for row in chunk_rows]
+    async def _gather(
+        self, layout: DocumentLayout, sink: RowSink, chunks: Sequence[_Chunk]
+    ) -> None:
+        await gather_all(self._run_chunk(layout, sink, c) for c in chunks)
 
-    async def _run_chunk(self, layout: DocumentLayout, chunk: _Chunk) -> list[PageRow]:
+    async def _run_chunk(self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk) -> None:
         """Render, send and parse one chunk; pages left without an answer are asked again."""
         refitted = self._refit(layout, chunk)
         if refitted is not None:
             smaller, unfit = refitted
-            return self._finished(unfit) + await self._gather(layout, smaller)
+            self._finished(sink, unfit)
+            await self._gather(layout, sink, smaller)
+            return
         answer_room = self._answer_room(len(chunk.plan.pages))
         pages = [p.page for p in chunk.plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
@@ -129,22 +131,24 @@ class PageRowsUnit(UnitBase):
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
                 for p, exc in rendered.failed
             ]
+            self._finished(sink, failed)
             if rendered.request is None:
-                return self._finished(failed)
+                return
             asked = await self.sender.ask(rendered.request)
         # The payload slot is free again: re-asks below may take slots without deadlock.
-        rows = self._finished(failed)
         if asked.answer is not None:
-            return rows + await self._after_answer(layout, chunk, asked.request, asked.answer)
-        return rows + await self._after_failure(layout, chunk, asked)
+            await self._after_answer(layout, sink, chunk, asked.request, asked.answer)
+        else:
+            await self._after_failure(layout, sink, chunk, asked)
 
     async def _after_answer(
         self,
         layout: DocumentLayout,
+        sink: RowSink,
         chunk: _Chunk,
         request: PreparedRequest,
         answer: EndpointAnswer,
-    ) -> list[PageRow]:
+    ) -> None:
         """Rows of the pages answered; the pages missing from the answer are asked again."""
         sent = request.chunk.pages
         parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
@@ -157,42 +161,47 @@ class PageRowsUnit(UnitBase):
         if answer.finish_reason == "length":
             problems += ("answer cut off at the output token limit",)
         missing = tuple(p for i, p in enumerate(sent, start=1) if i not in parsed.items)
-        self._finished(rows)
+        self._finished(sink, rows)
         if not missing:
-            return rows
+            return
         if chunk.reasks_left <= 0:
             reason = "; ".join(dict.fromkeys(problems)) or "page missing from every answer"
             error = f"no usable answer: {reason}"
-            return rows + self._finished(
+            self._finished(
+                sink,
                 [
                     self._page_error(layout, p, error, ErrorCategory.ANSWER, attempts)
                     for p in missing
-                ]
+                ],
             )
+            return
         plan = ChunkPlan(missing)
         # Nothing usable, or an answer cut off at its token limit: the pages left need a
         # smaller request, with more answer room each.
         cut_off = answer.finish_reason == "length"
         parts = split_chunk(plan) if cut_off or len(missing) == len(sent) else [plan]
         retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
-        return rows + await self._gather(layout, retry)
+        await self._gather(layout, sink, retry)
 
     async def _after_failure(
-        self, layout: DocumentLayout, chunk: _Chunk, asked: Asked
-    ) -> list[PageRow]:
+        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, asked: Asked
+    ) -> None:
         """A refused request is made smaller and tried again; anything else is an error."""
         if asked.failure is None:  # outgrown before it was sent: planned again, not sent
-            return await self._gather(layout, [replace(chunk, plan=asked.request.chunk)])
+            await self._gather(layout, sink, [replace(chunk, plan=asked.request.chunk)])
+            return
         attempts = chunk.prior_attempts + asked.attempts
         retry = self._after_refusal(layout, chunk, asked, attempts)
         if retry:
-            return await self._gather(layout, retry)
+            await self._gather(layout, sink, retry)
+            return
         error = self.sender.redact(str(asked.failure))
-        return self._finished(
+        self._finished(
+            sink,
             [
                 self._page_error(layout, p, error, ErrorCategory.ENDPOINT, attempts)
                 for p in asked.request.chunk.pages
-            ]
+            ],
         )
 
     def _after_refusal(
@@ -268,7 +277,8 @@ class PageRowsUnit(UnitBase):
             layout.text_layers,
         )
 
-    def _finished(self, rows: list[PageRow]) -> list[PageRow]:
+    def _finished(self, sink: RowSink, rows: list[PageRow]) -> None:
+        """Pages done: counted, and on their way to DIR."""
         ok = sum(1 for row in rows if row.status == RowStatus.OK)
         self.progress.pages_finished(ok, len(rows) - ok)
-        return rows
+        sink.add(rows)

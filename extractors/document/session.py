@@ -1,6 +1,7 @@
 """One run's shared resources (endpoint client, request pool, rasteriser, output), built once."""
 
 import asyncio
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from extractors.load.rasteriser import Rasteriser
 from extractors.load.worker import available_cores
 from extractors.options import InFlight, RasterOptions
 from extractors.progress import NoProgress, ProgressListener
+from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger, Ledger
 from extractors.sink.output import DatasetOutput, open_output
 from extractors.sink.store import PAGES, Location
@@ -43,6 +45,7 @@ class ExtractionSession:
     flush_rows: int
     in_flight: InFlight
     run_id: str
+    chunk_answers: ChunkAnswers | None = None
     _documents: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +79,8 @@ class ExtractionSession:
         traceback: TracebackType | None,
     ) -> None:
         try:
+            if self.chunk_answers is not None:
+                self.chunk_answers.flush()
             await self.client.close()
             self.rasteriser.close()
         finally:
@@ -103,6 +108,18 @@ def open_session(
             run_ledger(DocumentLedger, output, run_id, owner) if per_document else None
         )
         page_ledger = None if per_document else run_ledger(Ledger, output, run_id, owner)
+        chunk_answers = (
+            ChunkAnswers.open(
+                out_dir,
+                dataset,
+                owner,
+                name=_writer_name(run_id),
+                flush_rows=options.flush_rows,
+                written=output.written,
+            )
+            if per_document
+            else None
+        )
     except BaseException:
         output.release()
         raise
@@ -118,7 +135,8 @@ def open_session(
     services = UnitServices(extraction, sender, progress)
     unit: OutputUnit
     if document_ledger is not None:
-        unit = DocumentRowUnit(services, document_rows, document_ledger)
+        assert chunk_answers is not None
+        unit = DocumentRowUnit(services, document_rows, document_ledger, chunk_answers)
     else:
         assert page_ledger is not None
         page_rows = PageRowBuilder(options.rows, extraction.profile)
@@ -135,7 +153,13 @@ def open_session(
         options.flush_rows,
         options.in_flight,
         run_id,
+        chunk_answers,
     )
+
+
+def _writer_name(run_id: str) -> str:
+    """A session's own part names: Dask workers' sessions of one run write side by side."""
+    return f"{run_id}-{uuid.uuid4().hex[:8]}"
 
 
 # A Dask worker's ledger of the current run: read once per run, not once per shard. What the

@@ -11,7 +11,7 @@ from extractors.document.unit import DocumentOutcome
 from extractors.endpoint.pool import RequestStats
 from extractors.errors import RunAbortedError
 from extractors.progress import ProgressListener
-from extractors.sink.parts import PartWriter
+from extractors.sink.parts import PartWriter, Record
 from schemas import RowStatus
 
 _log = logging.getLogger(__name__)
@@ -38,12 +38,26 @@ class ShardSummary:
         self.rows_written += other.rows_written
         self.requests.absorb(other.requests)
 
-    def count(self, outcome: DocumentOutcome) -> None:
+    def count(self, rows: "DocumentRows", outcome: DocumentOutcome) -> None:
         """Count one finished document's rows."""
         self.pages_skipped += outcome.skipped_pages
-        ok = sum(1 for row in outcome.rows if row.status == RowStatus.OK)
-        self.pages_ok += ok
-        self.pages_error += len(outcome.rows) - ok
+        self.pages_ok += rows.ok
+        self.pages_error += rows.errors
+
+
+@dataclass
+class DocumentRows:
+    """One document's rows on their way to its shard's writer, counted as they go."""
+
+    writer: PartWriter
+    ok: int = 0
+    errors: int = 0
+
+    def add(self, rows: Sequence[Record]) -> None:
+        self.writer.add(rows)
+        ok = sum(1 for row in rows if row.status == RowStatus.OK)
+        self.ok += ok
+        self.errors += len(rows) - ok
 
 
 async def extract_shard(
@@ -57,17 +71,20 @@ async def extract_shard(
     summary = ShardSummary(documents=len(locations))
 
     async def one(location: str) -> None:
+        rows = DocumentRows(writer)
         async with documents:
             try:
-                outcome = await orchestrator.extract(location)
+                outcome = await orchestrator.extract(location, rows)
+                rows.add(outcome.rows)
             except RunAbortedError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
                 _log.exception("internal error on %s", location)
+                # Rows it already gave stay: its next run asks only for the pages left.
                 outcome = orchestrator.internal_error(location, exc)
-        writer.add(outcome.rows)
+                rows.add(outcome.rows)
         progress.documents_done(1)
-        summary.count(outcome)
+        summary.count(rows, outcome)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -76,6 +93,9 @@ async def extract_shard(
     except* RunAbortedError as errors:
         raise errors.exceptions[0] from None
     finally:
-        writer.flush()
+        # On a full disk, another write would fail too and bury the run's one line; what is
+        # buffered is asked again by the next run.
+        if not writer.written.disk_full:
+            writer.flush()
         summary.rows_written = writer.rows_written
     return summary

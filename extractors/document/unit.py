@@ -30,9 +30,19 @@ class UnitBase:
         self.progress = services.progress
 
 
+class RowSink(Protocol):
+    """Where a document's rows go as they are made (its shard's part writer, counted)."""
+
+    def add(self, rows: Sequence[Record]) -> None: ...
+
+
 @dataclass
 class DocumentOutcome:
-    """The rows one document adds to DIR, and how many of its pages were already done."""
+    """The rows one document adds to DIR at its end, and how many of its pages were done.
+
+    A unit may have given rows to its sink before (a row per page goes as its chunk
+    finishes, so that a killed run keeps them): those are not repeated here.
+    """
 
     rows: Sequence[Record]
     # Pages already ok in DIR (a document schema counts a finished document as one).
@@ -46,7 +56,7 @@ class OutputUnit(Protocol):
         """The outcome from what DIR already holds when nothing is left to ask, else None."""
         ...
 
-    async def extract(self, layout: DocumentLayout) -> DocumentOutcome:
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         """The rows of a readable document, asking the endpoint for what is not done."""
         ...
 

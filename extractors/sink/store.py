@@ -60,6 +60,13 @@ class DatasetStore:
     def child(self, name: str) -> "DatasetStore":
         return DatasetStore(f"{self.location.rstrip('/')}/{name}")
 
+    @property
+    def parent(self) -> str:
+        """The folder holding this dataset: the run's DIR."""
+        if not self.remote:
+            return str(Path(self.location).parent)
+        return self.location.rstrip("/").rsplit("/", 1)[0]
+
     def parts(self) -> list[str]:
         """The complete part files, sorted (temp files never match)."""
         if not self.remote:
@@ -83,7 +90,10 @@ class DatasetStore:
                 frame = pl.scan_parquet(list(parts))
             else:
                 frame = pl.scan_parquet(
-                    list(parts), schema=_polars_schema(schema), missing_columns="insert"
+                    list(parts),
+                    schema=_polars_schema(schema),
+                    missing_columns="insert",
+                    extra_columns="ignore",
                 )
             return frame.select(columns) if columns else frame
         fs, _ = self._fs
@@ -97,6 +107,27 @@ class DatasetStore:
         fs, _ = self._fs
         with fs.open(part, "rb") as handle:
             return pq.read_table(handle, schema=schema)
+
+    def read_schema(self, part: str) -> pa.Schema:
+        """A part's schema, from its footer alone (its rows are not read)."""
+        if not self.remote:
+            return pq.read_schema(part)
+        fs, _ = self._fs
+        with fs.open(part, "rb") as handle:
+            return pq.read_schema(handle)
+
+    def move_aside(self, part: str, folder: str) -> str:
+        """Move a part into `folder` beside this dataset, keeping its name; the new path."""
+        name = PurePosixPath(part).name
+        if not self.remote:
+            target = _free_name(Path(self.parent) / folder / name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            Path(part).replace(target)
+            return str(target)
+        fs, root = self._fs
+        destination = f"{root.rstrip('/').rsplit('/', 1)[0]}/{folder}/{name}"
+        fs.mv(part, destination)
+        return destination
 
     def prepare(self) -> None:
         """Create the folder, prove it writable and clear temp files of killed runs."""
@@ -160,10 +191,24 @@ def write_atomically(table: pa.Table, target: Path) -> None:
     """Write a local Parquet file so that readers see all of it or none of it."""
     # Never ending in .parquet: readers glob `**/*.parquet` and would see a half-written file.
     temp = target.with_name(f"{TMP_PREFIX}{target.name}.partial")
-    pq.write_table(table, temp, compression="zstd")
-    with temp.open("rb") as handle:
-        os.fsync(handle.fileno())
+    try:
+        pq.write_table(table, temp, compression="zstd")
+        with temp.open("rb") as handle:
+            os.fsync(handle.fileno())
+    except BaseException:
+        # A half-written file on a full disk holds the space the user is asked to free.
+        temp.unlink(missing_ok=True)
+        raise
     temp.replace(target)
+
+
+def _free_name(target: Path) -> Path:
+    """`target`, or `target.1`, `.2`... when a file of that name was moved aside before."""
+    candidate, copies = target, 0
+    while candidate.exists():
+        copies += 1
+        candidate = target.with_name(f"{target.name}.{copies}")
+    return candidate
 
 
 def _polars_schema(schema: pa.Schema) -> pl.Schema:

@@ -1,6 +1,5 @@
 """Crash safety: SIGKILL at any moment, then the same command again; one run per output."""
 
-import json
 import os
 import random
 import signal
@@ -19,32 +18,23 @@ from filelock import FileLock
 from harness import run
 from markers import make_marked_image, make_marked_pdf
 from page_checks import assert_every_page_once_ok
-from repo_paths import REPO, with_test_imports
+from repo_paths import REPO
+from runner_process import start_runner as start_process
 
 from extractors.errors import OutputLockedError
 from extractors.sink.lock import LOCK_NAME
 
-RUNNER = REPO / "tests" / "extraction_runner.py"
-
 
 def start_runner(inputs: Path, out: Path, base_url: str) -> subprocess.Popen[bytes]:
-    arguments = {
-        "inputs": [str(inputs)],
-        "out": str(out),
-        "base_url": base_url,
-        "model": "m",
-        "concurrency": 4,
-        "max_images": 3,
-        "flush_rows": 4,  # a part file every few rows: kills land during writes too
-    }
-    return subprocess.Popen(
-        [sys.executable, str(RUNNER), json.dumps(arguments)],
-        cwd=REPO,
-        # The runner imports harness, as tests do: it needs pytest's import roots too.
-        env=with_test_imports(dict(os.environ)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    return start_process(
+        subprocess.PIPE,
+        inputs=[str(inputs)],
+        out=str(out),
+        base_url=base_url,
+        model="m",
+        concurrency=4,
+        max_images=3,
+        flush_rows=4,  # a part file every few rows: kills land during writes too
     )
 
 

@@ -182,3 +182,20 @@ def test_a_part_written_before_a_column_existed_still_reads(tmp_path: Path) -> N
     assert ledger.pages_at(key, "a.pdf") == frozenset()  # another version's answer
     assert [r["source"] for r in ledger.rows_for(key, [1])] == ["b.pdf"]
     assert compact(pages) == 0
+
+
+def test_a_row_that_cannot_be_stored_becomes_an_internal_error_and_the_rest_are_written(
+    tmp_path: Path,
+) -> None:
+    pages = prepare_output(tmp_path)
+    writer = PartWriter(pages, "run-00000", flush_rows=100)
+    huge = row(page=2).model_copy(update={"prompt_tokens": 10**13})  # from usage: 1e13
+    writer.add([row(page=1), huge, row(page=3)])
+    writer.flush()
+    df = read(pages).sort("page")
+    assert df["page"].to_list() == [1, 2, 3] and writer.rows_written == 3
+    assert df["status"].to_list() == ["ok", "error", "ok"]
+    bad = df.row(1, named=True)
+    assert bad["error_category"] == "internal" and bad["prompt_tokens"] is None
+    assert "column prompt_tokens" in bad["error"] and "10000000000000" in bad["error"]
+    assert df["prompt_tokens"].to_list() == [10, None, 10]  # the others keep every value
