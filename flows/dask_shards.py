@@ -10,6 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
+from extractors.discover.local_walk import FoundInput
 from extractors.document.session import open_session
 from extractors.document.shard import ShardSummary
 from extractors.load.worker import available_cores
@@ -21,7 +22,7 @@ from flows.shards import RunProgress, run_windowed
 
 @task(name="extract-shard-on-worker", cache_policy=NO_CACHE, persist_result=False)
 async def extract_shard_on_worker(
-    plan: "WorkerPlan", locations: list[str], name: str
+    plan: "WorkerPlan", locations: list[FoundInput], name: str
 ) -> ShardSummary:
     """A shard on a Dask worker: it builds its own client, pool and rasteriser from the plan
     (nothing of the flow's process is shared) and writes its own part files into OUT."""
@@ -48,13 +49,15 @@ class WorkerPlan:
     engine_threads: int | None = None
 
 
-async def run_on_dask(plan: WorkerPlan, paths: Iterator[str], tracker: RunProgress) -> ShardSummary:
+async def run_on_dask(
+    plan: WorkerPlan, paths: Iterator[FoundInput], tracker: RunProgress
+) -> ShardSummary:
     request = plan.request
     runner = dask_task_runner(request.dask or "local", request.dask_workers)
     with worker_environment(), runner:
         workers = max(1, len(runner.client.scheduler_info().get("workers", {})))
 
-        async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
+        async def run(index: int, shard_paths: list[FoundInput]) -> tuple[ShardSummary, bool]:
             parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
             future = runner.submit(extract_shard_on_worker, parameters=parameters)
             return await asyncio.to_thread(future.result), True

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.discover.local_walk import FoundInput, RefusedInput
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.unit import DocumentOutcome
 from extractors.endpoint.pool import RequestStats
@@ -48,7 +49,7 @@ class ShardSummary:
 
 async def extract_shard(
     orchestrator: DocumentOrchestrator,
-    locations: Sequence[str | Path],
+    locations: Sequence[FoundInput | Path],
     writer: PartWriter,
     documents: asyncio.Semaphore,
     progress: ProgressListener,
@@ -56,15 +57,16 @@ async def extract_shard(
     """Extract a shard's documents, at most `documents` open at once, into `writer`."""
     summary = ShardSummary(documents=len(locations))
 
-    async def one(location: str) -> None:
+    async def one(location: FoundInput) -> None:
         async with documents:
             try:
                 outcome = await orchestrator.extract(location)
             except RunAbortedError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
-                _log.exception("internal error on %s", location)
-                outcome = orchestrator.internal_error(location, exc)
+                where = location.location if isinstance(location, RefusedInput) else location
+                _log.exception("internal error on %s", where)
+                outcome = orchestrator.internal_error(where, exc)
         writer.add(outcome.rows)
         progress.documents_done(1)
         summary.count(outcome)
@@ -72,7 +74,7 @@ async def extract_shard(
     try:
         async with asyncio.TaskGroup() as group:
             for location in locations:
-                group.create_task(one(str(location)))
+                group.create_task(one(str(location) if isinstance(location, Path) else location))
     except* RunAbortedError as errors:
         raise errors.exceptions[0] from None
     finally:
