@@ -55,10 +55,14 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals.requests = session.pool.stats
             else:
                 # Dask and prefect-dask load only for a run that uses them (0.25 s otherwise).
-                from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
+                from flows.dask_shards import WorkerPlan, engine_threads, for_workers, run_on_dask
 
                 plan = WorkerPlan(
-                    request, secrets, resolved.rows.run_id, out, engine_threads(request)
+                    for_workers(request, inputs, out),
+                    secrets,
+                    resolved.rows.run_id,
+                    out,
+                    engine_threads(request),
                 )
                 totals = await run_on_dask(plan, paths, tracker)
             session.compact()
