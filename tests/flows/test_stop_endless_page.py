@@ -52,10 +52,20 @@ def test_sigterm_stops_a_run_whose_first_file_never_finishes_drawing(tmp_path: P
     write_endless_pdf(folder / "a_endless.pdf")
     make_marked_image(folder / "img_1.png", 1)
     with ChatServer() as server:
+        # The default render deadline, 60 s, is far off when the signal comes.
         command = [
-            sys.executable, "-m", "flows", "run", str(folder), "--out", str(tmp_path / "out"),
-            "--base-url", server.base_url, "--model", "m", "--render-timeout", "600",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "flows",
+            "run",
+            str(folder),
+            "--out",
+            str(tmp_path / "out"),
+            "--base-url",
+            server.base_url,
+            "--model",
+            "m",
+        ]
         child = subprocess.Popen(
             command,
             cwd=REPO,
