@@ -53,6 +53,9 @@ class RenderOptions:
     max_source_pixels: int = 150_000_000
     jpeg_quality: int = 85
     text_layer: TextLayerMode = TextLayerMode.AUTO
+    # Seconds one call (a page drawn, a layout read) may run before its worker is killed. It
+    # changes no image, so it is not part of `options_version`.
+    render_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class RasterOptions:
 
     render: RenderOptions = field(default_factory=RenderOptions)
     password: str | None = field(default=None, repr=False)
-    # 0 draws on one thread of this process (where processes cannot be started).
+    # 0 draws on one thread of this process: only where processes cannot be started (a
+    # daemonic Dask worker), since no render deadline can stop a thread.
     workers: int = 0
 
 

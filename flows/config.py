@@ -115,7 +115,11 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         output_tokens_field=preset.output_tokens_field,
         sampling=Sampling(request.temperature, request.top_p, request.seed),
     )
-    render = RenderOptions(max_dpi=request.max_dpi, text_layer=request.text_layer)
+    render = RenderOptions(
+        max_dpi=request.max_dpi,
+        text_layer=request.text_layer,
+        render_timeout=request.render_timeout,
+    )
     extraction = ExtractionOptions(prompt=prompt, profile=profile, budget=budget, render=render)
     rows = RowContext(
         run_id=run_id or uuid.uuid4().hex[:12],

@@ -1,27 +1,37 @@
 """Shards on Dask workers: each rebuilds its own client, pool and rasteriser."""
 
 import asyncio
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dask
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
+from extractors.discover.local_walk import FoundInput
+from extractors.discover.storage import absolute_location, is_remote
 from extractors.document.session import open_session
 from extractors.document.shard import ShardSummary
+from extractors.errors import OutputNotWritableError, RunAbortedError
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
+from extractors.sink.store import check_writable
 from flows.config import Secrets, resolve_run
 from flows.parameters import RunRequest
 from flows.shards import RunProgress, run_windowed
 
+if TYPE_CHECKING:
+    from distributed import Client
+
 
 @task(name="extract-shard-on-worker", cache_policy=NO_CACHE, persist_result=False)
 async def extract_shard_on_worker(
-    plan: "WorkerPlan", locations: list[str], name: str
+    plan: "WorkerPlan", locations: list[FoundInput], name: str
 ) -> ShardSummary:
     """A shard on a Dask worker: it builds its own client, pool and rasteriser from the plan
     (nothing of the flow's process is shared) and writes its own part files into OUT."""
@@ -48,19 +58,54 @@ class WorkerPlan:
     engine_threads: int | None = None
 
 
-async def run_on_dask(plan: WorkerPlan, paths: Iterator[str], tracker: RunProgress) -> ShardSummary:
+async def run_on_dask(
+    plan: WorkerPlan, paths: Iterator[FoundInput], tracker: RunProgress
+) -> ShardSummary:
     request = plan.request
     runner = dask_task_runner(request.dask or "local", request.dask_workers)
     with worker_environment(), runner:
         workers = max(1, len(runner.client.scheduler_info().get("workers", {})))
+        check_workers(runner.client, plan.out, plan.request.inputs)
 
-        async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
+        async def run(index: int, shard_paths: list[FoundInput]) -> tuple[ShardSummary, bool]:
             parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
             future = runner.submit(extract_shard_on_worker, parameters=parameters)
             return await asyncio.to_thread(future.result), True
 
         # Two shards per worker: one running, the next one queued behind it.
         return await run_windowed(paths, request.shard_size, 2 * workers, run, tracker)
+
+
+def for_workers(request: RunRequest, inputs: list[str], out: str) -> RunRequest:
+    """The request with every local path absolute: a worker resolves a relative one against
+    its own working directory, which need not be the flow's."""
+    update: dict[str, object] = {"inputs": inputs, "out": out}
+    if request.prompt_file is not None:
+        update["prompt_file"] = absolute_location(request.prompt_file)
+    if Path(request.schema_name).is_file():
+        update["schema_name"] = absolute_location(request.schema_name)
+    return request.model_copy(update=update)
+
+
+def check_workers(client: "Client", out: str, inputs: list[str]) -> None:
+    """RunAbortedError, before any shard is sent, when a worker cannot write to OUT or read an
+    input (another machine, another mount, another user)."""
+    problems = client.run(what_this_worker_cannot_do, out, inputs)
+    for address, problem in sorted(problems.items()):
+        if problem is not None:
+            raise RunAbortedError(f"dask worker {address}: {problem}")
+
+
+def what_this_worker_cannot_do(out: str, inputs: list[str]) -> str | None:
+    """What of the run this process cannot do (run on each worker); None when it can."""
+    try:
+        check_writable(out)
+    except OutputNotWritableError as exc:
+        return str(exc)
+    for location in inputs:
+        if not is_remote(location) and not os.access(location, os.R_OK):
+            return f"cannot read input {location} (is it on this machine?)"
+    return None
 
 
 def dask_task_runner(where: str, workers: int | None = None) -> DaskTaskRunner:

@@ -14,7 +14,7 @@ from prefect.artifacts import (
 )
 
 from extractors.discover.files import check_inputs, discover
-from extractors.discover.storage import normalise_location
+from extractors.discover.storage import absolute_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
 from flows.config import ResolvedRun, resolve_run
@@ -37,24 +37,32 @@ async def extract(request: RunRequest) -> RunSummary:
         environment = EnvironmentSettings()
         request, secrets = environment.fill(request), environment.secrets()
     resolved = resolve_run(request, secrets)
-    inputs = [normalise_location(p) for p in request.inputs]
-    out = normalise_location(request.out)
+    # Absolute before anything leaves this process: a Dask worker's directory is its own.
+    inputs = [absolute_location(p) for p in request.inputs]
+    out = absolute_location(request.out)
     check_inputs(inputs)
-    tracker = await RunProgress.start(hooks.progress, inputs, out, request.discovery)
     endpoint = _endpoint(resolved) if request.dask is None else _no_endpoint(resolved)
     async with endpoint as resolved:
         session = open_session(out, resolved.session, hooks.progress)
         async with session:
-            paths = discover(inputs, exclude=out, options=request.discovery)
+            # The output is never an input: not inside an input folder, nor its datasets
+            # when it is one.
+            excluded = (out, str(session.dataset_dir))
+            tracker = await RunProgress.start(hooks.progress, inputs, excluded, request.discovery)
+            paths = discover(inputs, exclude=excluded, options=request.discovery)
             if request.dask is None:
                 totals = await run_shards(session, paths, request.shard_size, tracker)
                 totals.requests = session.pool.stats
             else:
                 # Dask and prefect-dask load only for a run that uses them (0.25 s otherwise).
-                from flows.dask_shards import WorkerPlan, engine_threads, run_on_dask
+                from flows.dask_shards import WorkerPlan, engine_threads, for_workers, run_on_dask
 
                 plan = WorkerPlan(
-                    request, secrets, resolved.rows.run_id, out, engine_threads(request)
+                    for_workers(request, inputs, out),
+                    secrets,
+                    resolved.rows.run_id,
+                    out,
+                    engine_threads(request),
                 )
                 totals = await run_on_dask(plan, paths, tracker)
             session.compact()

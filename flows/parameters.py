@@ -143,8 +143,14 @@ class ScaleOut(_Group):
     shard_size: int = Field(default=64, ge=1, description="Documents per Prefect task.")
     render_workers: int | None = Field(
         default=None,
-        ge=0,
-        description="Processes rendering pages (default: cores; 0: a thread).",
+        ge=1,
+        description="Processes rendering pages (default: cores).",
+    )
+    render_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a page may take to draw; past it, its renderer is stopped and "
+        "the page is an error row.",
     )
     dask: str | None = Field(
         default=None,

@@ -12,6 +12,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from extractors.discover.files import count, shards
+from extractors.discover.local_walk import FoundInput
 from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
 from extractors.options import DiscoveryOptions
@@ -19,7 +20,9 @@ from extractors.progress import ProgressListener
 
 
 @task(name="extract-shard", cache_policy=NO_CACHE, persist_result=False)
-async def extract_shard(session: ExtractionSession, paths: list[str], name: str) -> ShardSummary:
+async def extract_shard(
+    session: ExtractionSession, paths: list[FoundInput], name: str
+) -> ShardSummary:
     """Extract one shard of documents; its rows land in part files named after the shard."""
     return await session.extract_shard(paths, name)
 
@@ -40,7 +43,7 @@ class RunProgress:
         cls,
         listener: ProgressListener,
         inputs: list[str],
-        out: str,
+        excluded: tuple[str, ...],
         options: DiscoveryOptions,
     ) -> "RunProgress":
         artifact = await acreate_progress_artifact(
@@ -49,7 +52,7 @@ class RunProgress:
         tracker = cls(listener, artifact)
         # A second walk that only counts, so that the bar has a total (and an ETA) while the
         # stream of files is still being discovered and processed.
-        counting = asyncio.create_task(asyncio.to_thread(count, inputs, out, options))
+        counting = asyncio.create_task(asyncio.to_thread(count, inputs, excluded, options))
         counting.add_done_callback(tracker._counted)
         tracker._counting = counting  # the event loop keeps only a weak reference to a task
         return tracker
@@ -69,11 +72,11 @@ class RunProgress:
             await aupdate_progress_artifact(self._artifact, progress=share)
 
 
-ShardRunner = Callable[[int, list[str]], Awaitable[tuple[ShardSummary, bool]]]
+ShardRunner = Callable[[int, list[FoundInput]], Awaitable[tuple[ShardSummary, bool]]]
 
 
 async def run_windowed(
-    paths: Iterator[str], size: int, window: int, run: ShardRunner, tracker: RunProgress
+    paths: Iterator[FoundInput], size: int, window: int, run: ShardRunner, tracker: RunProgress
 ) -> ShardSummary:
     """Shards in order, at most `window` at once: discovery never runs far ahead of the work."""
     totals = ShardSummary()
@@ -101,9 +104,9 @@ async def run_windowed(
 
 
 async def run_shards(
-    session: ExtractionSession, paths: Iterator[str], size: int, tracker: RunProgress
+    session: ExtractionSession, paths: Iterator[FoundInput], size: int, tracker: RunProgress
 ) -> ShardSummary:
-    async def run(index: int, shard_paths: list[str]) -> tuple[ShardSummary, bool]:
+    async def run(index: int, shard_paths: list[FoundInput]) -> tuple[ShardSummary, bool]:
         return await extract_shard(session, shard_paths, f"{index:05d}"), False
 
     window = session.in_flight.shard_window(size)

@@ -46,7 +46,8 @@ async def _extract(
     )
     session = open_session(out, options)
     async with session:
-        summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")
+        found = list(discover(inputs, (out, session.dataset_dir)))
+        summary = await session.extract_shard(found, "00000")
         session.compact()
     return summary, session
 

@@ -5,16 +5,19 @@ at a time and each file is filtered and handed on as it is found, so memory hold
 names, not the archive's.
 """
 
-import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from fsspec import AbstractFileSystem
 
-from extractors.discover.storage import is_remote, remote_filesystem
+from extractors.discover.local_walk import FoundInput, refused_if_special, walk_folder
+from extractors.discover.storage import absolute_location, is_remote, remote_filesystem
 from extractors.errors import RunAbortedError
 from extractors.options import DiscoveryOptions
+
+T = TypeVar("T")
 
 
 def check_inputs(inputs: Iterable[str]) -> None:
@@ -26,34 +29,54 @@ def check_inputs(inputs: Iterable[str]) -> None:
 
 def discover(
     inputs: Iterable[str | Path],
-    exclude: str | Path | None = None,
+    exclude: Iterable[str | Path] = (),
     options: DiscoveryOptions | None = None,
-) -> Iterator[str]:
+) -> Iterator[FoundInput]:
     """Every file under the inputs that the options take, in a stable order, as found.
 
-    Hidden files and folders inside folders are skipped, and so is `exclude` (the output
-    directory, which may well sit inside an input folder).
+    Local files are named by their absolute path, links resolved, so an input given twice
+    (once relative, once absolute) is walked once. Hidden files and folders inside folders
+    are skipped, and so is every folder in `exclude` (the output directory, which may sit
+    inside an input folder, and its dataset folders, for an output that is an input).
+    A FIFO, socket or device, or a folder that cannot be listed, comes as a `RefusedInput`.
     """
     options = options or DiscoveryOptions()
-    excluded = (
-        Path(exclude).resolve() if exclude is not None and not is_remote(str(exclude)) else None
+    excluded = frozenset(
+        Path(location).resolve() for location in map(str, exclude) if not is_remote(location)
     )
     found = (
-        location for given in map(str, inputs) for location in _files_of(given, excluded, options)
+        location
+        for given in distinct_inputs(map(str, inputs))
+        for location in _files_of(given, excluded, options)
     )
     return islice(found, options.limit) if options.limit is not None else found
 
 
+def distinct_inputs(inputs: Iterable[str]) -> list[str]:
+    """The inputs as absolute locations, each once; one inside another folder given is left
+    to that folder's walk."""
+    distinct: list[str] = []
+    for location in map(absolute_location, inputs):
+        if location not in distinct:
+            distinct.append(location)
+    local = [Path(p) for p in distinct if not is_remote(p)]
+    return [
+        p
+        for p in distinct
+        if is_remote(p) or not any(folder in Path(p).parents for folder in local)
+    ]
+
+
 def count(
     inputs: Iterable[str | Path],
-    exclude: str | Path | None = None,
+    exclude: Iterable[str | Path] = (),
     options: DiscoveryOptions | None = None,
 ) -> int:
     """How many files `discover` yields, without keeping them (for a progress bar's total)."""
     return sum(1 for _ in discover(inputs, exclude, options))
 
 
-def shards(locations: Iterable[str], size: int) -> Iterator[list[str]]:
+def shards(locations: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive groups of at most `size` files: the unit of work of a Prefect task."""
     iterator = iter(locations)
     while batch := list(islice(iterator, size)):
@@ -67,28 +90,19 @@ def _exists(location: str) -> bool:
     return Path(location).exists()
 
 
-def _files_of(given: str, excluded: Path | None, options: DiscoveryOptions) -> Iterator[str]:
+def _files_of(
+    given: str, excluded: frozenset[Path], options: DiscoveryOptions
+) -> Iterator[FoundInput]:
     if is_remote(given):
         yield from _remote_files(given, options)
     elif Path(given).is_dir():
-        yield from _local_files(Path(given), excluded, options)
+
+        def takes(relative: str, path: str) -> bool:
+            return options.takes(relative) and _recent_enough(path, options)
+
+        yield from walk_folder(Path(given), excluded, takes)
     elif options.takes(Path(given).name) and _recent_enough(given, options):
-        yield given
-
-
-def _local_files(folder: Path, excluded: Path | None, options: DiscoveryOptions) -> Iterator[str]:
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and Path(root, d).resolve() != excluded
-        )
-        relative_root = Path(root).relative_to(folder).as_posix()
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            relative = name if relative_root == "." else f"{relative_root}/{name}"
-            path = str(Path(root, name))
-            if options.takes(relative) and _recent_enough(path, options):
-                yield path
+        yield refused_if_special(given) or given
 
 
 def _recent_enough(path: str, options: DiscoveryOptions) -> bool:

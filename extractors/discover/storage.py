@@ -28,6 +28,19 @@ def normalise_location(location: str) -> str:
     return location
 
 
+def absolute_location(location: str) -> str:
+    """A local path made absolute, its links resolved: one identity per file, whatever the
+    working directory (a Dask worker's is not the flow's); a URL unchanged."""
+    location = normalise_location(location)
+    return location if is_remote(location) else str(Path(location).resolve())
+
+
+def displayed_location(location: str) -> str:
+    """The location as rows show it: a name that is not UTF-8 (bytes Python holds as lone
+    surrogates) has each such byte written `\\xNN`, since Parquet strings must be UTF-8."""
+    return location.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def is_remote(location: str) -> bool:
     """True for a URL that fsspec must open (anything but a local path or `file://`)."""
     return "://" in location and get_protocol(location) not in _LOCAL_PROTOCOLS
@@ -50,7 +63,11 @@ def local_copy(location: str) -> Iterator[Path]:
     as its document is open, then removed.
     """
     if not is_remote(location):
-        yield Path(location)
+        if displayed_location(location) == location:
+            yield Path(location)
+        else:
+            with _utf8_link(location) as link:
+                yield link
         return
     fs, path = remote_filesystem(location)
     folder = Path(tempfile.mkdtemp(prefix="visionbatch-input-"))
@@ -58,5 +75,17 @@ def local_copy(location: str) -> Iterator[Path]:
         target = folder / (Path(path).name or "input")
         fs.get_file(path, str(target))
         yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _utf8_link(location: str) -> Iterator[Path]:
+    """A link with a UTF-8 name to a file whose name is not: MuPDF takes names as UTF-8."""
+    folder = Path(tempfile.mkdtemp(prefix="visionbatch-input-"))
+    try:
+        link = folder / Path(displayed_location(location)).name
+        link.symlink_to(location)
+        yield link
     finally:
         shutil.rmtree(folder, ignore_errors=True)

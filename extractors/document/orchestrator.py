@@ -6,7 +6,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.discover.storage import local_copy
+from extractors.discover.local_walk import FoundInput, RefusedInput
+from extractors.discover.storage import displayed_location, local_copy
 from extractors.document.unit import DocumentOutcome, OutputUnit, RowSink
 from extractors.errors import SourceError
 from extractors.load.identify import (
@@ -34,14 +35,17 @@ class DocumentOrchestrator:
     progress: ProgressListener
     redact: Callable[[str], str]
 
-    async def extract(self, location: str, sink: RowSink) -> DocumentOutcome:
-        """One input; a remote one is read from a local copy kept while it is extracted."""
+    async def extract(self, location: FoundInput, sink: RowSink) -> DocumentOutcome:
+        """One input; a remote one is read from a local copy kept while it is extracted (and a
+        local one whose name is not UTF-8 through a link that is)."""
+        if isinstance(location, RefusedInput):
+            return self.unreadable(location.location, location.reason)
         with ExitStack() as stack:
             try:
                 path = await asyncio.to_thread(stack.enter_context, local_copy(location))
             except OSError as exc:
                 return self.unreadable(location, f"cannot fetch file: {exc}")
-            shown = location if path != Path(location) else None
+            shown = displayed_location(location) if path != Path(location) else None
             return await self.extract_file(path, sink, shown)
 
     async def extract_file(
@@ -67,12 +71,14 @@ class DocumentOrchestrator:
     def internal_error(self, location: str, exc: Exception) -> DocumentOutcome:
         """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
         message = self.redact(f"internal error: {type(exc).__name__}: {exc}")
-        source = source_without_format(location, hash_or_blank(Path(location)))
+        shown = displayed_location(str(location))
+        source = source_without_format(shown, hash_or_blank(Path(location)))
         return self._failed(source, message, ErrorCategory.INTERNAL)
 
     def unreadable(self, location: str, message: str) -> DocumentOutcome:
         """A file-level error row for an input that could not even be fetched."""
-        return self._failed(source_without_format(location, ""), message, ErrorCategory.SOURCE)
+        shown = displayed_location(location)
+        return self._failed(source_without_format(shown, ""), message, ErrorCategory.SOURCE)
 
     def _failed(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentOutcome:
         self.progress.pages_planned(1)

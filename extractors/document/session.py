@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
+from extractors.discover.local_walk import FoundInput
 from extractors.document.chunk_sender import ChunkSender
 from extractors.document.document_rows import DocumentRowBuilder
 from extractors.document.document_unit import DocumentRowUnit
@@ -62,7 +63,9 @@ class ExtractionSession:
     def compact(self) -> None:
         self.output.compact()
 
-    async def extract_shard(self, locations: Sequence[str | Path], name: str) -> ShardSummary:
+    async def extract_shard(
+        self, locations: Sequence[FoundInput | Path], name: str
+    ) -> ShardSummary:
         """Extract a shard's documents concurrently, writing part files as documents finish."""
         writer = self.output.writer(f"{self.run_id}-{name}", self.flush_rows)
         return await extract_shard(

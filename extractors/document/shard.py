@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from extractors.discover.local_walk import FoundInput, RefusedInput
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.unit import DocumentOutcome
 from extractors.endpoint.pool import RequestStats
@@ -62,7 +63,7 @@ class DocumentRows:
 
 async def extract_shard(
     orchestrator: DocumentOrchestrator,
-    locations: Sequence[str | Path],
+    locations: Sequence[FoundInput | Path],
     writer: PartWriter,
     documents: asyncio.Semaphore,
     progress: ProgressListener,
@@ -70,7 +71,7 @@ async def extract_shard(
     """Extract a shard's documents, at most `documents` open at once, into `writer`."""
     summary = ShardSummary(documents=len(locations))
 
-    async def one(location: str) -> None:
+    async def one(location: FoundInput) -> None:
         rows = DocumentRows(writer)
         async with documents:
             try:
@@ -79,9 +80,10 @@ async def extract_shard(
             except RunAbortedError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
-                _log.exception("internal error on %s", location)
+                where = location.location if isinstance(location, RefusedInput) else location
+                _log.exception("internal error on %s", where)
                 # Rows it already gave stay: its next run asks only for the pages left.
-                outcome = orchestrator.internal_error(location, exc)
+                outcome = orchestrator.internal_error(where, exc)
                 rows.add(outcome.rows)
         progress.documents_done(1)
         summary.count(rows, outcome)
@@ -89,7 +91,7 @@ async def extract_shard(
     try:
         async with asyncio.TaskGroup() as group:
             for location in locations:
-                group.create_task(one(str(location)))
+                group.create_task(one(str(location) if isinstance(location, Path) else location))
     except* RunAbortedError as errors:
         raise errors.exceptions[0] from None
     finally:

@@ -1,11 +1,13 @@
 """Identifying an input: the hash of its bytes and its format."""
 
 import hashlib
+import stat
 from pathlib import Path
 
 from extractors.discover.formats import (
     detect_format,
 )
+from extractors.discover.local_walk import refusal, special_kind
 from extractors.errors import SourceError
 from extractors.records import SourceFile
 
@@ -27,7 +29,10 @@ def identify(path: Path, location: str | None = None) -> SourceFile:
     """
     shown = location or str(path)
     try:
+        _refuse_special(path)
         sha256, head = _hash_file(path)
+    except _SpecialFileError as exc:
+        raise UnreadSourceError(str(exc), source_without_format(shown, "")) from None
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
         raise UnreadSourceError(message, source_without_format(shown, "")) from exc
@@ -50,6 +55,18 @@ def hash_or_blank(path: Path) -> str:
         return _hash_file(path)[0]
     except OSError:
         return ""
+
+
+class _SpecialFileError(SourceError):
+    """Not a regular file: opening a FIFO blocks until a writer comes, which may be never."""
+
+
+def _refuse_special(path: Path) -> None:
+    """Refuse, by `stat` alone, a file that became a FIFO or device after discovery."""
+    mode = path.stat().st_mode
+    kind = None if stat.S_ISDIR(mode) else special_kind(mode)
+    if kind is not None:
+        raise _SpecialFileError(refusal(kind))
 
 
 def _hash_file(path: Path) -> tuple[str, bytes]:

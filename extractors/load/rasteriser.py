@@ -6,8 +6,12 @@ recently used first out), so the pages of one document are drawn without reopeni
 event loop sends one page per task, so a chunk's pages are drawn on all cores at once, and a
 crash inside MuPDF takes down one worker, not the run.
 
-With `workers=0` (a Dask worker, which may not start processes of its own) the same functions
-run on one thread of the calling process.
+Every call has a deadline (`RenderOptions.render_timeout`): a page that MuPDF draws for
+ever (nested form XObjects drawing each other twice, 2^34 times) gets its worker killed and
+becomes an error row. Nothing is drawn on a thread of the run's own process, where such a page
+would hold the GIL and the run would answer no signal. Only with `workers=0` (a daemonic Dask
+worker, which may not start processes of its own) do the same functions run on one thread of
+the calling process, and there no deadline can be kept.
 """
 
 import asyncio
@@ -24,6 +28,7 @@ from functools import partial
 from typing import TypeVar
 
 from extractors.errors import SourceError
+from extractors.load.deadline import RenderTimeoutError, WorkerWatch, run_announced, stop_pool
 from extractors.load.worker import (
     close_all_on_this_thread,
     close_in_worker,
@@ -53,6 +58,8 @@ class Rasteriser:
 
     def __init__(self, options: RasterOptions | None = None) -> None:
         self.options = options or RasterOptions()
+        self._context = multiprocessing.get_context("forkserver")
+        self._watch = WorkerWatch(self._context)
         self._executor = self._new_executor()
         self._restarts = 0
         # Calls handed to the executor at once: one running and one queued per worker, so a
@@ -61,12 +68,10 @@ class Rasteriser:
         self._busy = 0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
-        # Until the workers are up, calls run on one thread here (see `start`).
         self._starting: threading.Thread | None = None
         self._workers_up = threading.Event()
         self._closing = threading.Lock()
         self._closed = False
-        self._bootstrap: ThreadPoolExecutor | None = None
         # Where calls caught in a crash run again, one at a time (see `_call`).
         self._quarantine: ProcessPoolExecutor | None = None
         self._quarantine_lock = asyncio.Lock()
@@ -81,9 +86,8 @@ class Rasteriser:
         return self._restarts
 
     def start(self) -> None:
-        """Start every worker (once), in the background. Until they are up (the fork server
-        first imports the renderer, ~0.3 s), calls run on a thread of this process, so the
-        first requests do not wait for them."""
+        """Start every worker (once), in the background (the fork server first imports the
+        renderer, ~0.3 s); calls made meanwhile wait in the pool's queue."""
         if self.options.workers <= 0 or self._starting is not None:
             return
         executor = self._executor
@@ -117,6 +121,9 @@ class Rasteriser:
             return await self._call(0, call)
         except BrokenProcessPool as exc:
             raise SourceError("the renderer crashed while opening this file") from exc
+        except RenderTimeoutError:
+            seconds = self.options.render.render_timeout
+            raise SourceError(f"opening the file took longer than {seconds:g} s") from None
 
     async def render(
         self, source: SourceFile, pages: Sequence[PlannedPage], pad_to_square: bool
@@ -140,14 +147,14 @@ class Rasteriser:
     def close(self) -> None:
         with self._closing:
             self._closed = True
-        for thread in (self._bootstrap, self._executor if self.workers <= 0 else None):
-            if isinstance(thread, ThreadPoolExecutor):
-                thread.submit(close_all_on_this_thread).result()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        if self._bootstrap is not None:
-            self._bootstrap.shutdown(wait=True, cancel_futures=True)
+        if isinstance(self._executor, ThreadPoolExecutor):
+            self._executor.submit(close_all_on_this_thread).result()
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        elif isinstance(self._executor, ProcessPoolExecutor):
+            stop_pool(self._executor)
         if self._quarantine is not None:
-            self._quarantine.shutdown(wait=True, cancel_futures=True)
+            stop_pool(self._quarantine)
+        self._watch.close()
 
     async def _render_page(
         self, urgency: int, source: SourceFile, page: PlannedPage, pad_to_square: bool
@@ -157,18 +164,22 @@ class Rasteriser:
             return await self._call(urgency, call)
         except BrokenProcessPool:
             return SourceError(f"cannot render page {page.page}: the renderer crashed on it")
+        except RenderTimeoutError as exc:
+            return exc
 
     async def _call(self, urgency: int, call: Callable[[], T]) -> T:
         """Run in a worker, lowest `urgency` first. When a worker dies, every call waiting on
         its pool fails with it; each is then run again alone, on a process of its own, so that
         only the call that kills its process ends in an error."""
-        loop = asyncio.get_running_loop()
         await self._admitted(urgency)
-        executor = self._current_executor()
+        executor = self._executor
         try:
-            return await loop.run_in_executor(executor, call)
+            return await self._run(executor, call)
         except BrokenProcessPool:
             self._replace(executor)
+        except RenderTimeoutError:
+            self._replace(executor)
+            raise
         finally:
             self._leave()
         async with self._quarantine_lock:
@@ -176,11 +187,31 @@ class Rasteriser:
                 self._quarantine = self._process_pool(1)
             quarantine = self._quarantine
             try:
-                return await loop.run_in_executor(quarantine, call)
-            except BrokenProcessPool:
+                return await self._run(quarantine, call)
+            except (BrokenProcessPool, RenderTimeoutError):
                 self._quarantine = None
                 quarantine.shutdown(wait=False, cancel_futures=True)
                 raise
+
+    async def _run(self, executor: Executor, call: Callable[[], T]) -> T:
+        """The call's result; RenderTimeoutError, its worker killed, past the deadline."""
+        loop = asyncio.get_running_loop()
+        if not isinstance(executor, ProcessPoolExecutor):
+            return await loop.run_in_executor(executor, call)  # a thread: nothing can stop it
+        seconds = self.options.render.render_timeout
+        token = self._watch.begin()
+        running = loop.run_in_executor(executor, partial(run_announced, token, call))
+        try:
+            while True:
+                done, _ = await asyncio.wait({running}, timeout=min(0.25, seconds / 4))
+                if done:
+                    return running.result()
+                stuck = self._watch.overdue(token, seconds)
+                if stuck is not None:
+                    self._watch.kill(stuck)
+                    raise RenderTimeoutError(f"rendering took longer than {seconds:g} s")
+        finally:
+            self._watch.end(token)
 
     async def _admitted(self, urgency: int) -> None:
         """Wait for one of the executor's slots, before any less urgent caller."""
@@ -205,13 +236,6 @@ class Rasteriser:
         self._busy -= 1
         self._admit()
 
-    def _current_executor(self) -> Executor:
-        if self.options.workers <= 0 or self._workers_up.is_set() or self._starting is None:
-            return self._executor
-        if self._bootstrap is None:
-            self._bootstrap = self._thread()
-        return self._bootstrap
-
     def _new_executor(self) -> Executor:
         if self.options.workers <= 0:
             return self._thread()
@@ -229,13 +253,12 @@ class Rasteriser:
     def _process_pool(self, workers: int) -> ProcessPoolExecutor:
         # Workers fork from a clean server process that has imported this module once, instead
         # of forking the run's own threads or importing everything anew in every worker.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        self._context.set_forkserver_preload([__name__])
         return ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=context,
+            mp_context=self._context,
             initializer=configure_process,
-            initargs=(self.options.render, self.options.password),
+            initargs=(self.options.render, self.options.password, self._watch.channel),
         )
 
     def _replace(self, broken: Executor) -> None:
@@ -245,4 +268,6 @@ class Rasteriser:
         self._restarts += 1
         _log.warning("a renderer process died; starting new ones (restart %d)", self._restarts)
         broken.shutdown(wait=False, cancel_futures=True)
+        self._context = multiprocessing.get_context("forkserver")
+        self._watch = WorkerWatch(self._context)
         self._executor = self._new_executor()

@@ -4,8 +4,10 @@ import ctypes
 import os
 import threading
 from collections import OrderedDict
+from multiprocessing.queues import SimpleQueue
 
 from extractors.errors import SourceError
+from extractors.load.deadline import announce_on
 from extractors.load.reader import DocumentReader
 from extractors.options import RenderOptions
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
@@ -102,8 +104,13 @@ _MMAP_THRESHOLD_BYTES = 32 << 20
 _TRIM_THRESHOLD_BYTES = 64 << 20
 
 
-def configure_process(options: RenderOptions, password: str | None) -> None:
-    """A render worker process: low priority, its page buffers kept, its rendering settings.
+def configure_process(
+    options: RenderOptions,
+    password: str | None,
+    announce: "SimpleQueue[tuple[int, int, float]] | None" = None,
+) -> None:
+    """A render worker process: low priority, its page buffers kept, its rendering settings,
+    and the channel on which it announces each call it starts (for the render deadline).
 
     Page buffers stay in the worker's heap from one page to the next.
     A page allocates and frees a few buffers of megabytes (the pixmap, the image, the JPEG).
@@ -113,6 +120,7 @@ def configure_process(options: RenderOptions, password: str | None) -> None:
     """
     os.nice(10)
     configure_thread(options, password)
+    announce_on(announce)
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except AttributeError:

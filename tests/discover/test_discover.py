@@ -98,7 +98,7 @@ def test_the_output_directory_inside_an_input_is_skipped(tmp_path: Path) -> None
     (tmp_path / "out" / "pages").mkdir(parents=True)
     (tmp_path / "out" / "pages" / "part-1.parquet").write_bytes(b"x")
     assert "out/pages/part-1.parquet" not in _relative(
-        discover([tmp_path], exclude=tmp_path / "out"), tmp_path
+        discover([tmp_path], exclude=[tmp_path / "out"]), tmp_path
     )
 
 

@@ -44,6 +44,12 @@ def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
         (["--provider", "scaleway"], "1", "needs an API key in VISIONBATCH_API_KEY"),
         (["--concurrency", "0"], "2", "--concurrency: Input should be greater than or equal to 1"),
         (["--top-p", "0"], "2", "--top-p: Input should be greater than 0"),
+        (["--render-timeout", "0"], "2", "--render-timeout: Input should be greater than 0"),
+        (
+            ["--render-workers", "0"],
+            "2",
+            "--render-workers: Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_before_anything_slow(
