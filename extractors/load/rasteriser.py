@@ -116,9 +116,17 @@ class Rasteriser:
         # Workers start with the first document a run opens: a run that finds everything
         # done starts none.
         self.start()
-        call = partial(read_layout_in_worker, source)
         try:
-            return await self._call(0, call)
+            return await self._call(0, partial(read_layout_in_worker, source))
+        except BrokenProcessPool as exc:
+            raise SourceError("the renderer crashed while opening this file") from exc
+        except RenderTimeoutError:
+            pass
+        # Reading a page's text walks what drawing it walks: a page that never ends drawing
+        # never ends its text either. Read without the text layer, so that one page, not
+        # the whole file, becomes an error when it is drawn.
+        try:
+            return await self._call(0, partial(read_layout_in_worker, source, False))
         except BrokenProcessPool as exc:
             raise SourceError("the renderer crashed while opening this file") from exc
         except RenderTimeoutError:

@@ -43,12 +43,14 @@ class DocumentReader:
         self._password = password
         self._pdf: pymupdf.Document | None = None
 
-    def layout(self) -> DocumentLayout:
-        """The pages and their native pixel sizes; SourceError when the file cannot be read."""
+    def layout(self, read_text: bool = True) -> DocumentLayout:
+        """The pages and their native pixel sizes, and each PDF page's text layer unless
+        `read_text` is False or `--text-layer off`; SourceError when the file cannot be read."""
         layers: tuple[TextLayer, ...] = ()
         if self.source.format in (PDF, SVG):
             sizes = self._pdf_page_sizes()
-            if self.source.format == PDF and self._options.text_layer != TextLayerMode.OFF:
+            reads_text = read_text and self._options.text_layer != TextLayerMode.OFF
+            if self.source.format == PDF and reads_text:
                 layers = self._text_layers()
         elif self.source.format in IMAGE_FORMATS:
             sizes = self._image_frame_sizes()

@@ -65,10 +65,10 @@ def _forget(source: SourceFile) -> None:
         reader.close()
 
 
-def read_layout_in_worker(source: SourceFile) -> DocumentLayout:
+def read_layout_in_worker(source: SourceFile, read_text: bool = True) -> DocumentLayout:
     """The document's layout; the document stays open in this worker for its pages."""
     try:
-        return _reader(source).layout()
+        return _reader(source).layout(read_text)
     except BaseException:
         _forget(source)
         raise
