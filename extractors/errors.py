@@ -69,3 +69,7 @@ class ReportError(VisionbatchError, ValueError):
 
 class PriceFileError(VisionbatchError, ValueError):
     """A --prices file is unreadable or invalid; the message names the file and the entry."""
+
+
+class BatchApiError(RunAbortedError):
+    """A provider's batch API refused or failed a call (upload, create, status, download)."""

@@ -54,6 +54,10 @@ class DocumentProvenance(BaseModel):
     latency_ms: float | None = Field(description="Summed wall time of its requests, in ms.")
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
+    batch_id: str | None = Field(
+        default=None,
+        description="The provider's batch that answered this document (batch prices); null online.",
+    )
 
 
 _PROVENANCE_TYPES: dict[str, pa.DataType] = {
@@ -81,6 +85,7 @@ _PROVENANCE_TYPES: dict[str, pa.DataType] = {
     "latency_ms": pa.float64(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
+    "batch_id": pa.string(),
 }
 
 

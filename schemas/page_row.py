@@ -78,6 +78,10 @@ class PageRow(BaseModel):
     latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
+    batch_id: str | None = Field(
+        default=None,
+        description="The provider's batch that answered this page (batch prices); null online.",
+    )
 
     def as_record(self) -> dict[str, Any]:
         """The row as a Parquet record."""
@@ -111,6 +115,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "latency_ms": pa.float64(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
+    "batch_id": pa.string(),
 }
 
 
