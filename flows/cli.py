@@ -71,6 +71,14 @@ def run_request(values: dict[str, Any]) -> RunRequest:
 
 def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
+    if request.dry_run:
+        from flows.dry_run import dry_run_or_exit
+        from flows.settings import EnvironmentSettings
+
+        environment = EnvironmentSettings()
+        request = environment.fill(request)
+        dry_run_or_exit(request, environment.secrets(values.get("password")))
+        return
     console = Console(stderr=True)
     summary = run_or_exit(request, values.get("password"), console)
     from flows.__main__ import COMMAND_STARTED
