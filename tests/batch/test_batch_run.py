@@ -213,3 +213,20 @@ def test_batch_flags_need_batch_and_a_provider_with_a_batch_api(tmp_path: Path) 
     assert "--batch-bucket" in problem(batch=True, provider="scaleway")
     assert "vision endpoint" in problem(batch=True)
     assert "per-page" in problem(batch=True, provider="openai", schema_name="receipt")
+
+
+def test_mistral_batches_use_its_line_format_and_job_routes(
+    inputs: Path, batch_server: BatchServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    outcome = batch_run([inputs], out, provider="mistral", base_url=batch_server.base_url)
+
+    assert outcome.collected and batch_server.request_count == 0
+    (job,) = batch_server.jobs.values()
+    assert job.flavour == "mistral"
+    assert {(line.method, line.url) for line in job.lines} == {(None, None)}
+    paths = {path for _, path in batch_server.calls}
+    assert f"/v1/batch/jobs/{job.id}" in paths and not any("/batches" in p for p in paths)
+    df = assert_every_page_once_ok(out, PAGES)
+    assert df["provider"].unique().to_list() == ["mistral"]
+    assert max(len(line.body["messages"][0]["content"]) // 2 for line in job.lines) <= 8
