@@ -120,7 +120,8 @@ async def _plan(run: BatchRun, store: BatchStore, options: BatchOptions) -> Batc
         f"planned {planned.pages} pages in {sum(i.lines for i in planned.inputs)} requests, "
         f"{len(planned.inputs)} batch file(s)"
     )
-    return store.new_plan(session.run_id, options.flavour, planned.inputs, options.submit)
+    request = run.request.model_dump(mode="json")
+    return store.new_plan(session.run_id, options.flavour, planned.inputs, options.submit, request)
 
 
 async def _ingest_finished(

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from extractors.errors import RunAbortedError
 from flows.cli_options import command, flag_of, given, group_parameters
+from flows.ingest_command import ingest
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
@@ -140,6 +141,7 @@ def _absolute(location: str) -> str:
 
 
 app.command("report")(report)
+app.command("ingest")(ingest)
 
 
 @app.command("providers")

@@ -55,6 +55,8 @@ class BatchPlan:
     batches: list[BatchRecord]
     submitted: bool = True
     collected: bool = False
+    # The run's parameters (never a secret): what `visionbatch ingest` makes its rows with.
+    request: dict[str, Any] = field(default_factory=dict)
 
     @property
     def waiting(self) -> list[BatchRecord]:
@@ -100,9 +102,14 @@ class BatchStore:
         (self.folder / _STATE).replace(self.folder / f"state-{plan.run_id}.json")
 
     def new_plan(
-        self, run_id: str, flavour: str, inputs: list[BatchInput], submitted: bool
+        self,
+        run_id: str,
+        flavour: str,
+        inputs: list[BatchInput],
+        submitted: bool,
+        request: dict[str, Any],
     ) -> BatchPlan:
         records = [BatchRecord(f"{run_id}/{i.name}", i.lines, i.bytes, i.model) for i in inputs]
-        plan = BatchPlan(run_id, flavour, records, submitted=submitted)
+        plan = BatchPlan(run_id, flavour, records, submitted=submitted, request=request)
         self.save(plan)
         return plan

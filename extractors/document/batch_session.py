@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, replace
 
 from extractors.batch.files import BatchFileWriter, BatchInput, read_line_maps
+from extractors.batch.lines import LineMap
 from extractors.batch.state import BatchRecord, BatchStore
 from extractors.discover.files import shards
 from extractors.document.batch_ingest import BatchIngest
@@ -65,24 +66,46 @@ async def ingest_batch(
 ) -> ShardSummary:
     """One terminal batch's output and error lines into rows; every page of its file ends as
     exactly one row (pages of lines no file answered: an error row saying so)."""
-    unit = session.orchestrator.unit
-    assert isinstance(unit, PageRowsUnit)
     assert record.batch_id is not None
     reason = (
         f"batch ended {record.status} before this request ran"
         if record.status != "completed"
         else "missing from the batch output"
     )
+    answers = BatchAnswers(
+        read_line_maps(store.map_path(record)), record.batch_id, record.turnaround_ms, reason
+    )
+    return await ingest_lines(session, answers, files, record.name.replace("/", "-"))
+
+
+@dataclass(frozen=True)
+class BatchAnswers:
+    """Which requests a set of output files answers, and what their rows say of the batch."""
+
+    maps: dict[str, LineMap]
+    batch_id: str
+    turnaround_ms: float = 0.0
+    missing_reason: str = "missing from the batch output"
+
+
+async def ingest_lines(
+    session: ExtractionSession,
+    answers: BatchAnswers,
+    files: Iterable[AsyncIterator[str]],
+    name: str,
+) -> ShardSummary:
+    """The lines of output and error files into rows, written as they are read."""
+    unit = session.orchestrator.unit
+    assert isinstance(unit, PageRowsUnit)
     ingest = BatchIngest(
         unit.rows,
         unit.options.schema.model,
-        read_line_maps(store.map_path(record)),
-        record.batch_id,
-        record.turnaround_ms,
-        missing_reason=reason,
+        answers.maps,
+        answers.batch_id,
+        answers.turnaround_ms,
+        missing_reason=answers.missing_reason,
     )
-    name = f"{session.run_id}-{record.name.replace('/', '-')}"
-    writer = session.output.writer(name, session.flush_rows)
+    writer = session.output.writer(f"{session.run_id}-{name}", session.flush_rows)
     summary = ShardSummary()
     try:
         for lines in files:
