@@ -9,6 +9,7 @@ from pathlib import Path
 
 from extractors.batch.api import BatchApi
 from extractors.batch.state import BatchPlan, BatchStore
+from extractors.batch.storage import ObjectStorageFiles
 from extractors.batch.submit import describe, refresh, submit, wait_for_batches
 from extractors.discover.files import discover
 from extractors.document.batch_session import ingest_batch, plan_batch_files
@@ -90,7 +91,9 @@ async def run_batch_phase(run: BatchRun) -> bool:
         return False
     plan.submitted = True
     endpoint = run.resolved.endpoint
-    api = BatchApi(endpoint.base_url, endpoint.api_key, options.flavour, _redactor(run))
+    storage = ObjectStorageFiles(options.bucket) if options.bucket else None
+    redact = _redactor(run)
+    api = BatchApi(endpoint.base_url, endpoint.api_key, options.flavour, redact, storage=storage)
     try:
         await submit(plan, store, api)
         if options.wait:
@@ -134,7 +137,7 @@ async def _ingest_finished(
     session = open_session(run.out, run.resolved.session, run.progress)
     async with session:
         for record in finished:
-            files = [api.lines(f) for f in (record.output_file_id, record.error_file_id) if f]
+            files = api.results(record.name, [record.output_file_id, record.error_file_id])
             summary = await ingest_batch(session, store, record, files)
             record.ingested = True
             store.save(plan)

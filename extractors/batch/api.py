@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from extractors.batch.lines import CHAT_COMPLETIONS
+from extractors.batch.storage import ObjectStorageFiles
 from extractors.errors import BatchApiError
 from extractors.options import BatchFlavour
 
@@ -56,9 +57,12 @@ class BatchApi:
         flavour: BatchFlavour,
         redact: Callable[[str], str],
         timeout: float = 300.0,
+        storage: ObjectStorageFiles | None = None,
     ) -> None:
         self.flavour = flavour
         self.redact = redact
+        # Scaleway: input and results in Object Storage instead of the files API.
+        self.storage = storage
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
@@ -67,8 +71,16 @@ class BatchApi:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def upload(self, path: Path) -> str:
-        """POST files (multipart, `purpose=batch`), streamed from disk: the file id."""
+    async def upload(self, path: Path, name: str) -> str:
+        """POST files (multipart, `purpose=batch`), streamed from disk: the file id; with
+        Object Storage, the pre-signed URL of the object `name` uploaded."""
+        if self.storage is not None:
+            try:
+                return await self.storage.put(path, name)
+            except (OSError, NotImplementedError) as exc:
+                raise BatchApiError(
+                    self.redact(f"cannot upload {name} to storage: {exc}")
+                ) from None
         with path.open("rb") as handle:
             files = {"file": (path.name, handle, "application/jsonl")}
             answer = await self._call("POST", "files", data={"purpose": "batch"}, files=files)
@@ -94,6 +106,12 @@ class BatchApi:
     async def status(self, batch_id: str) -> BatchStatus:
         route = f"batch/jobs/{batch_id}" if self.flavour == "mistral" else f"batches/{batch_id}"
         return _status(await self._call("GET", route), self.flavour)
+
+    def results(self, name: str, file_ids: list[str | None]) -> list[AsyncIterator[str]]:
+        """The output and error files of a finished batch, as line streams."""
+        if self.storage is not None:
+            return self.storage.results(name)
+        return [self.lines(file_id) for file_id in file_ids if file_id]
 
     async def lines(self, file_id: str) -> AsyncIterator[str]:
         """The lines of a file's content, streamed: a file is never held whole."""

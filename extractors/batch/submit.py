@@ -18,7 +18,7 @@ async def submit(plan: BatchPlan, store: BatchStore, api: BatchApi) -> None:
         if record.batch_id is not None:
             continue
         if record.input_file_id is None:
-            record.input_file_id = await api.upload(store.input_path(record))
+            record.input_file_id = await api.upload(store.input_path(record), record.name)
             store.save(plan)
         status = await api.create(record.input_file_id, record.model)
         record.batch_id = status.batch_id

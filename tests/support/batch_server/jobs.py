@@ -27,6 +27,8 @@ class BatchJob:
     line_faults: Mapping[int, str]
     # Lines it runs before it expires (None: all of them, then `completed`).
     expire_after: int | None
+    # Scaleway: the input object's URL without `.jsonl`; results go to `{it}-output.jsonl`.
+    results_beside: str | None = None
     created_at: int = field(default_factory=lambda: int(time.time()))
     polls: int = 0
     finished_at: int | None = None
@@ -72,6 +74,10 @@ class BatchJob:
         self.output_file_id = store_file(_jsonl(reversed(output)), f"{self.id}-output.jsonl")
         if errors:
             self.error_file_id = store_file(_jsonl(errors), f"{self.id}-error.jsonl")
+        if self.results_beside is not None:
+            _write_beside(self.results_beside, "-output", output[::-1])
+            if errors:
+                _write_beside(self.results_beside, "-error", errors)
         self.finished_at = int(time.time())
 
     def view(self) -> dict[str, Any]:
@@ -118,3 +124,10 @@ class BatchJob:
 
 def _jsonl(lines: Any) -> bytes:
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+def _write_beside(base: str, suffix: str, lines: list[dict[str, Any]]) -> None:
+    import fsspec
+
+    with fsspec.open(f"{base}{suffix}.jsonl", "wb") as handle:
+        handle.write(_jsonl(lines))

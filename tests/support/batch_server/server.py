@@ -76,7 +76,11 @@ class BatchServer(ChatServer):
 
     def create(self, file_id: Any, flavour: str, payload: Mapping[str, Any]) -> tuple[int, Any]:
         """POST /batches or /batch/jobs: 400 for a file that cannot make a batch."""
+        beside = None
         data = self.file_content(str(file_id))
+        if data is None and "://" in str(file_id):
+            # Scaleway: a pre-signed URL of an object; results are written beside it.
+            data, beside = _read_object(str(file_id))
         if data is None:
             return 400, f"No such input file: {file_id}"
         if flavour == "openai" and payload.get("endpoint") != "/v1/chat/completions":
@@ -97,6 +101,7 @@ class BatchServer(ChatServer):
                 lines,
                 dict(self.line_faults),
                 self.expire_after,
+                results_beside=beside,
             )
             self.jobs[job.id] = job
         return 200, job.view()
@@ -109,3 +114,16 @@ class BatchServer(ChatServer):
             return 404, f"No such batch: {batch_id}"
         job.advance(self.store_file, self._next_id)
         return 200, job.view()
+
+
+def _read_object(url: str) -> tuple[bytes | None, str | None]:
+    """The object a (fake) pre-signed URL points to, read through fsspec, and its base name."""
+    import fsspec
+
+    plain = url.split("?", 1)[0]
+    try:
+        with fsspec.open(plain, "rb") as handle:
+            data: bytes = handle.read()
+    except FileNotFoundError:
+        return None, None
+    return data, plain.removesuffix(".jsonl")
