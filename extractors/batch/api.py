@@ -73,7 +73,7 @@ class BatchApi:
 
     async def upload(self, path: Path, name: str) -> str:
         """POST files (multipart, `purpose=batch`), streamed from disk: the file id; with
-        Object Storage, the pre-signed URL of the object `name` uploaded."""
+        Object Storage, the URL of the object `name` uploaded."""
         if self.storage is not None:
             try:
                 return await self.storage.put(path, name)
@@ -87,7 +87,14 @@ class BatchApi:
         return str(answer["id"])
 
     async def create(self, input_file_id: str, model: str) -> BatchStatus:
-        """A batch of the uploaded file (Scaleway: the file's pre-signed URL)."""
+        """A batch of the uploaded file (Scaleway: from a pre-signed URL of its object)."""
+        if self.storage is not None:
+            try:
+                input_file_id = await self.storage.signed(input_file_id)
+            except (OSError, NotImplementedError) as exc:
+                raise BatchApiError(
+                    self.redact(f"cannot pre-sign {input_file_id}: {exc}")
+                ) from None
         if self.flavour == "mistral":
             body: dict[str, Any] = {
                 "input_files": [input_file_id],

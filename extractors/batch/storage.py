@@ -31,9 +31,14 @@ class ObjectStorageFiles:
         return f"{self.prefix}/{name}.jsonl"
 
     async def put(self, local: Path, name: str) -> str:
-        """Upload the input file; its pre-signed URL (what the batch is created from)."""
+        """Upload the input file; its object's URL."""
         url = self.object_url(name)
         await asyncio.to_thread(self._fs.put_file, str(local), url)
+        return url
+
+    async def signed(self, url: str) -> str:
+        """A pre-signed URL of the object (what the batch is created from); made when it is
+        needed, never recorded: it lets anyone read the object for days."""
         signed: str = await asyncio.to_thread(self._fs.sign, url, SIGNED_FOR_SECONDS)
         return signed
 

@@ -57,6 +57,8 @@ def test_scaleway_batches_go_through_object_storage(tmp_path: Path) -> None:
     fs = fsspec.filesystem("signedmem")
     names = sorted(fs.find("signedmem://archive-bucket/visionbatch"))
     assert [n.rsplit("/", 1)[-1] for n in names] == ["input-0001-output.jsonl", "input-0001.jsonl"]
+    # The pre-signed URL is made when the batch is created, never recorded.
+    assert "Signature" not in (out / "batches" / f"state-{job_run(names)}.json").read_text()
     df = assert_every_page_once_ok(out, 4)
     assert df["batch_id"].unique().to_list() == [job.id]
 
@@ -66,3 +68,8 @@ def test_scaleway_needs_a_bucket_and_says_so_before_anything_starts(tmp_path: Pa
 
     with pytest.raises(RunAbortedError, match="--batch-bucket"):
         batch_run([tmp_path], tmp_path / "out", provider="scaleway", base_url="http://127.0.0.1:9")
+
+
+def job_run(names: list[str]) -> str:
+    """The run id in the objects' names: prefix/RUN/input-0001.jsonl."""
+    return names[0].rsplit("/", 2)[-2]
