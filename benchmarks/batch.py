@@ -133,10 +133,11 @@ async def batch_figures(folder: Path, work: Path) -> list[Measurement]:
         ),
         Measurement(
             "batch",
-            "peak MB ingesting / output MB",
+            "peak MB ingesting / JSONL MB",
             ingest_mb,
-            output / 2**20,
-            note=f"{ingest_mb:.2f} MB ingesting {output / 2**20:.2f} MB of output",
+            jsonl / 2**20,
+            note=f"{ingest_mb:.2f} MB ingesting {output / 2**20:.2f} MB of output for "
+            f"{jsonl / 2**20:.1f} MB of requests",
         ),
     ]
 
