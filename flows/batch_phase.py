@@ -15,7 +15,6 @@ from extractors.discover.files import discover
 from extractors.document.batch_session import ingest_batch, plan_batch_files
 from extractors.document.session import open_session
 from extractors.endpoint.providers import get_preset
-from extractors.errors import RunAbortedError
 from extractors.options import BatchOptions
 from extractors.progress import ProgressListener
 from flows.config import ResolvedRun
@@ -47,33 +46,6 @@ def batch_options(request: RunRequest, resolved: ResolvedRun) -> BatchOptions:
         submit=not request.batch_file_only,
         bucket=request.batch_bucket,
     )
-
-
-def check_batch_request(request: RunRequest, resolved: ResolvedRun) -> None:
-    """RunAbortedError for batch flags that cannot work, before anything slow starts."""
-    companions = {"--no-wait": request.no_wait, "--batch-file-only": request.batch_file_only}
-    companions["--batch-bucket"] = request.batch_bucket is not None
-    if not request.batch:
-        given = [flag for flag, on in companions.items() if on]
-        if given:
-            raise RunAbortedError(f"{given[0]} needs --batch")
-        return
-    preset = get_preset(resolved.provider)
-    if resolved.uses_local_engine:
-        raise RunAbortedError("--batch needs a vision endpoint (--provider or --base-url)")
-    if preset.batch is None and not request.batch_file_only:
-        raise RunAbortedError(
-            f"provider {preset.name} has no batch API; --batch-file-only writes the JSONL "
-            "for an offline run (vllm run-batch)"
-        )
-    if preset.batch == "scaleway" and request.batch_bucket is None and not request.batch_file_only:
-        raise RunAbortedError("--batch with scaleway needs --batch-bucket s3://bucket/prefix")
-    if resolved.extraction.schema.unit != "page":
-        raise RunAbortedError("--batch supports per-page schemas (page_text and yours) for now")
-    if "://" in request.out:
-        raise RunAbortedError("--batch needs a local --out (its batches are recorded there)")
-    if request.dask is not None:
-        raise RunAbortedError("--batch runs in one process: leave out --dask")
 
 
 async def run_batch_phase(run: BatchRun) -> bool:

@@ -103,7 +103,7 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
     from extractors.discover.files import check_inputs
     from extractors.discover.storage import normalise_location
     from extractors.sink.store import check_writable
-    from flows.batch_phase import check_batch_request
+    from flows.batch_checks import check_batch_request
     from flows.config import resolve_run
 
     check_batch_request(request, resolve_run(request, secrets))

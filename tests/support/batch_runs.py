@@ -16,7 +16,8 @@ from harness import run_direct
 
 from extractors.document.shard import ShardSummary
 from extractors.progress import NoProgress
-from flows.batch_phase import BatchRun, check_batch_request, run_batch_phase
+from flows.batch_checks import check_batch_request
+from flows.batch_phase import BatchRun, run_batch_phase
 from flows.config import RunRequest, Secrets, resolve_run
 
 KEY = "sk-batch-test-key"
