@@ -73,3 +73,7 @@ class PriceFileError(VisionbatchError, ValueError):
 
 class OutputFullError(RunAbortedError):
     """The disk (or quota) under the output directory is full: what was written is kept."""
+
+
+class BatchApiError(RunAbortedError):
+    """A provider's batch API refused or failed a call (upload, create, status, download)."""

@@ -178,3 +178,26 @@ class InFlight:
         went a quarter second without a request whenever both ran dry together).
         """
         return max(2, 2 + math.ceil(self.open_documents / shard_size))
+
+
+BatchFlavour = Literal["openai", "mistral", "scaleway"]
+
+# OpenAI's limits of one batch input file (Scaleway's and vLLM's take the same format).
+BATCH_MAX_LINES = 50_000
+BATCH_MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """`--batch` and its companions: how requests go through a provider's batch API."""
+
+    flavour: BatchFlavour = "openai"
+    poll_interval: float = 60.0
+    # False (`--no-wait`): submit or look once, then return; a later run collects.
+    wait: bool = True
+    # False (`--batch-file-only`): write the JSONL and its page map, submit nothing.
+    submit: bool = True
+    # Scaleway: where the input files go (`s3://bucket/prefix`).
+    bucket: str | None = None
+    max_lines: int = BATCH_MAX_LINES
+    max_bytes: int = BATCH_MAX_BYTES

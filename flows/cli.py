@@ -12,6 +12,7 @@ from rich.console import Console
 
 from extractors.errors import RunAbortedError
 from flows.cli_options import HelpCommand, command, flag_of, given, group_parameters
+from flows.ingest_command import ingest
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
@@ -96,6 +97,15 @@ def run_request(values: dict[str, Any]) -> RunRequest:
 
 def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
+    if request.dry_run:
+        from flows.dry_run import dry_run_or_exit
+        from flows.settings import EnvironmentSettings
+
+        environment = EnvironmentSettings()
+        request = environment.fill(request)
+        secrets = environment.secrets(values.get("password"))
+        dry_run_or_exit(request, secrets, as_json=values["json"])
+        return
     quiet = values["quiet"] or values["json"]
     summary = run_or_exit(request, values.get("password"), Console(stderr=True, quiet=quiet))
     from flows.__main__ import COMMAND_STARTED
@@ -164,6 +174,7 @@ def _absolute(location: str) -> str:
 
 
 app.command("report", cls=HelpCommand)(report)
+app.command("ingest", cls=HelpCommand)(ingest)
 
 
 @app.command("providers", cls=HelpCommand)

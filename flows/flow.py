@@ -17,6 +17,7 @@ from extractors.discover.files import check_inputs, discover
 from extractors.discover.storage import absolute_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
+from extractors.progress import ProgressListener
 from flows.config import ResolvedRun, resolve_run
 from flows.hooks import current_hooks
 from flows.parameters import RunRequest
@@ -43,13 +44,20 @@ async def extract(request: RunRequest) -> RunSummary:
     check_inputs(inputs)
     endpoint = _endpoint(resolved) if request.dask is None else _no_endpoint(resolved)
     async with endpoint as resolved:
+        # With --batch, the batches come first; the pass below asks online what they left.
+        collected = await _batches(request, resolved, inputs, out, hooks.progress)
         session = open_session(out, resolved.session, hooks.progress)
         async with session:
             # The output is never an input: not inside an input folder, nor its datasets
             # when it is one.
             excluded = (out, str(session.dataset_dir))
             tracker = await RunProgress.start(hooks.progress, inputs, excluded, request.discovery)
-            paths = discover(inputs, exclude=excluded, options=request.discovery)
+            # A batch run that left its batches running (--no-wait) asks nothing online yet.
+            paths = (
+                discover(inputs, exclude=excluded, options=request.discovery)
+                if collected
+                else iter(())
+            )
             if request.dask is None:
                 totals = await run_shards(session, paths, request.shard_size, tracker)
                 totals.requests = session.pool.stats
@@ -74,6 +82,21 @@ async def extract(request: RunRequest) -> RunSummary:
         description=f"visionbatch run {summary.run_id} into {summary.out}",
     )
     return summary
+
+
+async def _batches(
+    request: RunRequest,
+    resolved: ResolvedRun,
+    inputs: list[str],
+    out: str,
+    progress: ProgressListener,
+) -> bool:
+    """False while the run's batches are not all in the dataset (nothing is asked online)."""
+    if not request.batch:
+        return True
+    from flows.batch_phase import BatchRun, run_batch_phase
+
+    return await run_batch_phase(BatchRun(request, resolved, inputs, out, progress))
 
 
 @asynccontextmanager

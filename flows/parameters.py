@@ -163,6 +163,43 @@ class ScaleOut(_Group):
     )
 
 
+class BatchChoice(_Group):
+    """Batch API"""
+
+    batch: bool = Field(
+        default=False,
+        description="Send the requests through the provider's batch API (about half the price, "
+        "answers within 24 h); the batches are recorded in OUT/batches/ and resumed.",
+    )
+    no_wait: bool = Field(
+        default=False,
+        description="With --batch: submit (or look at the recorded batches), print their state "
+        "and exit; the same command later collects them.",
+    )
+    batch_poll_interval: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between two looks at a running batch.",
+        json_schema_extra=_value("SECONDS"),
+    )
+    batch_file_only: bool = Field(
+        default=False,
+        description="Write the batch JSONL and its page map to OUT/batches/ without submitting "
+        "(for `vllm run-batch`; then `visionbatch ingest OUT OUTPUT.jsonl`).",
+    )
+    batch_bucket: str | None = Field(
+        default=None,
+        description="Scaleway: the Object Storage prefix the input files go to "
+        "(s3://bucket/prefix).",
+        json_schema_extra=_value("URL"),
+    )
+    dry_run: bool = Field(
+        default=False,
+        description="Send nothing: print files, pages, requests, images, estimated tokens and "
+        "the estimated cost online and in batch.",
+    )
+
+
 # The groups of a run, in the order the help shows them.
 RUN_GROUPS: tuple[type[BaseModel], ...] = (
     InputSelection,
@@ -170,10 +207,13 @@ RUN_GROUPS: tuple[type[BaseModel], ...] = (
     ExtractionChoice,
     RequestLimits,
     ScaleOut,
+    BatchChoice,
 )
 
 
-class RunRequest(InputSelection, EndpointChoice, ExtractionChoice, RequestLimits, ScaleOut):
+class RunRequest(
+    InputSelection, EndpointChoice, ExtractionChoice, RequestLimits, ScaleOut, BatchChoice
+):
     """The flow's parameters: what to run, never a secret (they show in Prefect's UI)."""
 
     @property

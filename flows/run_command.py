@@ -104,9 +104,10 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
     from extractors.discover.files import check_inputs
     from extractors.discover.storage import normalise_location
     from extractors.sink.store import check_writable
+    from flows.batch_checks import check_batch_request
     from flows.config import resolve_run
 
-    resolve_run(request, secrets)
+    check_batch_request(request, resolve_run(request, secrets))
     check_inputs([normalise_location(location) for location in request.inputs])
     check_writable(normalise_location(request.out))
 

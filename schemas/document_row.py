@@ -59,6 +59,10 @@ class DocumentProvenance(BaseModel):
     )
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
+    batch_id: str | None = Field(
+        default=None,
+        description="The provider's batch that answered this document (batch prices); null online.",
+    )
 
 
 _PROVENANCE_TYPES: dict[str, pa.DataType] = {
@@ -87,6 +91,7 @@ _PROVENANCE_TYPES: dict[str, pa.DataType] = {
     "text_source": pa.string(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
+    "batch_id": pa.string(),
 }
 
 

@@ -96,6 +96,10 @@ class PageRow(BaseModel):
     )
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
+    batch_id: str | None = Field(
+        default=None,
+        description="The provider's batch that answered this page (batch prices); null online.",
+    )
 
     def as_record(self) -> dict[str, Any]:
         """The row as a Parquet record."""
@@ -134,6 +138,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "warnings": pa.list_(pa.string()),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
+    "batch_id": pa.string(),
 }
 
 

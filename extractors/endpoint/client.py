@@ -69,7 +69,7 @@ class EndpointClient:
         import openai
 
         try:
-            completion = await self._client.chat.completions.create(**self._request_kwargs(request))
+            completion = await self._client.chat.completions.create(**self.request_body(request))
         except openai.APIError as exc:
             wait = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)
@@ -78,7 +78,7 @@ class EndpointClient:
             ) from None
         self._answered_once = True
         self._failure_streak = 0
-        return _answer(request.request_id, completion, started, attempt)
+        return completion_answer(request.request_id, completion, started, attempt)
 
     async def close(self) -> None:
         if "_client" in self.__dict__:  # made on the first request
@@ -89,7 +89,8 @@ class EndpointClient:
         key = self.options.api_key
         return text.replace(key, "***") if key else text
 
-    def _request_kwargs(self, request: PreparedRequest) -> dict[str, Any]:
+    def request_body(self, request: PreparedRequest) -> dict[str, Any]:
+        """The chat-completions body of a request: what is sent online and in a batch line."""
         mode = self.options.structured_output
         kwargs: dict[str, Any] = {
             "model": self.options.model,
@@ -198,7 +199,10 @@ def _describe(exc: "openai.APIError") -> str:
     return message[:400]
 
 
-def _answer(request_id: str, completion: Any, started: float, attempts: int) -> EndpointAnswer:
+def completion_answer(
+    request_id: str, completion: Any, started: float, attempts: int
+) -> EndpointAnswer:
+    """What a chat completion (online, or a batch line's body) says, with what it cost."""
     choices = getattr(completion, "choices", None) or []
     choice = choices[0] if choices else None
     message = getattr(choice, "message", None)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Literal
 
-from extractors.options import StructuredOutput
+from extractors.options import BatchFlavour, StructuredOutput
 
 LOCAL = "local"
 GENERIC = "openai-compatible"
@@ -31,6 +31,8 @@ class ProviderPreset:
     # Whether the endpoint streams answers to requests with images. visionbatch validates
     # whole answers and never streams; this is listed so users know what each endpoint offers.
     streaming: bool = True
+    # Its batch API's flavour (`--batch`), or None when it has none (../shared/docs/batch-apis.md).
+    batch: BatchFlavour | None = None
 
 
 PRESETS: dict[str, ProviderPreset] = {
@@ -50,7 +52,9 @@ PRESETS: dict[str, ProviderPreset] = {
             timeout=600.0,
             streaming=False,
         ),
-        ProviderPreset(GENERIC, None, None, 12, "pixtral", 128_000, needs_key=False),
+        ProviderPreset(
+            GENERIC, None, None, 12, "pixtral", 128_000, needs_key=False, batch="openai"
+        ),
         ProviderPreset(
             "scaleway",
             "https://api.scaleway.ai/v1",
@@ -59,6 +63,7 @@ PRESETS: dict[str, ProviderPreset] = {
             "pixtral",
             128_000,
             output_tokens_field="max_completion_tokens",
+            batch="scaleway",
         ),
         ProviderPreset(
             "scaleway-managed", None, "mistral/pixtral-12b-2409:bf16", 12, "pixtral", 128_000
@@ -89,6 +94,17 @@ PRESETS: dict[str, ProviderPreset] = {
             128_000,
             strict_schema=True,
             output_tokens_field="max_completion_tokens",
+            batch="openai",
+        ),
+        ProviderPreset(
+            # Pixtral takes images; its documented image limit per request is unclear: 8.
+            "mistral",
+            "https://api.mistral.ai/v1",
+            "pixtral-12b-2409",
+            8,
+            "pixtral",
+            128_000,
+            batch="mistral",
         ),
         ProviderPreset(
             "ollama",

@@ -134,9 +134,9 @@ def _groups(rows: pl.DataFrame, by: str) -> tuple[ErrorGroup, ...]:
 def _usage(frame: pl.DataFrame, prices: PriceTable) -> tuple[UsageLine, ...]:
     lines = usage_frame(frame).iter_rows()
     return tuple(
-        UsageLine(provider, model, requests, prompt, completion, unreported, price)
-        for provider, model, requests, prompt, completion, unreported in lines
-        for price in [prices.price_of(provider, model)]
+        UsageLine(provider, model, requests, prompt, completion, unreported, price, batch)
+        for provider, model, batch, requests, prompt, completion, unreported in lines
+        for price in [(prices.batch_price_of if batch else prices.price_of)(provider, model)]
     )
 
 

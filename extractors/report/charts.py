@@ -89,7 +89,7 @@ def usage_chart(report: RunReport) -> str:
     """Estimated cost by model when every cost is known in one currency; tokens otherwise."""
     lines = _usage_by_model(report)
     with _figure(1.4 + 0.45 * max(len(lines), 1)) as (figure, axes):
-        names = [f"{provider} / {model}" for provider, model in lines]
+        names = [line.label for line in lines.values()]
         currencies = {line.price.currency for line in lines.values() if line.price}
         costs = [line.cost for line in lines.values()]
         reason = _why_not_cost(costs, currencies)
@@ -112,10 +112,11 @@ def usage_chart(report: RunReport) -> str:
 
 
 def _usage_by_model(report: RunReport) -> dict[tuple[str, str], UsageLine]:
-    """Usage summed over datasets per (provider, model); a model's price is the same in each."""
+    """Usage summed over datasets per (provider, model, batch or online); a model's price is
+    the same in each dataset."""
     merged: dict[tuple[str, str], UsageLine] = {}
     for line in (line for dataset in report.datasets for line in dataset.usage):
-        key = (line.provider, line.model)
+        key = (line.provider, line.label)
         seen = merged.get(key)
         merged[key] = line if seen is None else _summed(seen, line)
     return merged
@@ -130,6 +131,7 @@ def _summed(first: UsageLine, second: UsageLine) -> UsageLine:
         first.completion_tokens + second.completion_tokens,
         first.without_usage + second.without_usage,
         first.price,
+        first.batch,
     )
 
 

@@ -31,6 +31,7 @@ _COMMON = (
     "model",
     "run_id",
     "extracted_at",
+    "batch",
 )
 
 
@@ -43,6 +44,9 @@ def dataset_rows(files: list[Path]) -> tuple[DatasetKind, pl.LazyFrame]:
     # Parts written before a column existed (`warnings`) read it as null.
     scan = pl.scan_parquet(files, glob=False, extra_columns="ignore", missing_columns="insert")
     names = scan.collect_schema().names()
+    # Rows that came through a provider's batch API are billed at its batch price.
+    batch = pl.col("batch_id").is_not_null() if "batch_id" in names else pl.lit(False)
+    scan = scan.with_columns(batch.alias("batch"))
     if "page" in names and "request_id" in names:
         return "pages", _page_rows(scan).sort("extracted_at", maintain_order=True)
     if "pages" in names and "request_ids" in names:
@@ -109,14 +113,14 @@ def usage_frame(rows: pl.DataFrame) -> pl.DataFrame:
     unreported = pl.col("prompt_tokens").is_null() | pl.col("completion_tokens").is_null()
     return (
         rows.with_columns(_new=new_request, _billed=billed)
-        .group_by("provider", "model")
+        .group_by("provider", "model", "batch")
         .agg(
             requests=pl.col("requests").filter("_new").sum(),
             prompt_tokens=pl.col("prompt_tokens").filter("_billed").sum(),
             completion_tokens=pl.col("completion_tokens").filter("_billed").sum(),
             without_usage=(pl.col("_billed") & unreported).sum(),
         )
-        .sort("provider", "model")
+        .sort("provider", "model", "batch")
     )
 
 

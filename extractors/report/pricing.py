@@ -30,8 +30,25 @@ class Price:
     input_per_million: float
     output_per_million: float
     currency: str
+    # What a token costs through the provider's batch API, as a fraction of this price
+    # (OpenAI and Mistral: half); None when the provider gives no figure.
+    batch_factor: float | None = None
     # The user's own hardware: no bill per token, said as such rather than as "0.0000 USD".
     self_hosted: bool = False
+
+    @property
+    def in_batch(self) -> "Price | None":
+        """The batch price, or None when unknown."""
+        factor = self.batch_factor
+        if factor is None:
+            return None
+        return Price(
+            self.input_per_million * factor,
+            self.output_per_million * factor,
+            self.currency,
+            1.0,
+            self.self_hosted,
+        )
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
         """The cost of that many tokens."""
@@ -40,7 +57,10 @@ class Price:
         ) / 1_000_000
 
 
-_SELF_HOSTED = Price(0.0, 0.0, "USD", self_hosted=True)
+_HALF = 0.5
+
+
+_SELF_HOSTED = Price(0.0, 0.0, "USD", self_hosted=True, batch_factor=1.0)
 
 
 _DEFAULTS: dict[PriceKey, Price] = {
@@ -52,11 +72,14 @@ _DEFAULTS: dict[PriceKey, Price] = {
     ("ollama", ANY_MODEL): _SELF_HOSTED,
     (GENERIC, ANY_MODEL): _SELF_HOSTED,
     # Indicative list prices as of 2026; users override them with --prices.
+    # Scaleway's batches are "discounted" with no figure published: their batch cost is unknown.
     ("scaleway", "pixtral-12b-2409"): Price(0.20, 0.20, "EUR"),
-    ("openai", "gpt-4o-mini"): Price(0.15, 0.60, "USD"),
-    ("openai", "gpt-4o"): Price(2.50, 10.00, "USD"),
-    ("openai", "gpt-4.1-mini"): Price(0.40, 1.60, "USD"),  # the openai preset's default model
-    ("openai", "gpt-4.1"): Price(2.00, 8.00, "USD"),
+    # OpenAI's and Mistral's batch APIs cost half the online price (../shared/docs/batch-apis.md).
+    ("openai", "gpt-4o-mini"): Price(0.15, 0.60, "USD", _HALF),
+    ("openai", "gpt-4o"): Price(2.50, 10.00, "USD", _HALF),
+    ("openai", "gpt-4.1-mini"): Price(0.40, 1.60, "USD", _HALF),  # the openai preset's default
+    ("openai", "gpt-4.1"): Price(2.00, 8.00, "USD", _HALF),
+    ("mistral", "pixtral-12b-2409"): Price(0.15, 0.15, "USD", _HALF),
     # Deliberately absent, so their cost shows as unknown rather than a made-up figure:
     # scaleway-managed bills dedicated GPU hours, not tokens; predictionguard sells plans, not a
     # per-token list price; gravix has published no per-token rate during its public preview.
@@ -81,6 +104,11 @@ class PriceTable:
             return self.base.price_of(provider, model)
         return own
 
+    def batch_price_of(self, provider: str, model: str) -> Price | None:
+        """The price of a token answered in a batch, or None (unknown)."""
+        price = self.price_of(provider, model)
+        return price.in_batch if price is not None else None
+
     def overridden_by(self, overrides: Mapping[PriceKey, Price]) -> "PriceTable":
         """These prices under `overrides`, which win wherever they apply."""
         return PriceTable(dict(overrides), base=self)
@@ -102,6 +130,13 @@ class PriceEntry(BaseModel):
     input_per_million: float = Field(ge=0, allow_inf_nan=False, strict=True)
     output_per_million: float = Field(ge=0, allow_inf_nan=False, strict=True)
     currency: _Currency = Field(description="ISO 4217 code: EUR, USD...")
+    batch_factor: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Batch price as a fraction of this one (0.5: half); none: unknown.",
+    )
 
 
 def load_prices(path: Path, base: PriceTable = DEFAULT_PRICES) -> PriceTable:
@@ -121,7 +156,9 @@ def load_prices(path: Path, base: PriceTable = DEFAULT_PRICES) -> PriceTable:
         key = (entry.provider, entry.model)
         if key in overrides:
             raise PriceFileError(f"prices file {path}: {entry.provider}/{entry.model} priced twice")
-        overrides[key] = Price(entry.input_per_million, entry.output_per_million, entry.currency)
+        overrides[key] = Price(
+            entry.input_per_million, entry.output_per_million, entry.currency, entry.batch_factor
+        )
     return base.overridden_by(overrides)
 
 

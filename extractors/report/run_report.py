@@ -52,6 +52,12 @@ class UsageLine:
     # Rows of answered requests whose endpoint reported no usage: the tokens are a lower bound.
     without_usage: int
     price: Price | None
+    # Answered through a batch API: `price` is the batch price.
+    batch: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.provider} / {self.model}" + (" (batch)" if self.batch else "")
 
     @property
     def cost(self) -> float | None:

@@ -101,7 +101,7 @@ def usage_table(report: RunReport) -> TextTable:
     """Requests, tokens and estimated cost per dataset, provider and model."""
     columns = ("dataset", "provider / model", "requests", "prompt tokens", "completion tokens")
     rows = tuple(
-        (dataset.name, f"{line.provider} / {line.model}", *_usage_cells(line))
+        (dataset.name, line.label, *_usage_cells(line))
         for dataset in report.datasets
         for line in dataset.usage
     )

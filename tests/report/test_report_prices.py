@@ -12,8 +12,8 @@ from extractors.sink.store import PAGES
 
 
 def test_default_prices_fall_back_to_the_provider_and_never_guess() -> None:
-    assert DEFAULT_PRICES.price_of("openai", "gpt-4o") == Price(2.50, 10.00, "USD")
-    assert DEFAULT_PRICES.price_of("openai", "gpt-4o-mini") == Price(0.15, 0.60, "USD")
+    assert DEFAULT_PRICES.price_of("openai", "gpt-4o") == Price(2.50, 10.00, "USD", 0.5)
+    assert DEFAULT_PRICES.price_of("openai", "gpt-4o-mini") == Price(0.15, 0.60, "USD", 0.5)
     assert DEFAULT_PRICES.price_of("scaleway", "pixtral-12b-2409") == Price(0.20, 0.20, "EUR")
     # Self-hosted providers cost nothing per token, whatever the model.
     for provider in ("local", "vllm", "ollama", "openai-compatible"):
@@ -46,7 +46,7 @@ def test_a_prices_file_overrides_and_adds_entries(out_dir: Path, tmp_path: Path)
         )
     )
     assert prices.price_of("scaleway", "pixtral-12b-2409") == Price(1.0, 3.0, "EUR")
-    assert prices.price_of("openai", "gpt-4o") == Price(2.50, 10.00, "USD")  # default kept
+    assert prices.price_of("openai", "gpt-4o") == Price(2.50, 10.00, "USD", 0.5)  # default kept
     run_report = build_report(out_dir, prices)
     costs = {(u.provider, u.model): u.cost for u in dataset(run_report, PAGES).usage}
     assert costs == pytest.approx(
@@ -111,3 +111,38 @@ def test_a_prices_file_that_is_not_json(tmp_path: Path) -> None:
         load_prices(path)
     with pytest.raises(PriceFileError, match="cannot read it: No such file or directory"):
         load_prices(tmp_path / "missing.json")
+
+
+def test_rows_answered_in_a_batch_cost_the_batch_price(tmp_path: Path) -> None:
+    from report_data import page_row, write_parts
+
+    from extractors.report.tables import usage_table
+
+    def row(page: int, batch_id: str | None) -> object:
+        made = page_row(
+            "a.pdf",
+            page,
+            page,
+            "r1",
+            request=f"q{page}",
+            prompt=1_000_000,
+            completion=100_000,
+            provider="openai",
+            model="gpt-4o",
+            latency=5.0,
+        )
+        return made.model_copy(update={"batch_id": batch_id})
+
+    out = tmp_path / "out"
+    write_parts(out / PAGES, "r1", [row(1, None), row(2, "batch_7"), row(3, "batch_7")])
+    usage = dataset(build_report(out, DEFAULT_PRICES), PAGES).usage
+
+    online, batch = sorted(usage, key=lambda line: line.batch)
+    assert (online.requests, batch.requests) == (1, 2)
+    assert online.cost == pytest.approx(2.50 + 1.00)
+    assert batch.cost == pytest.approx(2 * (2.50 + 1.00) / 2)  # two requests at half price
+    labels = [cells[1] for cells in usage_table(build_report(out, DEFAULT_PRICES)).rows]
+    assert labels == ["openai / gpt-4o", "openai / gpt-4o (batch)"]
+    # Scaleway publishes no batch figure: unknown, never the online price.
+    assert DEFAULT_PRICES.batch_price_of("scaleway", "pixtral-12b-2409") is None
+    assert DEFAULT_PRICES.batch_price_of("vllm", "any").cost(10**6, 10**6) == 0

@@ -19,6 +19,9 @@ from .reading import RecordedRequest
 class ChatServer:
     """Fake OpenAI-compatible vision endpoint on 127.0.0.1; use as a context manager."""
 
+    # A server that answers more routes (the batch server) brings its own handler.
+    handler_class: type[ChatHandler] = ChatHandler
+
     def __init__(
         self,
         *,
@@ -149,7 +152,7 @@ class ChatServer:
         if self._httpd is not None:
             return self
         self._stop.clear()
-        httpd = ChatHTTPServer(("127.0.0.1", 0), ChatHandler)
+        httpd = ChatHTTPServer(("127.0.0.1", 0), self.handler_class)
         httpd.chat = self
         self._httpd = httpd
         self._thread = threading.Thread(

@@ -1,0 +1,38 @@
+"""Planning a batch: the same chunks and request bodies as an online run, written as batch
+lines instead of sent."""
+
+from extractors.batch.files import BatchFileWriter
+from extractors.document.page_rows import PageRowBuilder
+from extractors.document.page_unit import PageRowsUnit, _Chunk
+from extractors.document.unit import RowSink, UnitServices
+from extractors.records import DocumentLayout
+from extractors.sink.ledger import Ledger
+from schemas import ErrorCategory
+
+
+class BatchPlanUnit(PageRowsUnit):
+    """A page unit whose chunks become lines of a batch file: pages already ok are skipped
+    and chunks are planned exactly as online; only pages that fail to render get rows now."""
+
+    def __init__(
+        self,
+        services: UnitServices,
+        rows: PageRowBuilder,
+        ledger: Ledger,
+        lines: BatchFileWriter,
+    ) -> None:
+        super().__init__(services, rows, ledger)
+        self.lines = lines
+        self.pages_in_lines = 0
+
+    async def _run_chunk(self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk) -> None:
+        answer_room = self._answer_room(len(chunk.plan.pages))
+        async with self.sender.rendered(layout.source, chunk.plan, answer_room) as rendered:
+            failed = [
+                self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
+                for p, exc in rendered.failed
+            ]
+            if rendered.request is not None:
+                self.lines.add(rendered.request, layout.page_count)
+                self.pages_in_lines += len(rendered.request.images)
+        self._finished(sink, failed)
