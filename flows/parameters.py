@@ -53,7 +53,11 @@ class EndpointChoice(_Group):
         default=None, description="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL)."
     )
     model: str | None = Field(default=None, description="Model (env VISIONBATCH_MODEL).")
-    timeout: float | None = Field(default=None, gt=0, description="Seconds per request.")
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Seconds per attempt, all of it: connect, send and the whole answer.",
+    )
 
 
 class ExtractionChoice(_Group):
@@ -105,6 +109,16 @@ class RequestLimits(_Group):
         default=None, ge=1, description="Model context (default: model's)."
     )
     max_output_tokens: int | None = Field(default=None, ge=1, description="Answer tokens.")
+    max_retry_wait: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest wait, in seconds, honoured when the endpoint asks to retry later.",
+    )
+    max_answer_mb: float = Field(
+        default=16.0,
+        gt=0,
+        description="Largest answer, in MB once decompressed; a larger one is an answer error.",
+    )
 
 
 class ScaleOut(_Group):

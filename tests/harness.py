@@ -8,6 +8,7 @@ from typing import Any
 from extractors.discover.files import discover
 from extractors.document.session import ExtractionSession, open_session
 from extractors.document.shard import ShardSummary
+from extractors.progress import ProgressListener
 from flows.config import RunRequest, Secrets, resolve_run
 
 
@@ -17,6 +18,7 @@ async def run_direct(
     secrets: Secrets | None = None,
     flush_rows: int = 256,
     rate_window: float = 60.0,
+    progress: ProgressListener | None = None,
     **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
@@ -30,7 +32,7 @@ async def run_direct(
         rates=replace(resolved.session.rates, window_seconds=rate_window),
         flush_rows=flush_rows,
     )
-    session = open_session(out, options)
+    session = open_session(out, options, progress)
     async with session:
         summary = await session.extract_shard(list(discover(inputs, exclude=out)), "00000")
         session.compact()

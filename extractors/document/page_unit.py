@@ -167,7 +167,7 @@ class PageRowsUnit(UnitBase):
         error = self.sender.redact(str(asked.failure))
         return self._finished(
             [
-                self._page_error(layout, p, error, ErrorCategory.ENDPOINT, attempts)
+                self._page_error(layout, p, error, asked.error_category, attempts)
                 for p in asked.request.chunk.pages
             ]
         )
