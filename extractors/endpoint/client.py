@@ -90,8 +90,9 @@ class EndpointClient:
         except openai.APIError as exc:
             wait, note = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)
+            # The note goes first: the terminal shows the reason's first 60 characters.
             raise RetryLaterError(
-                describe(exc, self.redact) + note, wait, throttled=status == 429
+                note + describe(exc, self.redact), wait, throttled=status == 429
             ) from None
         except UnusableResponse as exc:
             wait = self._handle_unusable(exc, attempt)
@@ -205,7 +206,7 @@ class EndpointClient:
             return jittered, ""
         cap = self.options.max_retry_wait
         if asked > cap:
-            return cap, f"; the endpoint asks to wait {asked:g} s, capped at {cap:g} s"
+            return cap, f"endpoint asks to wait {asked:g} s, capped at {cap:g} s; "
         # A little spread so that waiters do not return in lockstep.
         return min(cap, asked + jittered * 0.1), ""
 

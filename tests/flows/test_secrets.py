@@ -19,6 +19,8 @@ def every_byte_under(folder: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
 
 
+# Two runs through Prefect logging everything at DEBUG: minutes each on a loaded machine.
+@pytest.mark.timeout(900)
 def test_a_recognisable_key_appears_in_no_output(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -35,6 +37,9 @@ def test_a_recognisable_key_appears_in_no_output(tmp_path: Path) -> None:
         "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL": "DEBUG",
         "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL": "DEBUG",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Logging everything at DEBUG slows the temporary server's start a lot on a loaded
+        # machine: 90 s was seen to pass before it answered.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
         "OPENAI_LOG": "debug",
         "VISIONBATCH_API_KEY": KEY,
     }
