@@ -13,12 +13,29 @@ class PageDoesNotFitError(VisionbatchError):
     """A page cannot be made to fit the model's context, even downscaled."""
 
 
-class TransientEndpointError(VisionbatchError):
-    """The endpoint failed in a way that may pass (429, 5xx, timeout, reset): retried."""
+class EndpointFailedError(VisionbatchError):
+    """A request ended without an answer; its pages become error rows of `category`.
+
+    `category` is an `ErrorCategory` value of schemas/page_row.py (`endpoint` unless a
+    subclass says otherwise).
+    """
+
+    category = "endpoint"
 
     def __init__(self, message: str, attempts: int = 1) -> None:
         super().__init__(message)
         self.attempts = attempts
+
+
+class TransientEndpointError(EndpointFailedError):
+    """The endpoint failed in a way that may pass (429, 5xx, timeout, reset): retried, and
+    raised once the attempts are spent."""
+
+
+class AnswerTooLargeError(EndpointFailedError):
+    """The answer is larger than `--max-answer-mb`: not retried, an `answer` error."""
+
+    category = "answer"
 
 
 class RetryLaterError(VisionbatchError):
@@ -34,13 +51,12 @@ class OutgrownRequestError(VisionbatchError):
     """A request planned before the endpoint revealed a tighter limit: re-plan it, don't send it."""
 
 
-class RequestRejectedError(VisionbatchError):
+class RequestRejectedError(EndpointFailedError):
     """The endpoint refused the request as malformed or too large (400, 413, 422)."""
 
     def __init__(self, message: str, status_code: int, attempts: int = 1) -> None:
-        super().__init__(message)
+        super().__init__(message, attempts)
         self.status_code = status_code
-        self.attempts = attempts
 
 
 class RunAbortedError(VisionbatchError):

@@ -93,11 +93,17 @@ class EndpointOptions:
     base_url: str
     model: str
     api_key: str = field(default="", repr=False)
+    # Bounds a whole attempt (connect, send, the full answer), not each read: an endpoint
+    # trickling a byte a second would otherwise hold a request for minutes.
     timeout: float = 120.0
     # A backfill outlives short outages: 8 attempts with backoff capped at 60 s span ~2 min.
     max_attempts: int = 8
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    # The longest wait honoured when the endpoint asks for one (Retry-After: 86400 exists).
+    max_retry_wait: float = 120.0
+    # Decoded answer bytes past which an attempt fails (a gzip bomb inflates 1 MB to 1 GiB).
+    max_answer_bytes: int = 16_000_000
     structured_output: StructuredOutput = "json_schema"
     strict_schema: bool = False
     sampling: Sampling = field(default_factory=Sampling)

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from extractors.answer.catalog import resolve_schema
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
@@ -84,6 +85,12 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
             f"--schema {request.schema_name} needs a vision endpoint (--provider or --base-url)"
         )
     base_url = request.base_url or preset.base_url or ""
+    if _carries_credentials(base_url):
+        # Not echoed: the URL would show the key it carries.
+        raise RunAbortedError(
+            "--base-url (or VISIONBATCH_BASE_URL) carries credentials (user:key@); "
+            "give the key in VISIONBATCH_API_KEY and the URL without it"
+        )
     if preset.name != LOCAL and not base_url:
         raise RunAbortedError(f"provider {preset.name} needs --base-url (or VISIONBATCH_BASE_URL)")
     if preset.needs_key and not secrets.api_key:
@@ -109,6 +116,8 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         model=model,
         api_key=secrets.api_key,
         timeout=request.timeout or preset.timeout,
+        max_retry_wait=request.max_retry_wait,
+        max_answer_bytes=round(request.max_answer_mb * 1_000_000),
         structured_output=preset.structured_output,
         strict_schema=preset.strict_schema,
         max_output_tokens=max_output,
@@ -147,6 +156,12 @@ def fitted_answer_room(preferred: int, context_tokens: int, prompt_tokens: int) 
     prompt leaves, so that a small context (LLaVA-1.5's 4,096) still has room for images;
     fewer images then go in each request, since each page needs its share of the answer."""
     return max(1, min(preferred, (context_tokens - prompt_tokens) // 2))
+
+
+def _carries_credentials(url: str) -> bool:
+    """Whether a URL has a user or password: it would be shown in logs and Prefect's
+    parameters, and sent as Basic auth instead of the bearer key."""
+    return "@" in urlsplit(url).netloc
 
 
 def _user_instructions(request: RunRequest) -> str | None:

@@ -74,7 +74,10 @@ class EndpointChoice(_Group):
         default=None, description="Model (env VISIONBATCH_MODEL).", json_schema_extra=_value("NAME")
     )
     timeout: float | None = Field(
-        default=None, gt=0, description="Seconds per request.", json_schema_extra=_value("SECONDS")
+        default=None,
+        gt=0,
+        description="Seconds per attempt, all of it: connect, send and the whole answer.",
+        json_schema_extra=_value("SECONDS"),
     )
 
 
@@ -135,6 +138,16 @@ class RequestLimits(_Group):
         default=None, ge=1, description="Model context (default: model's)."
     )
     max_output_tokens: int | None = Field(default=None, ge=1, description="Answer tokens.")
+    max_retry_wait: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest wait, in seconds, honoured when the endpoint asks to retry later.",
+    )
+    max_answer_mb: float = Field(
+        default=16.0,
+        gt=0,
+        description="Largest answer, in MB once decompressed; a larger one is an answer error.",
+    )
 
 
 class ScaleOut(_Group):

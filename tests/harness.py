@@ -9,6 +9,7 @@ from extractors.discover.files import discover
 from extractors.document.session import ExtractionSession, open_session
 from extractors.document.shard import ShardSummary
 from extractors.offline.engine import serve_local_engine
+from extractors.progress import ProgressListener
 from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
 
 
@@ -18,6 +19,7 @@ async def run_direct(
     secrets: Secrets | None = None,
     flush_rows: int = 256,
     rate_window: float = 60.0,
+    progress: ProgressListener | None = None,
     **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
     """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
@@ -25,8 +27,9 @@ async def run_direct(
     resolved = resolve_run(run_request, secrets or Secrets())
     if resolved.uses_local_engine:  # as the flow does: the embedded engine, started for it
         with serve_local_engine() as base_url:
-            return await _extract(resolved.at(base_url), inputs, out, flush_rows, rate_window)
-    return await _extract(resolved, inputs, out, flush_rows, rate_window)
+            at = resolved.at(base_url)
+            return await _extract(at, inputs, out, flush_rows, rate_window, progress)
+    return await _extract(resolved, inputs, out, flush_rows, rate_window, progress)
 
 
 async def _extract(
@@ -35,6 +38,7 @@ async def _extract(
     out: Path | str,
     flush_rows: int,
     rate_window: float,
+    progress: ProgressListener | None,
 ) -> tuple[ShardSummary, ExtractionSession]:
     # Tests wait milliseconds, not seconds, between retries.
     endpoint = replace(resolved.endpoint, backoff_base=0.01, backoff_cap=0.05)
@@ -44,7 +48,7 @@ async def _extract(
         rates=replace(resolved.session.rates, window_seconds=rate_window),
         flush_rows=flush_rows,
     )
-    session = open_session(out, options)
+    session = open_session(out, options, progress)
     async with session:
         found = list(discover(inputs, (out, session.dataset_dir)))
         summary = await session.extract_shard(found, "00000")

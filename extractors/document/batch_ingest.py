@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from extractors.answer.parse import parse_answer
 from extractors.batch.lines import LineMap
 from extractors.document.page_rows import PageRowBuilder
-from extractors.endpoint.client import completion_answer
+from extractors.endpoint.completion import read_completion
 from extractors.records import EndpointAnswer, PlannedPage, RenderedImage
 from schemas import ErrorCategory, PageRow
 
@@ -83,7 +83,7 @@ class BatchIngest:
         except ValidationError:
             return None
         started = time.monotonic() - self.turnaround_ms / 1000
-        return completion_answer(custom_id, completion, started, _ATTEMPTS)
+        return read_completion(custom_id, completion, started, _ATTEMPTS)
 
     def _errors(
         self,

@@ -9,10 +9,10 @@ from extractors.endpoint.learned_limits import LearnedLimits, Refusal
 from extractors.endpoint.pool import RequestPool
 from extractors.endpoint.prompt import layer_text_tokens
 from extractors.errors import (
+    EndpointFailedError,
     OutgrownRequestError,
     RequestRejectedError,
     SourceError,
-    TransientEndpointError,
 )
 from extractors.load.rasteriser import Rasteriser
 from extractors.options import BudgetOptions
@@ -25,6 +25,7 @@ from extractors.records import (
     RenderedImage,
     SourceFile,
 )
+from schemas import ErrorCategory
 
 
 def new_request_id() -> str:
@@ -45,7 +46,7 @@ class Asked:
 
     request: PreparedRequest
     answer: EndpointAnswer | None = None
-    failure: RequestRejectedError | TransientEndpointError | None = None
+    failure: EndpointFailedError | None = None
     refusal: Refusal | None = None
     # The endpoint is now known to take less than this request carries: plan it again.
     replan: bool = False
@@ -55,6 +56,12 @@ class Asked:
         if self.answer is not None:
             return self.answer.attempts
         return self.failure.attempts if self.failure is not None else 0
+
+    @property
+    def error_category(self) -> ErrorCategory:
+        """What the pages of a request without an answer are errors of (`endpoint` mostly)."""
+        failure = self.failure
+        return ErrorCategory(failure.category) if failure is not None else ErrorCategory.ENDPOINT
 
 
 @dataclass(frozen=True)
@@ -119,12 +126,12 @@ class ChunkSender:
             return Asked(request, answer=await self.pool.send(request))
         except OutgrownRequestError:
             return Asked(request, replan=True)
-        except TransientEndpointError as exc:
-            return Asked(request, failure=exc)
         except RequestRejectedError as exc:
             refusal = self.learned.learn_from(request.chunk, exc.status_code, str(exc))
             replan = not self.learned.admits(request.chunk)
             return Asked(request, failure=exc, refusal=refusal, replan=replan)
+        except EndpointFailedError as exc:
+            return Asked(request, failure=exc)
 
     def _estimated_tokens(self, plan: ChunkPlan, answer_room: int) -> int:
         """Prompt tokens plus answer room: what `--tpm` charges before the answer says."""

@@ -213,7 +213,7 @@ class DocumentRowUnit(UnitBase):
         if asked.replan:
             return _ChunkResult(costs, replan=True)
         error = self.sender.redact(str(asked.failure))
-        return _ChunkResult(costs, error=error, category=ErrorCategory.ENDPOINT)
+        return _ChunkResult(costs, error=error, category=asked.error_category)
 
     def _row(
         self,

@@ -199,7 +199,7 @@ class PageRowsUnit(UnitBase):
         self._finished(
             sink,
             [
-                self._page_error(layout, p, error, ErrorCategory.ENDPOINT, attempts)
+                self._page_error(layout, p, error, asked.error_category, attempts)
                 for p in asked.request.chunk.pages
             ],
         )

@@ -1,9 +1,7 @@
 """Calling an OpenAI-compatible endpoint: one request, its retries, and what it cost."""
 
-import email.utils
 import random
 import time
-from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -13,9 +11,17 @@ if TYPE_CHECKING:
     import httpx2
     import openai
 
+    from extractors.endpoint.guarded_http import UnusableResponse
+
+from extractors.endpoint.completion import read_completion
+from extractors.endpoint.failure_text import certificate_failure, describe, is_connect_error
 from extractors.endpoint.prompt import Prompt, response_format
 from extractors.endpoint.rate_window import stamp_attempt
+from extractors.endpoint.redaction import KeyRedactor
+from extractors.endpoint.retry_after import retry_after_seconds
 from extractors.errors import (
+    AnswerTooLargeError,
+    EndpointFailedError,
     FatalEndpointError,
     RequestRejectedError,
     RetryLaterError,
@@ -43,19 +49,28 @@ class EndpointClient:
         self._first_unanswered: float | None = None
         # Retryable failures since the endpoint last answered anything (any request).
         self._failure_streak = 0
+        self._redactor = KeyRedactor(options.api_key)
 
     @cached_property
     def _client(self) -> "openai.AsyncOpenAI":
         import openai
 
+        from extractors.endpoint.guarded_http import GuardedHttpClient
+
         options = self.options
+        http_client = GuardedHttpClient(
+            options.base_url,
+            options.timeout,
+            options.max_answer_bytes,
+            # Rate windows count a request when it is written to its connection (rate_window).
+            event_hooks={"request": [_written]},
+        )
         return openai.AsyncOpenAI(
             base_url=options.base_url,
             api_key=options.api_key or "not-needed",
             timeout=options.timeout,
             max_retries=0,
-            # Rate windows count a request when it is written to its connection (rate_window).
-            http_client=openai.DefaultAsyncHttpxClient(event_hooks={"request": [_written]}),
+            http_client=http_client,
         )
 
     async def attempt(
@@ -68,26 +83,32 @@ class EndpointClient:
         """
         import openai
 
+        from extractors.endpoint.guarded_http import UnusableResponse
+
         try:
             completion = await self._client.chat.completions.create(**self.request_body(request))
         except openai.APIError as exc:
-            wait = self._handle_failure(exc, attempt)
+            wait, note = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)
+            # The note goes first: the terminal shows the reason's first 60 characters.
             raise RetryLaterError(
-                self.redact(_describe(exc)), wait, throttled=status == 429
+                note + describe(exc, self.redact), wait, throttled=status == 429
             ) from None
+        except UnusableResponse as exc:
+            wait = self._handle_unusable(exc, attempt)
+            raise RetryLaterError(self._unusable_reason(exc), wait, throttled=False) from None
         self._answered_once = True
         self._failure_streak = 0
-        return completion_answer(request.request_id, completion, started, attempt)
+        return read_completion(request.request_id, completion, started, attempt)
 
     async def close(self) -> None:
         if "_client" in self.__dict__:  # made on the first request
             await self._client.close()
 
     def redact(self, text: str) -> str:
-        """Text with the API key blanked out, for anything that may be logged or stored."""
-        key = self.options.api_key
-        return text.replace(key, "***") if key else text
+        """Text with the API key blanked out (in any encoding of it that can be recognised),
+        for anything that may be logged or stored."""
+        return self._redactor(text)
 
     def request_body(self, request: PreparedRequest) -> dict[str, Any]:
         """The chat-completions body of a request: what is sent online and in a batch line."""
@@ -104,13 +125,48 @@ class EndpointClient:
             )
         return kwargs
 
-    def _handle_failure(self, exc: "openai.APIError", attempt: int) -> float:
-        """Seconds to wait before the next attempt, or raise when it is not worth one."""
+    def _handle_unusable(self, exc: "UnusableResponse", attempt: int) -> float:
+        """Seconds to wait before asking again after an answer that is not one (not JSON);
+        raise when it is not worth asking again (too large, redirected away)."""
+        from extractors.endpoint.guarded_http import AnswerTooLarge, NotJSONAnswer
+
+        self._answered_once = True  # something answered: the endpoint is there
+        reason = self._unusable_reason(exc)
+        if isinstance(exc, AnswerTooLarge):
+            raise AnswerTooLargeError(reason, attempt) from None
+        if not isinstance(exc, NotJSONAnswer):
+            raise EndpointFailedError(reason, attempt) from None
+        if attempt >= self.options.max_attempts:
+            raise TransientEndpointError(
+                f"{reason} (gave up after {attempt} attempts)", attempt
+            ) from None
+        self._failure_streak += 1
+        return self._backoff(min(attempt, self._failure_streak))
+
+    def _unusable_reason(self, exc: "UnusableResponse") -> str:
+        from extractors.endpoint.guarded_http import NotJSONAnswer
+
+        if isinstance(exc, NotJSONAnswer):
+            # Redacted before it is cut, so that a cut never leaves part of a key to be seen.
+            head = " ".join(self.redact(exc.head).split())[:80]
+            return f"endpoint answered {exc.status} with a body that is not JSON: {head!r}"
+        return self.redact(str(exc))
+
+    def _handle_failure(self, exc: "openai.APIError", attempt: int) -> tuple[float, str]:
+        """Seconds to wait before the next attempt and what to say of the wait, or raise when
+        it is not worth one."""
         status = getattr(exc, "status_code", None)
-        reason = self.redact(_describe(exc))
+        reason = describe(exc, self.redact)
+        certificate = certificate_failure(exc)
+        if certificate is not None:
+            raise FatalEndpointError(
+                f"cannot connect to {self.options.base_url}: certificate verify failed "
+                f"({certificate}); if the endpoint's certificate is signed by your own CA, "
+                "set SSL_CERT_FILE to a bundle holding it"
+            ) from None
         if status is not None:
             self._answered_once = True  # an HTTP answer, even an error, means it is there
-        elif _is_connect_error(exc.__cause__):
+        elif is_connect_error(exc.__cause__):
             # Refused, unresolvable or failing TLS: no connection at all (a reset is not this:
             # something is listening there).
             self._give_up_if_never_answered(attempt, reason)
@@ -141,8 +197,22 @@ class EndpointClient:
                 f"cannot connect to {self.options.base_url}: {reason}"
             ) from None
 
-    def _wait_before_retry(self, exc: "openai.APIError", failures: int) -> float:
-        """Exponential backoff with jitter, but never shorter than the server's Retry-After.
+    def _wait_before_retry(self, exc: "openai.APIError", failures: int) -> tuple[float, str]:
+        """Exponential backoff with jitter, but never shorter than the server's Retry-After,
+        unless that is longer than `--max-retry-wait` (said in the note, for the terminal)."""
+        jittered = self._backoff(failures)
+        response = getattr(exc, "response", None)
+        asked = retry_after_seconds(response.headers) if response is not None else None
+        if asked is None:
+            return jittered, ""
+        cap = self.options.max_retry_wait
+        if asked > cap:
+            return cap, f"endpoint asks to wait {asked:g} s, capped at {cap:g} s; "
+        # A little spread so that waiters do not return in lockstep.
+        return min(cap, asked + jittered * 0.1), ""
+
+    def _backoff(self, failures: int) -> float:
+        """Exponential backoff with jitter.
 
         The exponent is the request's own failures, capped by the endpoint's failures since
         it last answered anyone: while other requests get answers, a request that drew a
@@ -150,78 +220,7 @@ class EndpointClient:
         took 35 s instead of 3 s that way); when everything fails, waits grow as usual.
         """
         backoff = min(self.options.backoff_cap, self.options.backoff_base * 2 ** (failures - 1))
-        jittered = backoff * random.uniform(0.5, 1.0)
-        response = getattr(exc, "response", None)
-        asked = retry_after_seconds(response.headers) if response is not None else None
-        if asked is None:
-            return jittered
-        return asked + jittered * 0.1  # a little spread so that waiters do not return in lockstep
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    """The wait a response asks for: `retry-after-ms`, or `Retry-After` in seconds or as a date."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass  # a malformed header: fall through to Retry-After
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        if when is None:
-            return None
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _is_connect_error(cause: BaseException | None) -> bool:
-    import httpx2  # openai's HTTP client, loaded with it
-
-    return isinstance(cause, httpx2.ConnectError)
-
-
-def _describe(exc: "openai.APIError") -> str:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return "request timed out"
-    if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__
-        if cause is None:
-            return "connection error (no response)"
-        detail = " ".join(str(cause).split())[:200]
-        return f"connection error ({type(cause).__name__}{': ' + detail if detail else ''})"
-    message = " ".join(str(getattr(exc, "message", exc)).split())
-    return message[:400]
-
-
-def completion_answer(
-    request_id: str, completion: Any, started: float, attempts: int
-) -> EndpointAnswer:
-    """What a chat completion (online, or a batch line's body) says, with what it cost."""
-    choices = getattr(completion, "choices", None) or []
-    choice = choices[0] if choices else None
-    message = getattr(choice, "message", None)
-    content = getattr(message, "content", None) if message is not None else None
-    if not content and choice is not None:
-        # Some providers (PredictionGuard's legacy shape) answer in choices[0].text.
-        content = getattr(choice, "text", None) or (getattr(choice, "model_extra", None) or {}).get(
-            "text"
-        )
-    usage = getattr(completion, "usage", None)
-    return EndpointAnswer(
-        request_id=request_id,
-        content=content if isinstance(content, str) else None,
-        finish_reason=getattr(choice, "finish_reason", None),
-        prompt_tokens=getattr(usage, "prompt_tokens", None),
-        completion_tokens=getattr(usage, "completion_tokens", None),
-        latency_ms=(time.monotonic() - started) * 1000,
-        attempts=attempts,
-    )
+        return min(self.options.max_retry_wait, backoff * random.uniform(0.5, 1.0))
 
 
 async def _written(request: "httpx2.Request") -> None:

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 from chat_server import ChatServer
-from markers import make_marked_image
-from PIL import Image
+from one_request import one_page_request
 
 from extractors.answer.catalog import resolve_schema
-from extractors.endpoint.client import EndpointClient, retry_after_seconds
+from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.prompt import Prompt
+from extractors.endpoint.retry_after import retry_after_seconds
 from extractors.errors import FatalEndpointError, RetryLaterError
 from extractors.options import EndpointOptions
-from extractors.records import ChunkPlan, PlannedPage, PreparedRequest, RenderedImage, SourceFile
+from extractors.records import PreparedRequest
 
 
 @pytest.mark.parametrize(
@@ -47,17 +47,6 @@ def test_the_key_is_redacted_from_text() -> None:
     assert "sk-123-secret" not in repr(options)
 
 
-def _one_page_request(tmp_path: Path) -> PreparedRequest:
-    path = tmp_path / "img_1.png"
-    make_marked_image(path, 1)
-    with Image.open(path) as image:
-        width, height = image.size
-    data = path.read_bytes()
-    source = SourceFile(str(path), "0" * 64, "png")
-    image = RenderedImage(1, width, height, "image/png", data)
-    return PreparedRequest("r1", source, ChunkPlan((PlannedPage(1, width, height, 10),)), (image,))
-
-
 async def _attempts(client: EndpointClient, request: PreparedRequest, count: int) -> list[str]:
     """What each of `count` attempts ended in: ok, retry, or fatal (which ends the loop)."""
     outcomes = []
@@ -76,7 +65,7 @@ async def _attempts(client: EndpointClient, request: PreparedRequest, count: int
 def test_refused_connections_stop_the_run_only_if_the_endpoint_never_answered(
     tmp_path: Path,
 ) -> None:
-    request = _one_page_request(tmp_path)
+    request = one_page_request(tmp_path)
     prompt = Prompt(resolve_schema("page_text"))
 
     async def scenario() -> tuple[list[str], list[str]]:

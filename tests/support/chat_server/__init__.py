@@ -19,6 +19,8 @@ request from ``random.Random(seed)``. A fault is a ``Fault`` or its string spec:
 - ``hang(seconds)`` / ``"hang:2.5"``: sleep that long (on top of ``latency``), then answer
   normally; interrupted when the client disconnects or the server stops.
 - ``reset()`` / ``"reset"``: read the request, then close the socket with SO_LINGER 0 (RST).
+- a hostile endpoint (``hostile.py``): ``trickle(seconds_per_byte)``, ``redirect(location)``,
+  ``raw(body, content_type)``, ``gzip_bomb(inflated_bytes)``, ``usage(**figures)``.
 - answer mangling, HTTP 200 with bad content (``mangle(kind)`` or the bare kind string):
   ``invalid_json`` (cut-off garbage), ``truncated`` (proper JSON cut at 60%,
   ``finish_reason: "length"``), ``fenced`` (wrapped in a json code fence), ``shuffled``
@@ -27,6 +29,9 @@ request from ``random.Random(seed)``. A fault is a ``Fault`` or its string spec:
   ``extra`` (an item ``{"image": n+1, "text": "phantom"}`` appended), ``out_of_range`` (last
   item's image number set to n+5), ``bare_list`` (the item list without the ``pages`` wrapper),
   ``empty`` (content ``""``).
+
+``tls=(certfile, keyfile)`` serves HTTPS (``url`` says ``https``); ``connections_accepted``
+counts TCP connections, handshakes failed or not.
 
 ``capacity=N``: a request arriving while more than N are in flight is answered 429 at once
 (``retry-after-ms: capacity_retry_ms``, no fault consumed); ``over_capacity`` counts them.
@@ -54,6 +59,7 @@ bodies) and ``providers`` (``PROFILES``).
 """
 
 from .faults import FAULT_KINDS, MANGLE_KINDS, Fault, hang, mangle, parse_fault, reset, status
+from .hostile import gzip_bomb, raw, redirect, trickle, usage
 from .limits import pixtral_tokens
 from .providers import PROFILES
 from .reading import RecordedRequest
@@ -66,10 +72,15 @@ __all__ = [
     "ChatServer",
     "Fault",
     "RecordedRequest",
+    "gzip_bomb",
     "hang",
     "mangle",
     "parse_fault",
     "pixtral_tokens",
+    "raw",
+    "redirect",
     "reset",
     "status",
+    "trickle",
+    "usage",
 ]

@@ -20,12 +20,15 @@ MANGLE_KINDS = frozenset(
         "empty",
     }
 )
-FAULT_KINDS = MANGLE_KINDS | {"status", "hang", "reset"}
+# A hostile endpoint's faults (hostile.py).
+HOSTILE_KINDS = frozenset({"trickle", "redirect", "raw", "gzip_bomb", "usage"})
+FAULT_KINDS = MANGLE_KINDS | HOSTILE_KINDS | {"status", "hang", "reset"}
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected fault; build it with ``status``, ``hang``, ``reset`` or ``mangle``."""
+    """One injected fault; build it with ``status``, ``hang``, ``reset``, ``mangle`` or one of
+    hostile.py's."""
 
     kind: str
     code: int = 0
@@ -33,6 +36,11 @@ class Fault:
     retry_after_ms: int | None = None
     message: str | None = None
     seconds: float = 0.0
+    location: str | None = None
+    body: bytes | None = None
+    content_type: str = "application/json"
+    size: int = 0
+    usage: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:

@@ -7,6 +7,7 @@ import json
 import os
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -24,6 +25,7 @@ from .answers import (
     page_items,
 )
 from .faults import MANGLE_KINDS, Fault, error_body, status_answer
+from .hostile import ANSWERED_EARLY, answer_early, deliver
 from .limits import rejection
 from .reading import BadRequest, RecordedRequest, SentImage, parse_request
 
@@ -38,6 +40,15 @@ class ChatHTTPServer(ThreadingHTTPServer):
     # The default backlog of 5 makes bursts of connections wait for SYN retransmits.
     request_queue_size = 128
     chat: ChatServer
+    # Set for a TLS server: accepted connections are wrapped, their handshake made later.
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, address = super().get_request()
+        self.chat._accepted()
+        if self.tls is not None:
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Ignore clients that vanish; print anything else."""
@@ -61,6 +72,8 @@ class ChatHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         """Track the connection so the server can close idle keep-alive sockets on exit."""
         super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()  # here, not in the accepting thread
         # Headers and body go out in two writes: without NODELAY, Nagle holds the body back
         # until the client's delayed ACK (~40 ms per request).
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -217,7 +230,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         if delay > 0 and not self._sleep(delay):
             self._abort()
             return
-        if fault and fault.kind in ("reset", "status"):
+        if fault and fault.kind in ("reset", "status", *ANSWERED_EARLY):
             self._fail(fault)
             return
         try:
@@ -235,7 +248,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         body, record.total_tokens = completion(
             cfg, payload, images, text_len, content, finish, chat._next_id()
         )
-        self._send(200, body)
+        deliver(self, fault, body)
 
     def _turned_away(self, cfg: Mapping[str, Any], record: RecordedRequest) -> bool:
         """Answer 401 to a wrong key and 429 over capacity; False when the request may go on."""
@@ -259,6 +272,9 @@ class ChatHandler(BaseHTTPRequestHandler):
             self._finalize(None)
             self._reset()
             return
+        if fault.kind in ANSWERED_EARLY:
+            answer_early(self, fault)
+            return
         body, headers = status_answer(fault)
         self._send(fault.code, body, headers)
 
@@ -278,6 +294,6 @@ class ChatHandler(BaseHTTPRequestHandler):
         items = page_items(images, extras)
         if fault is not None and fault.kind in MANGLE_KINDS:
             return mangle_pages(fault.kind, items, extras)
-        if fault is None or fault.kind == "hang":
+        if fault is None or fault.kind in ("hang", "usage"):
             self._answer_values = tuple(img.value for img in images)
         return json.dumps({"pages": items}), "stop"

@@ -6,6 +6,7 @@ import collections
 import contextlib
 import random
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -41,8 +42,12 @@ class ChatServer:
         strict_schemas: bool = False,
         document_answer: Callable[[RecordedRequest], Any] | None = None,
         read_markers: bool = True,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.prefix = prefix.rstrip("/")
+        # (certificate file, key file): serve HTTPS with them.
+        self.tls = tls
+        self.connections_accepted = 0
         # False: images are only sized from their headers, never decoded (benchmarks, where
         # decoding would take CPU from the pipeline being measured); answers are "unmarked".
         self.read_markers = read_markers
@@ -139,8 +144,8 @@ class ChatServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>`` without the prefix."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http(s)://127.0.0.1:<port>`` without the prefix."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -154,6 +159,9 @@ class ChatServer:
         self._stop.clear()
         httpd = ChatHTTPServer(("127.0.0.1", 0), self.handler_class)
         httpd.chat = self
+        if self.tls is not None:
+            httpd.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            httpd.tls.load_cert_chain(*self.tls)
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever,
@@ -231,6 +239,10 @@ class ChatServer:
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)
+
+    def _accepted(self) -> None:
+        with self._lock:
+            self.connections_accepted += 1
 
     def _enter(self) -> None:
         with self._lock:

@@ -1,0 +1,73 @@
+"""A key echoed back by the endpoint in any of its usual encodings is stored in none of them."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from chat_server import ChatServer, status
+from harness import run
+from key_forms import echoed_forms, forms_found
+from markers import make_marked_image
+from page_checks import read_pages
+
+from extractors.answer.catalog import resolve_schema
+from extractors.endpoint.client import EndpointClient
+from extractors.endpoint.prompt import Prompt
+from extractors.options import EndpointOptions
+from flows.config import Secrets
+
+KEY = "sk-RedTeam-4f3e2d1c0B9a-8877665544332211"
+
+
+def test_no_echoed_form_of_the_key_reaches_rows_or_output(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    forms = echoed_forms(KEY)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for number in range(1, len(forms) + 1):
+        make_marked_image(inputs / f"img_{number}.png", number, size=(200, 260))
+    with ChatServer(api_key=KEY) as server:
+        # One refusal per page, each echoing the key in one form.
+        server.inject(
+            *[status(400, message=f"bad key {form}; check it") for form in forms.values()]
+        )
+        run(
+            [inputs],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="m",
+            concurrency=1,
+            secrets=Secrets(api_key=KEY),
+        )
+        assert all(r.authorization == f"Bearer {KEY}" for r in server.requests)
+    df = read_pages(tmp_path / "out")
+    assert df.height == len(forms) and df["status"].unique().to_list() == ["error"]
+    assert sorted(df["error"].to_list()) == [
+        "HTTP 400: Error code: 400 - bad key ***; check it"
+    ] * len(forms)
+    every_cell = "\n".join(str(v) for row in df.cast(pl.String).iter_rows() for v in row)
+    assert forms_found(KEY, every_cell) == []
+    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert forms_found(KEY, written) == []
+    captured = capfd.readouterr()
+    assert forms_found(KEY, captured.out + captured.err) == []
+
+
+@pytest.mark.parametrize("name", sorted(echoed_forms(KEY)))
+def test_the_redactor_blanks_each_form(name: str) -> None:
+    client = EndpointClient(
+        EndpointOptions(base_url="http://127.0.0.1:9/v1", model="m", api_key=KEY),
+        Prompt(resolve_schema("page_text")),
+    )
+    form = echoed_forms(KEY)[name]
+    assert client.redact(f"Unauthorized: {form}.") == "Unauthorized: ***."
+
+
+def test_the_redactor_leaves_ordinary_text_alone() -> None:
+    client = EndpointClient(
+        EndpointOptions(base_url="http://127.0.0.1:9/v1", model="m", api_key=KEY),
+        Prompt(resolve_schema("page_text")),
+    )
+    text = "sk- keys start so; 4f3e and c2stcmVk are not keys; Basic dXNlcjpwYXNz"
+    assert client.redact(text) == text
