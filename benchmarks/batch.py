@@ -36,6 +36,7 @@ from extractors.discover.files import discover
 from extractors.document.batch_session import ingest_batch, plan_batch_files
 from extractors.document.dry_run import plan_dry_run
 from extractors.document.session import ExtractionSession, open_session
+from extractors.options import TextLayerMode
 from extractors.report.pricing import DEFAULT_PRICES
 from flows.batch_phase import batch_options
 from flows.config import RunRequest, Secrets, resolve_run
@@ -55,6 +56,11 @@ async def _measured(step: Callable[[], Awaitable[Result]]) -> tuple[Result, floa
         tracemalloc.stop()
 
 
+# The pages are born-digital: as images, so that what is measured is the batch path, not the
+# text layer that would answer them with no request.
+OFF = TextLayerMode.OFF
+
+
 async def batch_figures(folder: Path, work: Path) -> list[Measurement]:
     out = work / "batch-out"
     with BatchServer(api_key=KEY) as server:
@@ -64,6 +70,7 @@ async def batch_figures(folder: Path, work: Path) -> list[Measurement]:
             base_url=server.base_url,
             model="pixtral-12b-2409",
             batch=True,
+            text_layer=OFF,
         )
         resolved = resolve_run(request, Secrets(api_key=KEY))
         options, store = batch_options(request, resolved), BatchStore(out)
@@ -157,14 +164,16 @@ async def _online_wall(folder: Path, out: Path) -> float:
     with ChatServer(read_markers=False) as server:
         started = time.monotonic()
         summary, _ = await run_direct(
-            [folder], out, model="pixtral-12b-2409", base_url=server.base_url
+            [folder], out, model="pixtral-12b-2409", base_url=server.base_url, text_layer=OFF
         )
         assert summary.pages_ok == DOCUMENTS * PAGES_EACH
         return time.monotonic() - started
 
 
 async def cost_figures(folder: Path, work: Path) -> list[Measurement]:
-    request = RunRequest(inputs=[str(folder)], out=str(work / "dry"), provider="openai")
+    request = RunRequest(
+        inputs=[str(folder)], out=str(work / "dry"), provider="openai", text_layer=OFF
+    )
     resolved = resolve_run(request, Secrets(api_key="k"))
     session = open_session(str(work / "dry"), resolved.session)
     async with session:

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import polars as pl
 import pytest
 from chat_server import ChatServer, status
 from harness import run
