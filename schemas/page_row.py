@@ -75,6 +75,11 @@ class PageRow(BaseModel):
     image_tokens: int | None = Field(description="Tokens of the image as sent, by the profile.")
     width: int | None = Field(description="Width in pixels of the image as sent.")
     height: int | None = Field(description="Height in pixels of the image as sent.")
+    rotation: int | None = Field(
+        default=None,
+        description="Clockwise degrees (0, 90, 180, 270) the scan or photo was turned to stand "
+        "upright before it was sent; null when not judged (born-digital pages, too little text).",
+    )
     latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
@@ -108,6 +113,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "image_tokens": pa.int32(),
     "width": pa.int32(),
     "height": pa.int32(),
+    "rotation": pa.int16(),
     "latency_ms": pa.float64(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),

@@ -53,6 +53,7 @@ class PageRowBuilder:
                 image_tokens=tokens,
                 width=image.width,
                 height=image.height,
+                rotation=image.rotation,
                 latency_ms=round(answer.latency_ms, 1),
             )
             for (image, _), text, tokens, prompt_share, completion_share in zip(

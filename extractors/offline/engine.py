@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from extractors.offline.receipts.fields import receipt_fields
+from extractors.offline.spacing import RecognisedLine, respaced
 from extractors.plan.profiles.ocr_engine import OcrEngineProfile
 
 _log = logging.getLogger(__name__)
@@ -46,7 +47,12 @@ class OcrEngine:
         self._threads = threads
 
     def transcribe(self, image: Image.Image) -> str:
-        """The image's text, line by line in reading order."""
+        """The image's text, line by line in reading order, its word spaces put back."""
+        rgb = image.convert("RGB")
+        return page_text(self.recognise(rgb), np.asarray(rgb.convert("L")))
+
+    def recognise(self, image: Image.Image) -> list[RecognisedLine]:
+        """The detected lines with their characters' boxes, as the recogniser read them."""
         with self._lock:  # one inference at a time: onnxruntime already uses every core
             if self._engine is None:
                 from rapidocr_onnxruntime import RapidOCR  # 0.7 s to load: only when used
@@ -57,17 +63,24 @@ class OcrEngine:
                     self._engine = RapidOCR(
                         intra_op_num_threads=self._threads, inter_op_num_threads=1
                     )
-            result, _ = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        return "\n".join(_reading_order(result or []))
+            bgr = np.asarray(image.convert("RGB"))[:, :, ::-1]
+            result, _ = self._engine(bgr, return_word_box=True)
+        return [RecognisedLine.from_rapidocr(entry) for entry in result or []]
 
 
-def _reading_order(result: list[Any]) -> list[str]:
+def page_text(lines: list[RecognisedLine], gray: np.ndarray | None) -> str:
+    """The lines in reading order; re-spaced from the page's pixels when `gray` is given."""
+    texts = [line.text if gray is None else respaced(line, gray) for line in lines]
+    return "\n".join(_reading_order([line.quad for line in lines], texts))
+
+
+def _reading_order(quads: list[Sequence[Sequence[float]]], texts: list[str]) -> list[str]:
     """Join detected boxes into lines: boxes whose vertical centres overlap share a line."""
     boxes = []
-    for quad, text, _score in result:
+    for quad, text in zip(quads, texts, strict=True):
         ys = [point[1] for point in quad]
         xs = [point[0] for point in quad]
-        boxes.append((min(ys), max(ys), min(xs), str(text)))
+        boxes.append((min(ys), max(ys), min(xs), text))
     boxes.sort()
     lines: list[list[tuple[float, float, float, str]]] = []
     for box in boxes:
