@@ -5,6 +5,7 @@ as to any remote endpoint, so offline runs exercise the real request path.
 """
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from extractors.offline.receipts.fields import receipt_fields
+from extractors.offline.receipts.fields import receipt_answer
 from extractors.offline.spacing import RecognisedLine, respaced
 from extractors.plan.profiles.ocr_engine import OcrEngineProfile
 
@@ -31,6 +33,11 @@ MODEL_NAME = "rapidocr-ppocrv4"
 
 
 _PROFILE = OcrEngineProfile()
+
+
+# Pages whose text is kept: a re-asked request (a receipt answered "not a receipt") sends the
+# same pages again, at most a request's dozen.
+_REMEMBERED_PAGES = 24
 
 
 # What the engine can answer: page transcriptions, and receipt fields found by rules.
@@ -45,6 +52,21 @@ class OcrEngine:
         # onnxruntime's threads (None: every core). Several Dask workers on one machine each
         # take their share, or their spinning threads fight over the cores.
         self._threads = threads
+        self._read: OrderedDict[str, str] = OrderedDict()
+
+    def transcribe_encoded(self, data: bytes) -> str:
+        """The text of an encoded image; a page asked again (a re-ask) is not read twice."""
+        key = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            if key in self._read:
+                self._read.move_to_end(key)
+                return self._read[key]
+        text = self.transcribe(Image.open(io.BytesIO(data)))
+        with self._lock:
+            self._read[key] = text
+            while len(self._read) > _REMEMBERED_PAGES:
+                self._read.popitem(last=False)
+        return text
 
     def transcribe(self, image: Image.Image) -> str:
         """The image's text, line by line in reading order, its word spaces put back."""
@@ -99,16 +121,16 @@ def _reading_order(quads: list[Sequence[Sequence[float]]], texts: list[str]) -> 
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
     """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
-    images = list(_request_images(body))
+    payloads = list(_request_images(body))
+    images = [Image.open(io.BytesIO(payload)) for payload in payloads]
     image_tokens = sum(_PROFILE.image_tokens(image.width, image.height) for image in images)
-    texts = [engine.transcribe(image) for image in images]
+    texts = [engine.transcribe_encoded(payload) for payload in payloads]
     schema = _requested_schema(body)
     if schema == "page_text":
         items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
         content = json.dumps({"pages": items}, ensure_ascii=False)
     elif schema == "receipt":
-        # Decimals as their exact digits: JSON numbers would go through binary floats.
-        content = json.dumps(receipt_fields("\n".join(texts)), ensure_ascii=False, default=str)
+        content = receipt_answer("\n".join(texts))
     else:
         raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
     completion_tokens = max(1, len(content) // 4)
@@ -138,7 +160,7 @@ def _requested_schema(body: dict[str, Any]) -> str:
     return str(spec.get("name") or "page_text")
 
 
-def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:
+def _request_images(body: dict[str, Any]) -> Iterator[bytes]:
     for message in body.get("messages") or []:
         content = message.get("content")
         if not isinstance(content, list):
@@ -151,7 +173,7 @@ def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:
                     else part["image_url"]
                 )
                 _, _, payload = str(url).partition("base64,")
-                yield Image.open(io.BytesIO(base64.b64decode(payload)))
+                yield base64.b64decode(payload)
 
 
 class _Handler(BaseHTTPRequestHandler):

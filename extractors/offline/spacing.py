@@ -24,7 +24,11 @@ PITCH_FACTOR = 1.2
 
 
 # Characters a word space never precedes.
-_NO_SPACE_BEFORE = frozenset(".,:;)%")
+_NO_SPACE_BEFORE = frozenset(" .,:;)%-")
+
+
+# The characters of a number, a date or a time, which the recogniser's spacing is left to.
+_NUMBER_CHARACTERS = frozenset("0123456789.,:/-")
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,12 @@ def respaced(line: RecognisedLine, gray: np.ndarray) -> str:
 
 
 def _may_part(left: str, right: str) -> bool:
-    """Whether a space may go between two characters: not beside one, not before a decimal
-    point or closing mark ("10.00" set in a monospaced font shows a wide gap before its dot)."""
-    return left != " " and right != " " and right not in _NO_SPACE_BEFORE and left != "("
+    """Whether a space may go between two characters: not beside one, not inside a number
+    ("10.00", "2025", "09:12": monospaced digits and points stand wide apart), not beside a
+    hyphen ("20965-U", "B-F-11"), not before a closing mark nor after an opening one."""
+    if left in " (-" or right in _NO_SPACE_BEFORE:
+        return False
+    return not (left in _NUMBER_CHARACTERS and right in _NUMBER_CHARACTERS)
 
 
 def _ink_columns(gray: np.ndarray, quad: Sequence[Sequence[float]]) -> tuple[int, np.ndarray, int]:
