@@ -25,7 +25,8 @@ def receipt_rows(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     out = tmp_path_factory.mktemp("receipts") / "out"
     inputs = [SAMPLES / name for name in ("letter_3pages.pdf", "receipt.jpg", "receipt.png")]
     with serve_local_engine(threads=2) as base_url:
-        run(inputs, out, base_url=base_url, model=MODEL_NAME, schema_name="receipt")
+        # The letter's three pages are one request: minutes of OCR on a loaded machine.
+        run(inputs, out, base_url=base_url, model=MODEL_NAME, schema_name="receipt", timeout=900)
     rows = pl.read_parquet(str(out / "receipt" / "*.parquet"))
     return rows.with_columns(pl.col("source").map_elements(lambda s: Path(s).name, pl.String))
 
