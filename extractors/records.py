@@ -94,6 +94,8 @@ class RenderedImage:
     height: int
     mime: str
     data: bytes
+    # Clockwise degrees the page was turned to stand upright; None when it was not judged.
+    rotation: int | None = None
 
 
 @dataclass(frozen=True)

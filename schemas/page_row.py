@@ -78,6 +78,11 @@ class PageRow(BaseModel):
     image_tokens: int | None = Field(description="Tokens of the image as sent, by the profile.")
     width: int | None = Field(description="Width in pixels of the image as sent.")
     height: int | None = Field(description="Height in pixels of the image as sent.")
+    rotation: int | None = Field(
+        default=None,
+        description="Clockwise degrees (0, 90, 180, 270) the scan or photo was turned to stand "
+        "upright before it was sent; null when not judged (born-digital pages, too little text).",
+    )
     latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
     text_source: TextSource | None = Field(
         default=None,
@@ -130,6 +135,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "image_tokens": pa.int32(),
     "width": pa.int32(),
     "height": pa.int32(),
+    "rotation": pa.int16(),
     "latency_ms": pa.float64(),
     "text_source": pa.string(),
     "text_layer": pa.string(),

@@ -58,6 +58,7 @@ class PageRowBuilder:
                 image_tokens=tokens,
                 width=image.width,
                 height=image.height,
+                rotation=image.rotation,
                 latency_ms=round(answer.latency_ms, 1),
                 text_source=self._answered_by,
                 warnings=_warnings(text),

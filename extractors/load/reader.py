@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
+from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
 from extractors.load.text_layer import read_text_layer
 from extractors.options import RenderOptions, TextLayerMode
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile, TextLayer
@@ -66,9 +67,19 @@ class DocumentReader:
             image = self._render_pdf_page(page)
         else:
             image = self._render_image_frame(page)
+        upright = self._turned_upright(page.page, image)
+        image = upright.image
         if pad_to_square and image.width != image.height:
             image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
-        return self._encode(page.page, image)
+        return self._encode(page.page, image, upright.rotation)
+
+    # Orientation: scans and photos are turned upright; born-digital pages are left alone.
+    def _turned_upright(self, page_no: int, image: Image.Image) -> UprightPage:
+        if self.source.format == SVG:
+            return UprightPage(image, None)
+        if self.source.format == PDF and not is_scanned_pdf_page(self._open_pdf()[page_no - 1]):
+            return UprightPage(image, None)
+        return turn_upright(image)
 
     def close(self) -> None:
         if self._pdf is not None:
@@ -181,10 +192,11 @@ class DocumentReader:
             )
         return frame
 
-    def _encode(self, page_no: int, image: Image.Image) -> RenderedImage:
+    def _encode(self, page_no: int, image: Image.Image, rotation: int | None) -> RenderedImage:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=self._options.jpeg_quality)
-        return RenderedImage(page_no, image.width, image.height, "image/jpeg", buffer.getvalue())
+        data = buffer.getvalue()
+        return RenderedImage(page_no, image.width, image.height, "image/jpeg", data, rotation)
 
 
 def _password_forms(password: str) -> list[str]:

@@ -5,6 +5,7 @@ as to any remote endpoint, so offline runs exercise the real request path.
 """
 
 import base64
+import hashlib
 import io
 import json
 import logging
@@ -12,7 +13,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,11 +24,17 @@ import numpy as np
 from PIL import Image
 
 from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
-from extractors.offline.receipts.fields import receipt_fields
+from extractors.offline.receipts.fields import receipt_answer
+from extractors.offline.spacing import RecognisedLine, respaced
 
 _log = logging.getLogger(__name__)
 
 MODEL_NAME = "rapidocr-ppocrv4"
+
+
+# Pages whose text is kept: a re-asked request (a receipt answered "not a receipt") sends the
+# same pages again, at most a request's dozen.
+_REMEMBERED_PAGES = 24
 
 
 # What the engine can answer: page transcriptions, and receipt fields found by rules.
@@ -41,9 +49,29 @@ class OcrEngine:
         # onnxruntime's threads (None: every core). Several Dask workers on one machine each
         # take their share, or their spinning threads fight over the cores.
         self._threads = threads
+        self._read: OrderedDict[str, str] = OrderedDict()
+
+    def transcribe_encoded(self, data: bytes) -> str:
+        """The text of an encoded image; a page asked again (a re-ask) is not read twice."""
+        key = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            if key in self._read:
+                self._read.move_to_end(key)
+                return self._read[key]
+        text = self.transcribe(Image.open(io.BytesIO(data)))
+        with self._lock:
+            self._read[key] = text
+            while len(self._read) > _REMEMBERED_PAGES:
+                self._read.popitem(last=False)
+        return text
 
     def transcribe(self, image: Image.Image) -> str:
-        """The image's text, line by line in reading order."""
+        """The image's text, line by line in reading order, its word spaces put back."""
+        rgb = image.convert("RGB")
+        return page_text(self.recognise(rgb), np.asarray(rgb.convert("L")))
+
+    def recognise(self, image: Image.Image) -> list[RecognisedLine]:
+        """The detected lines with their characters' boxes, as the recogniser read them."""
         with self._lock:  # one inference at a time: onnxruntime already uses every core
             if self._engine is None:
                 from rapidocr_onnxruntime import RapidOCR  # 0.7 s to load: only when used
@@ -54,17 +82,24 @@ class OcrEngine:
                     self._engine = RapidOCR(
                         intra_op_num_threads=self._threads, inter_op_num_threads=1
                     )
-            result, _ = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        return "\n".join(_reading_order(result or []))
+            bgr = np.asarray(image.convert("RGB"))[:, :, ::-1]
+            result, _ = self._engine(bgr, return_word_box=True)
+        return [RecognisedLine.from_rapidocr(entry) for entry in result or []]
 
 
-def _reading_order(result: list[Any]) -> list[str]:
+def page_text(lines: list[RecognisedLine], gray: np.ndarray | None) -> str:
+    """The lines in reading order; re-spaced from the page's pixels when `gray` is given."""
+    texts = [line.text if gray is None else respaced(line, gray) for line in lines]
+    return "\n".join(_reading_order([line.quad for line in lines], texts))
+
+
+def _reading_order(quads: list[Sequence[Sequence[float]]], texts: list[str]) -> list[str]:
     """Join detected boxes into lines: boxes whose vertical centres overlap share a line."""
     boxes = []
-    for quad, text, _score in result:
+    for quad, text in zip(quads, texts, strict=True):
         ys = [point[1] for point in quad]
         xs = [point[0] for point in quad]
-        boxes.append((min(ys), max(ys), min(xs), str(text)))
+        boxes.append((min(ys), max(ys), min(xs), text))
     boxes.sort()
     lines: list[list[tuple[float, float, float, str]]] = []
     for box in boxes:
@@ -83,19 +118,20 @@ def _reading_order(result: list[Any]) -> list[str]:
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
     """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
-    images = list(_request_images(body))
+    payloads = list(_request_images(body))
     schema = _requested_schema(body)
     # A receipt's page sent with its PDF text layer is read from it: exact, and no OCR to pay.
     # A transcription is always OCR'd: `--text-layer hint` asks for a reading, not a copy.
     layers = _layer_texts(body) if schema != "page_text" else {}
-    texts = [layers.get(n) or engine.transcribe(image) for n, image in enumerate(images, 1)]
+    texts = [
+        layers.get(n) or engine.transcribe_encoded(payload) for n, payload in enumerate(payloads, 1)
+    ]
     texts += _text_pages(body) if schema != "page_text" else []
     if schema == "page_text":
         items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
         content = json.dumps({"pages": items}, ensure_ascii=False)
     elif schema == "receipt":
-        # Decimals as their exact digits: JSON numbers would go through binary floats.
-        content = json.dumps(receipt_fields("\n".join(texts)), ensure_ascii=False, default=str)
+        content = receipt_answer("\n".join(texts))
     else:
         raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
     return {
@@ -148,7 +184,7 @@ def _text_pages(body: dict[str, Any]) -> list[str]:
     return pages
 
 
-def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:
+def _request_images(body: dict[str, Any]) -> Iterator[bytes]:
     for message in body.get("messages") or []:
         content = message.get("content")
         if not isinstance(content, list):
@@ -161,7 +197,7 @@ def _request_images(body: dict[str, Any]) -> Iterator[Image.Image]:
                     else part["image_url"]
                 )
                 _, _, payload = str(url).partition("base64,")
-                yield Image.open(io.BytesIO(base64.b64decode(payload)))
+                yield base64.b64decode(payload)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -134,6 +134,15 @@ Change RM7.50
 """
 
 
+def _item(description: str, quantity: str, unit_price: str, amount: str) -> dict[str, object]:
+    return {
+        "description": description,
+        "quantity": Decimal(quantity),
+        "unit_price": Decimal(unit_price),
+        "amount": Decimal(amount),
+    }
+
+
 def test_glued_date_and_time_rounded_total_and_junk_first_line() -> None:
     assert receipt_fields(ROUNDED_TOTAL) == {
         "merchant_name": "KEDAIMAJUJAYA(TAMANINDAH)SDNBHD",
@@ -144,8 +153,11 @@ def test_glued_date_and_time_rounded_total_and_junk_first_line() -> None:
         "subtotal": None,
         "tax": None,
         "total": Decimal("11.45"),
-        "payment_method": "cash",
-        "line_items": [],
+        "payment_method": "CASH",
+        "line_items": [
+            _item("SABUNMANDI", "2", "3.50", "7.00"),
+            _item("BERUS GIGI", "1", "4.47", "4.47"),
+        ],
     }
 
 
@@ -161,8 +173,11 @@ def test_total_incl_gst_beats_subtotal_cash_change_and_tax_summary() -> None:
         "subtotal": Decimal("16.23"),
         "tax": Decimal("0.97"),
         "total": Decimal("17.20"),
-        "payment_method": "cash",
-        "line_items": [],
+        "payment_method": "CASH",
+        "line_items": [
+            _item('PAINT BRUSH 2"', "2", "6.50", "13.00"),
+            _item("MASKING TAPE", "1", "4.20", "4.20"),
+        ],
     }
 
 
@@ -176,8 +191,11 @@ def test_dollar_receipt_with_month_name_date_and_nett_total() -> None:
         "subtotal": None,
         "tax": Decimal("0.44"),
         "total": Decimal("7.70"),
-        "payment_method": "cash",
-        "line_items": [],
+        "payment_method": "CASH",
+        "line_items": [
+            _item("Fried Noodle", "1", "5.80", "5.80"),
+            _item("Iced Tea", "1", "1.90", "1.90"),
+        ],
     }
 
 
@@ -191,8 +209,11 @@ def test_total_amount_on_the_next_line_and_card_payment() -> None:
         "subtotal": Decimal("13.40"),
         "tax": Decimal("0.80"),
         "total": Decimal("14.20"),
-        "payment_method": "card",
-        "line_items": [],
+        "payment_method": "VISA",
+        "line_items": [
+            _item("Butter Bun", "2", "2.20", "4.40"),
+            _item("Cheese Tart", "3", "3.00", "9.00"),
+        ],
     }
 
 
@@ -202,7 +223,7 @@ def test_columns_read_as_one_line_are_split_and_ocr_zeros_fixed() -> None:
     assert fields["merchant_name"] == "MR. HARDWARE (M) SDN BHD"
     assert fields["merchant_address"] == "LOT 77, JALAN INDUSTRI 3, 43300 SERI KEMBANGAN, SELANGOR"
     assert (fields["date"], fields["time"]) == ("2016-07-03", "16:20")
-    assert fields["payment_method"] == "cash"
+    assert fields["payment_method"] == "CASH"
 
 
 def test_without_a_total_label_the_total_is_tendered_minus_change() -> None:

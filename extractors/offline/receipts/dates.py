@@ -26,8 +26,10 @@ _NAMED_DATE = re.compile(
 )
 
 
+# The day may have its time glued on: "2025-06-0212:41".
 _ISO_DATE = re.compile(
-    r"(?<!\d)(?P<year>\d{4})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)"
+    r"(?<!\d)(?P<year>\d{4})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)"
+    r"(?P<day>\d{2}(?=\d{1,2}:\d{2})|\d{1,2}(?!\d))"
 )
 
 

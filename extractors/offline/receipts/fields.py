@@ -1,19 +1,31 @@
 """The receipt schema's fields from OCR text: the entry point that combines the rules."""
 
+import json
 from typing import Any
 
 from extractors.offline.receipts.amounts import labelled_amounts
 from extractors.offline.receipts.dates import date_and_time
+from extractors.offline.receipts.items import items_end, line_items
+from extractors.offline.receipts.kind import not_a_receipt
 from extractors.offline.receipts.lines import clean_lines
 from extractors.offline.receipts.merchant import merchant_address, merchant_line, merchant_name
-from extractors.offline.receipts.money import (
-    before_summary,
-    currency,
-    payment_method,
-    subtotal,
-    tax,
-    total,
-)
+from extractors.offline.receipts.money import before_summary, currency, subtotal, tax, total
+from extractors.offline.receipts.payment import payment_method
+
+
+def receipt_answer(text: str) -> str:
+    """The engine's answer to a receipt request: the fields as JSON, or why it is no receipt.
+
+    A text that is not a receipt gets no fields at all (a letter's subtotal is no receipt's
+    total): the answer says so in words, and the pipeline makes its row an `answer` error
+    that keeps this answer.
+    """
+    lines = clean_lines(text)
+    reason = not_a_receipt(lines, labelled_amounts(lines))
+    if reason is not None:
+        return f"not a receipt: {reason}"
+    # Decimals as their exact digits: JSON numbers would go through binary floats.
+    return json.dumps(receipt_fields(text), ensure_ascii=False, default=str)
 
 
 def receipt_fields(text: str) -> dict[str, Any]:
@@ -36,6 +48,6 @@ def receipt_fields(text: str) -> dict[str, Any]:
         "subtotal": subtotal(amounts),
         "tax": tax(amounts),
         "total": total(amounts, everywhere),
-        "payment_method": payment_method(amounts),
-        "line_items": [],
+        "payment_method": payment_method(lines, amounts),
+        "line_items": line_items(lines, items_end(lines)),
     }

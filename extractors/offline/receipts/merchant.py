@@ -59,7 +59,7 @@ def is_registration(line: str) -> bool:
     return bool(
         _REGISTRATION.match(compact)
         or re.match(r"CO-?REG|COMPANYREG", compact)
-        or re.search(r"\d{5,}-[A-Z]\b", upper)  # a registration number inside the line
+        or re.search(r"\d{5,}-\s?[A-Z]\b", upper)  # a registration number inside the line
         or re.fullmatch(r"[A-Z .#]{1,12}:\s*\d+", upper)  # "Site:1046", "Store: 12"
     )
 

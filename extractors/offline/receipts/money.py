@@ -111,16 +111,6 @@ def tax(amounts: list[Amount]) -> Decimal | None:
     return None
 
 
-def payment_method(amounts: list[Amount]) -> str | None:
-    """Card when a card line carries an amount, else cash when a cash line does."""
-    labels = [a.label for a in amounts]
-    if any(re.search(r"VISA|MASTER|CARD|CREDIT|DEBIT|AMEX", label) for label in labels):
-        return "card"
-    if any(re.search(r"CASH(?!IER)", label) and not CHANGE.search(label) for label in labels):
-        return "cash"
-    return None
-
-
 def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
