@@ -20,6 +20,8 @@ from pathlib import Path
 
 import engine
 import memory
+import ocr_spacing
+import orientation
 import prep
 import saturation
 import text_layer
@@ -40,6 +42,8 @@ def run(selected: Sequence[str]) -> tuple[list[Measurement], dict[str, float]]:
         "memory": memory.measure,
         "tokens": lambda _: tokens.measure(),
         "text_layer": text_layer.measure,
+        "orientation": lambda _: orientation.measure(),
+        "ocr_spacing": lambda _: ocr_spacing.measure(),
         "engine": engine.measure,
     }
     lines: list[Measurement] = []
