@@ -123,10 +123,25 @@ def ocr_gain() -> Measurement:
     )
 
 
+def upright_receipts() -> Measurement:
+    """The cost of a wrong turn: upright receipt photos the detector would turn anyway."""
+    photos = sorted((CORPUS / "receipts").glob("*.jpg"))
+    turned = [p.name for p in photos if upright_rotation(_open(p)) not in (0, None)]
+    return Measurement(
+        "orientation",
+        "upright SROIE receipts turned wrongly / all",
+        len(turned),
+        len(photos),
+        "",
+        None,
+        f"{len(turned)} of {len(photos)}: {', '.join(turned) or 'none'}",
+    )
+
+
 def measure() -> list[Measurement]:
     if not (CORPUS / "images").is_dir():
         return [Measurement("orientation", "skipped: ../shared/corpus is missing", 0.0)]
-    return [*detection(cases()), ocr_gain()]
+    return [*detection(cases()), ocr_gain(), upright_receipts()]
 
 
 def main() -> None:
