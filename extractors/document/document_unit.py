@@ -201,7 +201,7 @@ class DocumentRowUnit(UnitBase):
                         costs,
                         error=f"invalid answer: {problems}",
                         category=ErrorCategory.ANSWER,
-                        raw_answer=answer.content,
+                        raw_answer=sender.redact(answer.content or ""),
                     )
                 reask = Reask(answer.content or "", problems)
                 request = replace(request, request_id=new_request_id(), reask=reask)

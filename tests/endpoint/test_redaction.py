@@ -70,3 +70,30 @@ def test_the_redactor_leaves_ordinary_text_alone() -> None:
     )
     text = "sk- keys start so; 4f3e and c2stcmVk are not keys; Basic dXNlcjpwYXNz"
     assert client.redact(text) == text
+
+
+def test_a_key_echoed_in_an_invalid_document_answer_is_not_kept_in_raw_answer(
+    tmp_path: Path,
+) -> None:
+    """The raw answer of a document that failed validation is kept, but never the key."""
+    from markers import make_marked_image
+
+    from flows.config import Secrets
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_marked_image(folder / "r.png", 1)
+    with ChatServer(api_key=KEY, document_answer=lambda _: f"I cannot: your key {KEY} x") as server:
+        run(
+            [folder],
+            tmp_path / "out",
+            secrets=Secrets(api_key=KEY),
+            base_url=server.base_url,
+            model="m",
+            schema_name="receipt",
+        )
+    import polars as pl
+
+    row = pl.read_parquet(tmp_path / "out" / "receipt").row(0, named=True)
+    assert row["status"] == "error" and "I cannot: your key" in row["raw_answer"]
+    assert KEY not in row["raw_answer"]
