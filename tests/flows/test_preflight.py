@@ -7,25 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_probe import CLI_PROBE
 from repo_paths import REPO, SAMPLES
-
-# Runs the command line in a fresh interpreter and reports what it had imported by the end.
-_PROBE = """
-import sys
-from flows.cli import main
-sys.argv = ["visionbatch", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-heavy = [m for m in ("prefect", "pymupdf", "openai", "onnxruntime") if m in sys.modules]
-print(code, ",".join(heavy) or "-")
-"""
 
 
 def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[str, str]:
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, *args],
+        [sys.executable, "-c", CLI_PROBE, *args],
         capture_output=True,
         text=True,
         cwd=REPO,

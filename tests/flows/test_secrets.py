@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from chat_server import ChatServer, status
+from cli_probe import CLI_PROBE
 from key_forms import echoed_forms, forms_found
 from markers import make_marked_image, make_marked_pdf
 from repo_paths import REPO, SAMPLES
@@ -83,20 +84,6 @@ def test_a_recognisable_key_appears_in_no_output(tmp_path: Path) -> None:
     assert forms_found(KEY, prefect_bytes) == []
 
 
-# The command line in a fresh interpreter; prints its exit code and the heavy modules it loaded.
-_PROBE = """
-import sys
-from flows.cli import main
-sys.argv = ["visionbatch", *sys.argv[1:]]
-try:
-    main()
-except SystemExit as exit:
-    code = exit.code
-heavy = [m for m in ("prefect", "pymupdf", "openai", "onnxruntime") if m in sys.modules]
-print(code, ",".join(heavy) or "-")
-"""
-
-
 @pytest.mark.parametrize("where", ["flag", "environment"])
 def test_a_key_in_the_base_url_is_refused_without_being_shown(tmp_path: Path, where: str) -> None:
     url = f"https://visionbatch:{KEY}@api.example.com/v1"
@@ -107,7 +94,7 @@ def test_a_key_in_the_base_url_is_refused_without_being_shown(tmp_path: Path, wh
     else:
         env["VISIONBATCH_BASE_URL"] = url
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, "run", *args],
+        [sys.executable, "-c", CLI_PROBE, "run", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
