@@ -3,6 +3,7 @@ mean what they meant where the command ran, and a worker that cannot reach them 
 with one line before any shard is sent."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,15 @@ from repo_paths import REPO
 
 from extractors.errors import RunAbortedError
 from flows.dask_shards import check_workers
+
+# A real scheduler and worker in another directory cost about 5 minutes on a loaded 2-core
+# machine (the worker imports Prefect on its first shard), a quarter of CI's budget: run them
+# with VISIONBATCH_TEST_DASK_CLUSTER=1. `tests/flows/test_operations.py` runs a LocalCluster
+# every time.
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("VISIONBATCH_TEST_DASK_CLUSTER"),
+    reason="a real Dask cluster: set VISIONBATCH_TEST_DASK_CLUSTER=1",
+)
 
 
 def _environment() -> dict[str, str]:
