@@ -49,7 +49,8 @@ def test_batch_file_only_then_ingest_fills_the_dataset(tmp_path: Path) -> None:
     skipped = read_input(input_file.read_bytes())[0]
     assert errors.height == len(skipped.body["messages"][0]["content"]) // 2
     assert errors["error"].str.contains("missing from the batch output").all()
-    assert "4 pages ok, 2 errors" in result.output
+    # Which document's pages the first request holds depends on which opened first.
+    assert f"{6 - errors.height} pages ok, {errors.height} errors" in result.output
     assert df["provider"].unique().to_list() == ["vllm"]
 
 
