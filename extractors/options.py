@@ -11,6 +11,14 @@ from typing import Any, Literal
 StructuredOutput = Literal["json_schema", "prompt"]
 
 
+class PackingMode(StrEnum):
+    """How many pages a `page_text` request carries (`--packing`)."""
+
+    # Fewer while drawing pages is slower than the endpoint answers, so no request slot idles.
+    ADAPTIVE = "adaptive"
+    FULL = "full"  # as many as the image count and the context allow: fewest requests
+
+
 @dataclass(frozen=True)
 class BudgetOptions:
     """Limits of one request: images, context, and the room kept for prompt text and answer."""
@@ -22,6 +30,7 @@ class BudgetOptions:
     # Answer room each page needs: caps images per request when max_output_tokens is small,
     # so that answers are not cut off mid-page.
     output_tokens_per_image: int = 1_024
+    packing: PackingMode = PackingMode.ADAPTIVE
 
     @property
     def image_budget(self) -> int:

@@ -1,6 +1,6 @@
 """Typed, frozen records passed between the stages: source -> layout -> request -> answer."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas.text_layer import TextLayerVerdict
 
@@ -96,6 +96,8 @@ class RenderedImage:
     data: bytes
     # Clockwise degrees the page was turned to stand upright; None when it was not judged.
     rotation: int | None = None
+    # A render worker's time to draw and encode it: how fast pages can be had (pacing).
+    drawn_seconds: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         context_tokens=context,
         max_output_tokens=max_output,
         prompt_tokens=prompt_tokens,
+        packing=request.packing,
     )
     if budget.image_budget <= 0:
         raise RunAbortedError(

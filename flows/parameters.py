@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.options import DiscoveryOptions, TextLayerMode
+from extractors.options import DiscoveryOptions, PackingMode, TextLayerMode
 
 
 def _flag(name: str, metavar: str | None = None) -> dict[str, Any]:
@@ -133,6 +133,13 @@ class RequestLimits(_Group):
     )
     max_images: int | None = Field(
         default=None, ge=1, description="Images per request (default: provider limit)."
+    )
+    packing: PackingMode = Field(
+        default=PackingMode.ADAPTIVE,
+        description="Pages per page_text request: adaptive (fewer while drawing pages is "
+        "slower than the endpoint answers, so no request slot idles) or full (as many as "
+        "--max-images and the context allow: fewest requests and prompt tokens).",
+        json_schema_extra=_value("adaptive|full"),
     )
     context_tokens: int | None = Field(
         default=None, ge=1, description="Model context (default: model's)."

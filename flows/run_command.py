@@ -76,6 +76,9 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
     except RunAbortedError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
+    from flows.warm_start import warm_up_in_background
+
+    warm_up_in_background(request)
     prepare_prefect()
     stop = StopSignals()
     terminal = TerminalProgress(console) if console.is_terminal and not console.quiet else None

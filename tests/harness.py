@@ -22,7 +22,13 @@ async def run_direct(
     progress: ProgressListener | None = None,
     **request: Any,
 ) -> tuple[ShardSummary, ExtractionSession]:
-    """What the flow does, as one shard and with no Prefect: resolve, extract, compact."""
+    """What the flow does, as one shard and with no Prefect: resolve, extract, compact.
+
+    Requests are packed full unless a test says otherwise: tests of limits, refusals and
+    re-asks count images per request; `--packing adaptive` has tests of its own
+    (tests/document/test_paced_requests.py), and the CLI's tests run with it.
+    """
+    request.setdefault("packing", "full")
     run_request = RunRequest(inputs=[str(p) for p in inputs], out=str(out), **request)
     resolved = resolve_run(run_request, secrets or Secrets())
     if resolved.uses_local_engine:  # as the flow does: the embedded engine, started for it

@@ -5,6 +5,7 @@ from extractors.batch.files import BatchFileWriter
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit, _Chunk
 from extractors.document.unit import RowSink, UnitServices
+from extractors.endpoint.pool import PayloadSlot
 from extractors.records import DocumentLayout
 from extractors.sink.ledger import Ledger
 from schemas import ErrorCategory
@@ -25,9 +26,16 @@ class BatchPlanUnit(PageRowsUnit):
         self.lines = lines
         self.pages_in_lines = 0
 
-    async def _run_chunk(self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk) -> None:
+    def _pages_per_request(self) -> int:
+        # No answer comes back to pace by, and batch lines cost no slot: as full as they fit.
+        return self.sender.budget.images_per_request
+
+    async def _run_chunk(
+        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+    ) -> None:
         answer_room = self._answer_room(len(chunk.plan.pages))
-        async with self.sender.rendered(layout.source, chunk.plan, answer_room) as rendered:
+        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, held=held)
+        async with drawn as rendered:
             failed = [
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
                 for p, exc in rendered.failed

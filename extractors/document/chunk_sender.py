@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from extractors.endpoint.learned_limits import LearnedLimits, Refusal
-from extractors.endpoint.pool import RequestPool
+from extractors.endpoint.pool import PayloadSlot, RequestPool
 from extractors.endpoint.prompt import layer_text_tokens
 from extractors.errors import (
     EndpointFailedError,
@@ -15,7 +15,8 @@ from extractors.errors import (
     SourceError,
 )
 from extractors.load.rasteriser import Rasteriser
-from extractors.options import BudgetOptions
+from extractors.options import BudgetOptions, PackingMode
+from extractors.plan.pacing import RequestPacing
 from extractors.plan.profiles.base import TokenProfile
 from extractors.records import (
     ChunkPlan,
@@ -74,6 +75,17 @@ class ChunkSender:
     profile: TokenProfile
     # Keeps the key out of error texts (the client's redactor).
     redact: Callable[[str], str]
+    # How many pages a request should carry now, from the drawing and answering measured.
+    pacing: RequestPacing
+
+    def pages_per_request(self) -> int:
+        """What the next `page_text` request should carry (`--packing`)."""
+        budget = self.budget
+        if budget.packing is PackingMode.FULL:
+            return budget.images_per_request
+        limit = self.pool.concurrency.limit
+        draw_rate = self.rasteriser.draw_rate.pages_per_second
+        return self.pacing.pages_per_request(limit, budget.images_per_request, draw_rate)
 
     @property
     def budget(self) -> BudgetOptions:
@@ -88,13 +100,14 @@ class ChunkSender:
         answer_room: int,
         document_pages: int = 0,
         layer_texts: Mapping[int, str] | None = None,
+        held: PayloadSlot | None = None,
     ) -> AsyncIterator[RenderedChunk]:
-        """The chunk drawn, while it holds a payload slot (so rendering stays bounded);
-        `layer_texts` (by page) go beside their pages' images."""
+        """The chunk drawn, while it holds a payload slot (`held`, or one taken here: so
+        rendering stays bounded); `layer_texts` (by page) go beside their pages' images."""
         layer_texts = layer_texts or {}
         to_draw = tuple(p for p in plan.pages if not p.as_text)
         as_text = tuple(p for p in plan.pages if p.as_text)
-        async with self.pool.payload_slot():
+        async with self.pool.payload_slot(held):
             drawn = await self.rasteriser.render(source, to_draw, self.profile.pad_to_square)
             images: list[tuple[PlannedPage, RenderedImage]] = []
             failed: list[tuple[PlannedPage, SourceError]] = []
@@ -103,6 +116,7 @@ class ChunkSender:
                     failed.append((planned, result))
                 else:
                     images.append((planned, result))
+                    self.pacing.drawn(result.drawn_seconds)
             request = None
             if images or as_text:
                 drawn_pages = [planned for planned, _ in images]
@@ -123,7 +137,7 @@ class ChunkSender:
     async def ask(self, request: PreparedRequest) -> Asked:
         """Send the request through the pool; a refusal's lesson is learned here."""
         try:
-            return Asked(request, answer=await self.pool.send(request))
+            answer = await self.pool.send(request)
         except OutgrownRequestError:
             return Asked(request, replan=True)
         except RequestRejectedError as exc:
@@ -132,6 +146,8 @@ class ChunkSender:
             return Asked(request, failure=exc, refusal=refusal, replan=replan)
         except EndpointFailedError as exc:
             return Asked(request, failure=exc)
+        self.pacing.answered(answer.latency_ms / 1000)
+        return Asked(request, answer=answer)
 
     def _estimated_tokens(self, plan: ChunkPlan, answer_room: int) -> int:
         """Prompt tokens plus answer room: what `--tpm` charges before the answer says."""

@@ -11,6 +11,7 @@ from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit, _Chunk
 from extractors.document.session import ExtractionSession
 from extractors.document.unit import RowSink, UnitServices
+from extractors.endpoint.pool import PayloadSlot
 from extractors.records import DocumentLayout
 from extractors.sink.ledger import Ledger
 from extractors.sink.parts import Record
@@ -42,7 +43,15 @@ class CountingUnit(PageRowsUnit):
         super().__init__(services, rows, ledger)
         self.work = work
 
-    async def _run_chunk(self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk) -> None:
+    def _pages_per_request(self) -> int:
+        # How a run paces its requests is measured as it goes; counted here as packed full.
+        return self.sender.budget.images_per_request
+
+    async def _run_chunk(
+        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+    ) -> None:
+        if held is not None:
+            held.release()  # nothing is drawn
         pages = len(chunk.plan.pages)
         self.work.requests += 1
         self.work.images += pages

@@ -16,7 +16,7 @@ async def gather_all(awaitables: Iterable[Awaitable[Result]]) -> list[Result]:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(_awaited(a)) for a in awaitables]
     except* Exception as failures:  # noqa: BLE001 - re-raised: unwrapped, never swallowed
-        raise _first(failures) from None
+        raise first_failure(failures) from None
     return [task.result() for task in tasks]
 
 
@@ -24,6 +24,7 @@ async def _awaited(awaitable: Awaitable[Result]) -> Result:
     return await awaitable
 
 
-def _first(group: BaseExceptionGroup[Exception]) -> Exception:
+def first_failure(group: BaseExceptionGroup[Exception]) -> Exception:
+    """The first exception of a task group's failures, out of any nested groups."""
     first = group.exceptions[0]
-    return _first(first) if isinstance(first, BaseExceptionGroup) else first
+    return first_failure(first) if isinstance(first, BaseExceptionGroup) else first

@@ -9,8 +9,10 @@ from extractors.answer.parse import parse_answer
 from extractors.document.chunk_sender import Asked
 from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import layer_texts
+from extractors.document.paced_sending import send_paced
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
+from extractors.endpoint.pool import PayloadSlot
 from extractors.errors import PageDoesNotFitError
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks, split_chunk
@@ -73,9 +75,17 @@ class PageRowsUnit(UnitBase):
         todo = [n for n in todo if n not in from_layer]
         planned, unfit = self._sized(layout, todo)
         self._finished(sink, unfit)
-        chunks = plan_chunks(planned, self.sender.budget)
-        await self._gather(layout, sink, [_Chunk(c, self.options.max_reasks) for c in chunks])
+        reasks = self.options.max_reasks
+
+        async def run(plan: ChunkPlan, slot: PayloadSlot) -> None:
+            await self._run_chunk(layout, sink, _Chunk(plan, reasks), slot)
+
+        await send_paced(planned, self.sender, self._pages_per_request, run)
         return DocumentOutcome([], skipped_pages=len(done))
+
+    def _pages_per_request(self) -> int:
+        """What the next request carries (`--packing`)."""
+        return self.sender.pages_per_request()
 
     def _reads_layer(self, layout: DocumentLayout, page: int) -> bool:
         """Whether the page's own text layer is its text (`--text-layer auto|only`)."""
@@ -114,10 +124,15 @@ class PageRowsUnit(UnitBase):
     ) -> None:
         await gather_all(self._run_chunk(layout, sink, c) for c in chunks)
 
-    async def _run_chunk(self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk) -> None:
-        """Render, send and parse one chunk; pages left without an answer are asked again."""
+    async def _run_chunk(
+        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+    ) -> None:
+        """Render, send and parse one chunk (under `held`, a payload slot taken for it, or one
+        of its own); pages left without an answer are asked again."""
         refitted = self._refit(layout, chunk)
         if refitted is not None:
+            if held is not None:
+                held.release()  # its smaller requests take slots of their own
             smaller, unfit = refitted
             self._finished(sink, unfit)
             await self._gather(layout, sink, smaller)
@@ -125,7 +140,7 @@ class PageRowsUnit(UnitBase):
         answer_room = self._answer_room(len(chunk.plan.pages))
         pages = [p.page for p in chunk.plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
-        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, 0, texts)
+        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, 0, texts, held)
         async with drawn as rendered:
             failed = [
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)

@@ -24,6 +24,7 @@ from extractors.endpoint.pool import RequestPool
 from extractors.load.rasteriser import Rasteriser
 from extractors.load.worker import available_cores
 from extractors.options import InFlight, RasterOptions
+from extractors.plan.pacing import RequestPacing
 from extractors.progress import NoProgress, ProgressListener
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger, Ledger
@@ -134,7 +135,8 @@ def open_session(
     workers = available_cores() if options.render_workers is None else options.render_workers
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)
     rasteriser = Rasteriser(raster)
-    sender = ChunkSender(pool, rasteriser, learned, extraction.profile, client.redact)
+    pacing = RequestPacing(raster.workers)
+    sender = ChunkSender(pool, rasteriser, learned, extraction.profile, client.redact, pacing)
     services = UnitServices(extraction, sender, progress)
     unit: OutputUnit
     if document_ledger is not None:

@@ -30,6 +30,15 @@ from extractors.errors import (
 from extractors.options import EndpointOptions
 from extractors.records import EndpointAnswer, PreparedRequest
 
+
+def import_sdk() -> None:
+    """Import the SDK and its HTTP client now (on a thread, while a run starts), so that the
+    first request does not hold the event loop for the import (0.5 s measured)."""
+    import openai  # noqa: F401
+
+    import extractors.endpoint.guarded_http  # noqa: F401
+
+
 _RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _AUTH_STATUSES = frozenset({401, 403})
 # An endpoint that has never answered anything (refused, unresolvable, TLS failing) is most
@@ -82,11 +91,16 @@ class EndpointClient:
         hold an in-flight slot and rate limits count every attempt.
         """
         import openai
+        from openai.types.chat import ChatCompletion
 
         from extractors.endpoint.guarded_http import UnusableResponse
 
         try:
-            completion = await self._client.chat.completions.create(**self.request_body(request))
+            # The body is plain JSON already: `chat.completions.create` would walk it (images
+            # included) to transform it, 2 ms a request on the event loop (measured).
+            completion = await self._client.post(
+                "/chat/completions", body=self.request_body(request), cast_to=ChatCompletion
+            )
         except openai.APIError as exc:
             wait, note = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)

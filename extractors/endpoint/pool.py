@@ -48,6 +48,18 @@ class RequestStats:
             self.first_sent_at = min(self.first_sent_at or other.first_sent_at, other.first_sent_at)
 
 
+class PayloadSlot:
+    """One taken payload slot; given back once, however many times it is released."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots: asyncio.Semaphore | None = slots
+
+    def release(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+            self._slots = None
+
+
 class RequestPool:
     """Sends requests within the endpoint's limits; at most `payload_slots` payloads exist.
 
@@ -76,11 +88,21 @@ class RequestPool:
         self._payload_slots = asyncio.Semaphore(in_flight.payload_slots)
         self._aborted: RunAbortedError | None = None
 
-    @asynccontextmanager
-    async def payload_slot(self) -> AsyncIterator[None]:
+    async def take_payload_slot(self) -> "PayloadSlot":
+        """A payload slot held until its `release` (or the end of `payload_slot(held)`)."""
         self._raise_if_aborted()
-        async with self._payload_slots:
+        await self._payload_slots.acquire()
+        return PayloadSlot(self._payload_slots)
+
+    @asynccontextmanager
+    async def payload_slot(self, held: "PayloadSlot | None" = None) -> AsyncIterator[None]:
+        """A payload slot for the block: `held` if the caller took one already, else one
+        taken here; given back at the end either way."""
+        slot = held if held is not None else await self.take_payload_slot()
+        try:
             yield
+        finally:
+            slot.release()
 
     @property
     def rate_wait_seconds(self) -> float:

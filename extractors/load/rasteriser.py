@@ -15,12 +15,11 @@ the calling process, and there no deadline can be kept.
 """
 
 import asyncio
-import concurrent.futures
 import heapq
 import itertools
 import logging
-import multiprocessing
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,9 +35,10 @@ from extractors.load.worker import (
     configure_thread,
     read_layout_in_worker,
     render_in_worker,
-    warm_up,
 )
+from extractors.load.worker_start import WorkerStart, fork_server_context
 from extractors.options import RasterOptions
+from extractors.plan.pacing import DrawRate
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
 
 T = TypeVar("T")
@@ -58,7 +58,7 @@ class Rasteriser:
 
     def __init__(self, options: RasterOptions | None = None) -> None:
         self.options = options or RasterOptions()
-        self._context = multiprocessing.get_context("forkserver")
+        self._context = fork_server_context()
         self._watch = WorkerWatch(self._context)
         self._executor = self._new_executor()
         self._restarts = 0
@@ -66,10 +66,11 @@ class Rasteriser:
         # worker never waits on the round trip for its next page.
         self._slots = 2 * max(1, self.options.workers)
         self._busy = 0
+        self.draw_rate = DrawRate()
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
-        self._starting: threading.Thread | None = None
-        self._workers_up = threading.Event()
+        self._start = WorkerStart()
+        self._first_executor = self._executor
         self._closing = threading.Lock()
         self._closed = False
         # Where calls caught in a crash run again, one at a time (see `_call`).
@@ -87,29 +88,17 @@ class Rasteriser:
 
     def start(self) -> None:
         """Start every worker (once), in the background (the fork server first imports the
-        renderer, ~0.3 s); calls made meanwhile wait in the pool's queue."""
-        if self.options.workers <= 0 or self._starting is not None:
+        renderer, ~0.3 s, unless `start_fork_server` ran before); calls wait for them."""
+        if self.options.workers <= 0 or self._start.begun:
             return
         executor = self._executor
-
-        def start_workers() -> None:
-            # Under the lock `close` takes first: a run that ends at once (nothing to do, an
-            # error) must not find this thread submitting to a pool it has shut down.
-            with self._closing:
-                if self._closed:
-                    return
-                started = [executor.submit(warm_up) for _ in range(self.workers)]
-            concurrent.futures.wait(started)
-            self._workers_up.set()
-
-        self._starting = threading.Thread(target=start_workers, name="rasterise-start", daemon=True)
-        self._starting.start()
+        assert isinstance(executor, ProcessPoolExecutor)
+        self._start.begin(executor, self.workers, self._closing, lambda: self._closed)
 
     async def wait_started(self) -> None:
         """Return once the worker processes are up (calls go to them from then on)."""
         self.start()
-        if self.options.workers > 0:
-            await asyncio.to_thread(self._workers_up.wait)
+        await self._start.wait_on_loop()
 
     async def layout(self, source: SourceFile) -> DocumentLayout:
         """The document's pages and sizes; SourceError when it cannot be read."""
@@ -169,7 +158,9 @@ class Rasteriser:
     ) -> RenderedImage | SourceError:
         call = partial(render_in_worker, source, page, pad_to_square)
         try:
-            return await self._call(urgency, call)
+            drawn = await self._call(urgency, call)
+            self.draw_rate.page_drawn(time.monotonic(), backlog=bool(self._waiting))
+            return drawn
         except BrokenProcessPool:
             return SourceError(f"cannot render page {page.page}: the renderer crashed on it")
         except RenderTimeoutError as exc:
@@ -206,6 +197,10 @@ class Rasteriser:
         loop = asyncio.get_running_loop()
         if not isinstance(executor, ProcessPoolExecutor):
             return await loop.run_in_executor(executor, call)  # a thread: nothing can stop it
+        if executor is self._first_executor:
+            # Not before its workers are up: a submit meanwhile would hold this loop while
+            # they spawn (see worker_start).
+            await self._start.wait_on_loop()
         seconds = self.options.render.render_timeout
         token = self._watch.begin()
         running = loop.run_in_executor(executor, partial(run_announced, token, call))
@@ -259,9 +254,6 @@ class Rasteriser:
         )
 
     def _process_pool(self, workers: int) -> ProcessPoolExecutor:
-        # Workers fork from a clean server process that has imported this module once, instead
-        # of forking the run's own threads or importing everything anew in every worker.
-        self._context.set_forkserver_preload([__name__])
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=self._context,
@@ -276,6 +268,6 @@ class Rasteriser:
         self._restarts += 1
         _log.warning("a renderer process died; starting new ones (restart %d)", self._restarts)
         broken.shutdown(wait=False, cancel_futures=True)
-        self._context = multiprocessing.get_context("forkserver")
+        self._context = fork_server_context()
         self._watch = WorkerWatch(self._context)
         self._executor = self._new_executor()

@@ -3,7 +3,9 @@
 import ctypes
 import os
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import replace
 from multiprocessing.queues import SimpleQueue
 
 from extractors.errors import SourceError
@@ -78,10 +80,12 @@ def render_in_worker(
     source: SourceFile, page: PlannedPage, pad_to_square: bool
 ) -> RenderedImage | SourceError:
     """One page drawn and encoded; a page that cannot be drawn gives its error as the value."""
+    started = time.perf_counter()
     try:
-        return _reader(source).render(page, pad_to_square)
+        image = _reader(source).render(page, pad_to_square)
     except SourceError as exc:
         return exc
+    return replace(image, drawn_seconds=time.perf_counter() - started)
 
 
 def close_all_on_this_thread() -> None:

@@ -9,20 +9,28 @@ from extractors.records import IMAGE_LABEL_TOKENS, ChunkPlan, PlannedPage
 def plan_chunks(pages: Sequence[PlannedPage], options: BudgetOptions) -> list[ChunkPlan]:
     """Pack pages, in order, into requests within the image count and the context."""
     chunks: list[ChunkPlan] = []
-    current: list[PlannedPage] = []
+    while pages:
+        chunk = cut_chunk(pages, options)
+        chunks.append(chunk)
+        pages = pages[len(chunk.pages) :]
+    return chunks
+
+
+def cut_chunk(
+    pages: Sequence[PlannedPage], options: BudgetOptions, most: int | None = None
+) -> ChunkPlan:
+    """The first request of `pages`: as many as fit the image count, the context, and `most`
+    (the pages a request should carry now); at least one page."""
+    limit = options.images_per_request if most is None else min(most, options.images_per_request)
+    taken: list[PlannedPage] = []
     used = 0
     for page in pages:
         cost = page.image_tokens + IMAGE_LABEL_TOKENS
-        if current and (
-            len(current) >= options.images_per_request or used + cost > options.image_budget
-        ):
-            chunks.append(ChunkPlan(tuple(current)))
-            current, used = [], 0
-        current.append(page)
+        if taken and (len(taken) >= limit or used + cost > options.image_budget):
+            break
+        taken.append(page)
         used += cost
-    if current:
-        chunks.append(ChunkPlan(tuple(current)))
-    return chunks
+    return ChunkPlan(tuple(taken))
 
 
 def split_chunk(chunk: ChunkPlan) -> list[ChunkPlan]:

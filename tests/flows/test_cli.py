@@ -36,7 +36,8 @@ def test_run_against_an_endpoint_writes_one_ok_row_per_page(tmp_path: Path) -> N
             "VISIONBATCH_API_KEY": SECRET,
             "VISIONBATCH_MODEL": "pixtral-12b-2409",
         }
-        result = invoke(str(tmp_path / "in"), "--out", str(out), "--concurrency", "4", env=env)
+        arguments = ["--out", str(out), "--concurrency", "4", "--packing", "full"]
+        result = invoke(str(tmp_path / "in"), *arguments, env=env)
         assert result.exit_code == 0, result.output
         assert sorted(r.n_images for r in server.requests) == [1, 2, 12]
     df = pl.scan_parquet(str(out / "pages" / "**" / "*.parquet")).collect()
@@ -218,9 +219,9 @@ def test_the_summary_reports_throttling_and_learned_limits(tmp_path: Path) -> No
     # Room for 4 requests at once and 4 images per request (vLLM's 400 wording).
     with ChatServer(latency=0.1, capacity=4, capacity_retry_ms=50, max_images=4) as server:
         env = {"VISIONBATCH_BASE_URL": server.base_url, "COLUMNS": "200"}
-        result = invoke(
-            str(tmp_path / "in"), "--out", str(out), "--model", "m", "--concurrency", "16", env=env
-        )
+        # Packed full: the ten-page document's first request carries more than 4 images.
+        arguments = ["--out", str(out), "--model", "m", "--concurrency", "16"]
+        result = invoke(str(tmp_path / "in"), *arguments, "--packing", "full", env=env)
         assert result.exit_code == 0, result.output
         throttled = server.over_capacity
     assert throttled > 0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
@@ -216,7 +217,39 @@ def test_closing_at_once_after_start_raises_in_no_thread(monkeypatch: pytest.Mon
         rasteriser = Rasteriser(RasterOptions(workers=2))
         rasteriser.start()
         rasteriser.close()
-        starting = rasteriser._starting
+        starting = rasteriser._start.thread
         assert starting is not None
         starting.join()
     assert raised == []
+
+
+def test_nothing_is_submitted_from_the_event_loop_while_the_workers_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool spawns workers under a lock inside `submit`: a page submitted from the event
+    loop while they start would hold the loop (and every request of the run) until they are."""
+    make_marked_pdf(tmp_path / "doc.pdf", 1, 3)
+    source = identify(tmp_path / "doc.pdf")
+    rasteriser = Rasteriser(RasterOptions(workers=2))
+    submits: list[tuple[str, bool]] = []
+    original = ProcessPoolExecutor.submit
+
+    def recorded(executor: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
+        submits.append((threading.current_thread().name, rasteriser._start.up.is_set()))
+        return original(executor, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", recorded)
+
+    async def first_pages() -> list[RenderedImage | SourceError]:
+        try:
+            return await _render_all(rasteriser, source)  # starts the workers itself
+        finally:
+            rasteriser.close()
+
+    drawn = asyncio.run(first_pages())
+    assert [
+        read_marker(Image.open(io.BytesIO(d.data))) for d in drawn if isinstance(d, RenderedImage)
+    ] == [encode_value(1, p) for p in (1, 2, 3)]
+    from_loop = [up for thread, up in submits if thread == threading.main_thread().name]
+    assert len(from_loop) == 4 and all(from_loop)  # the layout and 3 pages, once workers are up
+    assert [up for thread, up in submits if thread == "rasterise-start"] == [False, False]

@@ -1,0 +1,48 @@
+"""`--packing adaptive`: the first requests leave with one page each, as soon as it is drawn;
+once answers say how long a request takes, requests carry as many pages as drawing can keep
+up with. `--packing full` packs every request as full as it fits from the start."""
+
+from pathlib import Path
+
+from chat_server import ChatServer
+from harness import run
+from markers import make_marked_pdf
+from page_checks import assert_every_page_once_ok
+
+
+def test_adaptive_requests_start_with_one_page_and_grow_once_answers_are_timed(
+    tmp_path: Path,
+) -> None:
+    make_marked_pdf(tmp_path / "doc_1.pdf", 1, 24)
+    with ChatServer(latency=0.5) as server:
+        run(
+            [tmp_path],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="m",
+            concurrency=1,
+            packing="adaptive",
+        )
+        sizes = [r.n_images for r in server.requests]
+    # Nothing has been answered when the first ones are cut: one page each, payload slots full.
+    assert sizes[:3] == [1, 1, 1]
+    # 0.5 s an answer, one slot: drawing keeps up with far more than a page per request.
+    assert max(sizes[3:]) > 1 and len(sizes) < 24
+    assert sum(sizes) == 24
+    assert_every_page_once_ok(tmp_path / "out", 24)
+
+
+def test_full_packing_fills_the_first_request(tmp_path: Path) -> None:
+    make_marked_pdf(tmp_path / "doc_1.pdf", 1, 24)
+    with ChatServer(latency=0.1) as server:
+        run(
+            [tmp_path],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="m",
+            concurrency=1,
+            packing="full",
+        )
+        sizes = [r.n_images for r in server.requests]
+    assert sizes == [12, 12]
+    assert_every_page_once_ok(tmp_path / "out", 24)
