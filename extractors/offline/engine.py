@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +24,9 @@ import numpy as np
 from PIL import Image
 
 from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
+from extractors.offline.reading_order import PageTop, reading_order
 from extractors.offline.receipts.fields import receipt_answer
+from extractors.offline.sideways import page_top
 from extractors.offline.spacing import RecognisedLine, respaced
 
 _log = logging.getLogger(__name__)
@@ -68,7 +70,14 @@ class OcrEngine:
     def transcribe(self, image: Image.Image) -> str:
         """The image's text, line by line in reading order, its word spaces put back."""
         rgb = image.convert("RGB")
-        return page_text(self.recognise(rgb), np.asarray(rgb.convert("L")))
+        lines = self.recognise(rgb)
+        return page_text(lines, np.asarray(rgb.convert("L")), self.page_top(lines, rgb))
+
+    def page_top(self, lines: list[RecognisedLine], image: Image.Image) -> PageTop:
+        """Where the page's top is in the image, for the reading order of sideways pages."""
+        with self._lock:
+            bgr = np.asarray(image.convert("RGB"))[:, :, ::-1]  # as the models were given it
+            return page_top(lines, bgr, self._engine.text_cls)
 
     def recognise(self, image: Image.Image) -> list[RecognisedLine]:
         """The detected lines with their characters' boxes, as the recogniser read them."""
@@ -87,33 +96,10 @@ class OcrEngine:
         return [RecognisedLine.from_rapidocr(entry) for entry in result or []]
 
 
-def page_text(lines: list[RecognisedLine], gray: np.ndarray | None) -> str:
+def page_text(lines: list[RecognisedLine], gray: np.ndarray | None, top: PageTop = "up") -> str:
     """The lines in reading order; re-spaced from the page's pixels when `gray` is given."""
     texts = [line.text if gray is None else respaced(line, gray) for line in lines]
-    return "\n".join(_reading_order([line.quad for line in lines], texts))
-
-
-def _reading_order(quads: list[Sequence[Sequence[float]]], texts: list[str]) -> list[str]:
-    """Join detected boxes into lines: boxes whose vertical centres overlap share a line."""
-    boxes = []
-    for quad, text in zip(quads, texts, strict=True):
-        ys = [point[1] for point in quad]
-        xs = [point[0] for point in quad]
-        boxes.append((min(ys), max(ys), min(xs), text))
-    boxes.sort()
-    lines: list[list[tuple[float, float, float, str]]] = []
-    for box in boxes:
-        top, bottom, _, _ = box
-        centre = (top + bottom) / 2
-        if lines:
-            last = lines[-1]
-            line_top = min(b[0] for b in last)
-            line_bottom = max(b[1] for b in last)
-            if line_top <= centre <= line_bottom:
-                last.append(box)
-                continue
-        lines.append([box])
-    return [" ".join(b[3] for b in sorted(line, key=lambda b: b[2])) for line in lines]
+    return "\n".join(reading_order([line.quad for line in lines], texts, top))
 
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,13 @@
 import json
 from typing import Any
 
+from extractors.offline.receipts.address import merchant_address
 from extractors.offline.receipts.amounts import labelled_amounts
 from extractors.offline.receipts.dates import date_and_time
 from extractors.offline.receipts.items import items_end, line_items
 from extractors.offline.receipts.kind import not_a_receipt
 from extractors.offline.receipts.lines import clean_lines
-from extractors.offline.receipts.merchant import merchant_address, merchant_line, merchant_name
+from extractors.offline.receipts.merchant import merchant_line, merchant_name
 from extractors.offline.receipts.money import before_summary, currency, subtotal, tax, total
 from extractors.offline.receipts.payment import payment_method
 

@@ -3,11 +3,13 @@
 import re
 
 from extractors.offline.receipts.amounts import amounts_in
+from extractors.offline.receipts.confusions import fix_digit_letter_confusion
 from extractors.offline.receipts.dates import date_in
 
-_LEGAL_SUFFIX = re.compile(
-    r"SDN\.?\s*BHD\.?|\bBHD\b\.?|BERHAD|S/B\b\.?|\bLTD\b\.?|LIMITED|\bINC\b\.?|\bLLC\b|"
-    r"\bPLC\b|GMBH|\bCO\.(?!\s*(?:REG|NO))|\bPTE\b"
+# The recogniser splits and glues these letters ("SDN BH D", "SLIIBHD"): no word ends in BHD.
+LEGAL_SUFFIX = re.compile(
+    r"S\s?D\s?N\.?\s*B\s?H\s?D\b\.?|B\s?H\s?D\b\.?|BERHAD|S/B\b\.?|\bLTD\b\.?|LIMITED|"
+    r"\bINC\b\.?|\bLLC\b|\bPLC\b|GMBH|\bCO\.(?!\s*(?:REG|NO))|\bPTE\b"
 )
 
 
@@ -17,8 +19,12 @@ _TRADE_WORD = re.compile(
 )
 
 
-# OCR reads the S of SDN as 5 and its D as O: "5dn Bhd", "SON BHD".
-_SDN_BHD_OCR = re.compile(r"(?:5[DO0]N|S[O0]N)\.?\s*BHD", re.IGNORECASE)
+# OCR reads the S of SDN as 5 and its D as O ("5dn Bhd", "SON BHD"), and splits its letters
+# ("5 dn Bhd", "SDN BH D").
+_SDN_BHD_OCR = re.compile(
+    r"(?:5\s?[DO0]|S\s?[O0])\s?N\.?\s*B\s?H\s?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b",
+    re.IGNORECASE,
+)
 
 
 # Lines that end the header: contact details, tax and registration ids, document titles.
@@ -29,6 +35,10 @@ _HEADER_END = re.compile(
 )
 
 
+# How far down the legal name is looked for when the header lines hold none.
+_TOP_LINES = 10
+
+
 # A phone, document or id number: addresses hold no run of seven digits (postcodes have five).
 _LONG_NUMBER = re.compile(r"\d{7,}")
 
@@ -36,7 +46,7 @@ _LONG_NUMBER = re.compile(r"\d{7,}")
 _REGISTRATION = re.compile(r"^\(?[A-Z]{0,3}\d{4,}-?[A-Z]{0,3}\)?$")
 
 
-_AFFILIATION = re.compile(r"^(?:LICENSEE|FRANCHISEE|OPERATED BY|OWNED BY|A MEMBER OF)")
+AFFILIATION = re.compile(r"^(?:LICENSEE|FRANCHISEE|OPERATED BY|OWNED BY|A MEMBER OF)")
 
 
 def is_junk(line: str) -> bool:
@@ -76,14 +86,30 @@ def merchant_line(lines: list[str]) -> int | None:
 
     The header ends above the first phone, tax id, date or invoice line: the name is the
     first line there with a legal suffix (SDN BHD, BHD, S/B, LTD...), else the first with a
-    trade word (RESTAURANT, TRADING, ENTERPRISE...), else the first line that is not junk.
+    trade word (RESTAURANT, TRADING, ENTERPRISE...), else a line with a legal suffix a little
+    further down (under a logo and a "TAX INVOICE" title), else the first line that is not junk.
     """
     header = header_lines(lines)
-    for pattern in (_LEGAL_SUFFIX, _TRADE_WORD):
+    for pattern in (LEGAL_SUFFIX, _TRADE_WORD):
         for index in header:
             if pattern.search(ocr_fixed_suffix(lines[index]).upper()):
                 return index
+    below = legal_name_below(lines, header[-1] + 1 if header else 0)
+    if below is not None:
+        return below
     return header[0] if header else None
+
+
+def legal_name_below(lines: list[str], start: int) -> int | None:
+    """A line with a legal suffix printed under a logo and a document title ("TAX INVOICE"):
+    within the top lines, above the first date or amount."""
+    for index in range(start, min(len(lines), _TOP_LINES)):
+        line = lines[index]
+        if date_in(line.upper()) or amounts_in(line):
+            return None
+        if LEGAL_SUFFIX.search(ocr_fixed_suffix(line).upper()):
+            return index
+    return None
 
 
 def ocr_fixed_suffix(line: str) -> str:
@@ -96,7 +122,7 @@ def header_lines(lines: list[str]) -> list[int]:
     found: list[int] = []
     for index, line in enumerate(lines[:15]):
         # "Maju Jaya Sdn Bhd (Co. No: 12345-T)": the name with its id on one line.
-        has_name = bool(_LEGAL_SUFFIX.search(ocr_fixed_suffix(line).upper()))
+        has_name = bool(LEGAL_SUFFIX.search(ocr_fixed_suffix(line).upper()))
         if not has_name and (is_junk(line) or is_registration(line)):
             continue
         if not has_name and (ends_header(line) or amounts_in(line)):
@@ -113,39 +139,10 @@ def merchant_name(lines: list[str], index: int) -> str:
     A line that is only a legal form ("CO. (M) SDN BHD") ends the name begun on the line above.
     """
     name = ocr_fixed_suffix(lines[index])
-    suffixes = list(_LEGAL_SUFFIX.finditer(name.upper()))
+    suffixes = list(LEGAL_SUFFIX.finditer(name.upper()))
     if suffixes:
         name = name[: suffixes[-1].end()]
-        rest = _LEGAL_SUFFIX.sub("", name.upper())
+        rest = LEGAL_SUFFIX.sub("", name.upper())
         if index > 0 and len(re.sub(r"\([A-Z]{0,2}\)|[^A-Z]", "", rest)) < 3:
             name = f"{lines[index - 1]} {name}"
     return fix_digit_letter_confusion(re.sub(r"[\s(\[,-]*$", "", name).strip())
-
-
-def fix_digit_letter_confusion(text: str) -> str:
-    """Zeros read inside words become O ("L0T", "BL0CK"), O inside numbers 0 ("4730O"),
-    and 1 inside lowercase words l ("Ja1an"): the recogniser's usual confusions."""
-    text = re.sub(r"(?<=[A-Z])0+(?=[A-Z])", lambda m: "O" * len(m[0]), text)
-    text = re.sub(r"(?<=\d)[Oo](?=\d|\b)|(?<=\b)[Oo](?=\d)", "0", text)
-    return re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)
-
-
-def merchant_address(lines: list[str], name_index: int) -> str | None:
-    """The lines after the name up to a contact, id, date or amount line, joined with ", "."""
-    address: list[str] = []
-    for line in lines[name_index + 1 : name_index + 10]:
-        is_other = is_registration(line) or ends_header(line) or _AFFILIATION.match(line.upper())
-        if amounts_in(line) or _LEGAL_SUFFIX.search(line.upper()):
-            break
-        if is_other or is_scribble(line):
-            if address:
-                break
-            continue
-        address.append(fix_digit_letter_confusion(line.strip(" ,")))
-    return ", ".join(from_first_number(address)) or None
-
-
-def from_first_number(address: list[str]) -> list[str]:
-    """The address from its first line with a number: lines above it name the outlet."""
-    numbered = [index for index, line in enumerate(address) if re.search(r"\d", line)]
-    return address[numbered[0] :] if numbered else address
