@@ -1,5 +1,6 @@
 """Sending one chunk: its pages drawn under a payload slot, asked, and refusals learned."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -147,6 +148,9 @@ class ChunkSender:
         except EndpointFailedError as exc:
             return Asked(request, failure=exc)
         self.pacing.answered(answer.latency_ms / 1000)
+        # The request slot this answer freed wakes the next request: it goes on the wire
+        # before this answer is parsed and written, not after every answer of the round.
+        await asyncio.sleep(0)
         return Asked(request, answer=answer)
 
     def _estimated_tokens(self, plan: ChunkPlan, answer_room: int) -> int:
