@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from extractors.errors import SourceError
 from extractors.load.deadline import RenderTimeoutError, WorkerWatch, run_announced, stop_pool
+from extractors.load.draw_rate import DrawRate
 from extractors.load.worker import (
     close_all_on_this_thread,
     close_in_worker,
@@ -38,7 +39,6 @@ from extractors.load.worker import (
 )
 from extractors.load.worker_start import WorkerStart, fork_server_context
 from extractors.options import RasterOptions
-from extractors.plan.pacing import DrawRate
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile
 
 T = TypeVar("T")

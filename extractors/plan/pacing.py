@@ -11,11 +11,11 @@ carry: on a slow endpoint (seconds per answer) that is the most, on a fast one f
 import math
 from dataclasses import dataclass
 
+from extractors.load.draw_rate import averaged
+
 # Drawing is kept this many times faster than the endpoint takes pages, so that a slot that
 # frees finds its next chunk drawn despite the jitter of both.
 _MARGIN = 2.0
-# Weight of the newest measurement in the running averages.
-_NEWEST = 0.2
 
 
 @dataclass
@@ -27,10 +27,10 @@ class RequestPacing:
     latency: float | None = None  # seconds from a request's start to its answer
 
     def drawn(self, seconds: float) -> None:
-        self.seconds_per_page = _averaged(self.seconds_per_page, seconds)
+        self.seconds_per_page = averaged(self.seconds_per_page, seconds)
 
     def answered(self, seconds: float) -> None:
-        self.latency = _averaged(self.latency, seconds)
+        self.latency = averaged(self.latency, seconds)
 
     def pages_per_request(self, concurrency: int, most: int, draw_rate: float | None) -> int:
         """Pages the next request should carry; 1 until an answer has said how long one takes
@@ -41,27 +41,3 @@ class RequestPacing:
         rate = draw_rate or max(1, self.workers) / self.seconds_per_page
         pages = math.floor(rate * self.latency / (max(1, concurrency) * _MARGIN))
         return max(1, min(most, pages))
-
-
-def _averaged(average: float | None, value: float) -> float:
-    return value if average is None else (1 - _NEWEST) * average + _NEWEST * value
-
-
-@dataclass
-class DrawRate:
-    """Pages a second the render workers deliver while they have more work than they can do:
-    what drawing can keep up with on this machine, beside everything else that runs on it
-    (a worker's own time per page says twice as much on 2 busy cores: measured)."""
-
-    seconds_between: float | None = None
-    _last: float | None = None
-
-    @property
-    def pages_per_second(self) -> float | None:
-        return 1 / self.seconds_between if self.seconds_between else None
-
-    def page_drawn(self, now: float, backlog: bool) -> None:
-        """A page came back at `now`; `backlog`: calls were waiting for a worker meanwhile."""
-        if backlog and self._last is not None:
-            self.seconds_between = _averaged(self.seconds_between, now - self._last)
-        self._last = now

@@ -1,6 +1,7 @@
 """Pages per request from the measured drawing rate and answer latency (`--packing adaptive`)."""
 
-from extractors.plan.pacing import DrawRate, RequestPacing
+from extractors.load.draw_rate import DrawRate
+from extractors.plan.pacing import RequestPacing
 
 
 def test_one_page_until_an_answer_says_how_long_requests_take() -> None:
