@@ -1,4 +1,5 @@
-"""Rendering on worker processes: the pages a thread draws, crashes isolated, small chunks first."""
+"""Rendering on worker processes: the pages a thread draws, crashes isolated, small chunks
+first, pages before layouts."""
 
 import asyncio
 import io
@@ -170,6 +171,40 @@ def test_the_smaller_chunk_is_drawn_first(tmp_path: Path) -> None:
 
     asyncio.run(go())
     assert finished == ["one page", "twelve pages"]
+
+
+def test_a_page_is_drawn_before_the_layouts_asked_before_it(tmp_path: Path) -> None:
+    """A drawn page lets a request go now; a layout only plans later ones (issue 14)."""
+    sources = []
+    for index in range(6):
+        make_marked_pdf(tmp_path / f"doc{index}.pdf", 10 * index, 1)
+        sources.append(identify(tmp_path / f"doc{index}.pdf"))
+    finished: list[str] = []
+
+    async def go() -> None:
+        rasteriser = Rasteriser(RasterOptions(workers=1))  # two calls handed over at once
+        try:
+            await rasteriser.wait_started()
+            first = await rasteriser.layout(sources[0])
+
+            async def lay_out(index: int) -> None:
+                await rasteriser.layout(sources[index])
+                finished.append(f"layout {index}")
+
+            async def draw() -> None:
+                await rasteriser.render(sources[0], _planned(first.page_sizes), False)
+                finished.append("page")
+
+            layouts = [asyncio.ensure_future(lay_out(index)) for index in range(1, 6)]
+            await asyncio.sleep(0)  # the five layouts ask first
+            await asyncio.gather(*layouts, draw())
+        finally:
+            rasteriser.close()
+
+    asyncio.run(go())
+    assert sorted(finished) == sorted(["page"] + [f"layout {i}" for i in range(1, 6)])
+    # The first two layouts were handed over before the page asked; the page goes next.
+    assert finished.index("page") <= 2, finished
 
 
 def test_pymupdf_loads_without_its_layout_model() -> None:
