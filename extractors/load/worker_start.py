@@ -37,6 +37,10 @@ def start_fork_server() -> None:
     multiprocessing.forkserver.ensure_running()
 
 
+class WorkersDidNotStart(RuntimeError):
+    """The render pool could not start a worker (raised to every call that waited for one)."""
+
+
 class WorkerStart:
     """One pool's workers started on a thread; awaited on the loop that asked for them."""
 
@@ -45,6 +49,7 @@ class WorkerStart:
         self.up = threading.Event()
         self._up_on_loop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.failure: BaseException | None = None
 
     @property
     def begun(self) -> bool:
@@ -63,28 +68,40 @@ class WorkerStart:
         up_on_loop = self._up_on_loop = asyncio.Event() if loop is not None else None
 
         def start_workers() -> None:
-            with closing:
-                if closed():
-                    return
-                started = [executor.submit(warm_up) for _ in range(workers)]
-            concurrent.futures.wait(started)
-            self.up.set()
-            if loop is not None and up_on_loop is not None:
-                # A run that ended meanwhile closed its loop: nobody is left waiting.
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(up_on_loop.set)
+            try:
+                with closing:
+                    if closed():
+                        return
+                    started = [executor.submit(warm_up) for _ in range(workers)]
+                for future in concurrent.futures.as_completed(started):
+                    future.result()
+            except BaseException as exc:  # noqa: BLE001 - kept, and raised to every waiter
+                # Waiters are woken either way: a pool that cannot start must fail the run's
+                # pages, not leave them waiting for workers that will never come.
+                self.failure = exc
+            finally:
+                self.up.set()
+                if loop is not None and up_on_loop is not None:
+                    # A run that ended meanwhile closed its loop: nobody is left waiting.
+                    with contextlib.suppress(RuntimeError):
+                        loop.call_soon_threadsafe(up_on_loop.set)
 
         self.thread = threading.Thread(target=start_workers, name="rasterise-start", daemon=True)
         self.thread.start()
 
     async def wait_on_loop(self) -> None:
-        """Return once the workers are up (at once when they were not started from a loop)."""
-        if self.thread is None or self.up.is_set():
-            return
-        if self._up_on_loop is not None and self._loop is asyncio.get_running_loop():
-            await self._up_on_loop.wait()
-        else:  # started from plain code or from a loop that has ended since
-            await asyncio.to_thread(self.up.wait)
+        """Return once the workers are up; WorkersDidNotStart if they could not be."""
+        if self.thread is not None and not self.up.is_set():
+            if self._up_on_loop is not None and self._loop is asyncio.get_running_loop():
+                await self._up_on_loop.wait()
+            else:  # started from plain code or from a loop that has ended since
+                await asyncio.to_thread(self.up.wait)
+        if self.failure is not None:
+            reason = str(self.failure).strip().splitlines()
+            raise WorkersDidNotStart(
+                f"the render workers could not start: {type(self.failure).__name__}"
+                + (f": {reason[0].strip()}" if reason else "")
+            ) from self.failure
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

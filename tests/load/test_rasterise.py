@@ -24,6 +24,7 @@ from PIL import Image
 from extractors.errors import SourceError
 from extractors.load.identify import identify
 from extractors.load.rasteriser import Rasteriser
+from extractors.load.worker_start import WorkersDidNotStart
 from extractors.options import RasterOptions
 from extractors.plan.profiles.pixtral import PixtralProfile
 from extractors.plan.sizing import size_page
@@ -288,3 +289,31 @@ def test_nothing_is_submitted_from_the_event_loop_while_the_workers_start(
     from_loop = [up for thread, up in submits if thread == threading.main_thread().name]
     assert len(from_loop) == 4 and all(from_loop)  # the layout and 3 pages, once workers are up
     assert [up for thread, up in submits if thread == "rasterise-start"] == [False, False]
+
+
+def test_workers_that_cannot_start_fail_the_calls_that_wait_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool that cannot spawn (here: refused in the start-up thread) must not leave the
+    run's pages waiting for workers that will never come."""
+    make_marked_pdf(tmp_path / "doc.pdf", 1, 1)
+    source = identify(tmp_path / "doc.pdf")
+    original = ProcessPoolExecutor.submit
+
+    def refused(executor: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
+        if threading.current_thread().name == "rasterise-start":
+            raise RuntimeError("cannot spawn here\nsecond line")
+        return original(executor, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", refused)
+
+    async def lay_out() -> None:
+        rasteriser = Rasteriser(RasterOptions(workers=2))
+        try:
+            # A hang would outlast this bound by far; the failure comes back at once.
+            await asyncio.wait_for(rasteriser.layout(source), timeout=120)
+        finally:
+            rasteriser.close()
+
+    with pytest.raises(WorkersDidNotStart, match=r"RuntimeError: cannot spawn here$"):
+        asyncio.run(lay_out())
