@@ -73,11 +73,13 @@ class WorkerStart:
                     if closed():
                         return
                     started = [executor.submit(warm_up) for _ in range(workers)]
-                for future in concurrent.futures.as_completed(started):
-                    future.result()
+                # A worker that dies warming up breaks the pool as any crash does: the calls
+                # then find it broken and the rasteriser replaces it.
+                concurrent.futures.wait(started)
             except BaseException as exc:  # noqa: BLE001 - kept, and raised to every waiter
-                # Waiters are woken either way: a pool that cannot start must fail the run's
-                # pages, not leave them waiting for workers that will never come.
+                # Spawning itself failed. Waiters are woken either way: a pool that cannot
+                # start must fail the run's pages, not leave them waiting for workers that
+                # will never come.
                 self.failure = exc
             finally:
                 self.up.set()
