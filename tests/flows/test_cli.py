@@ -216,8 +216,10 @@ def test_the_summary_reports_throttling_and_learned_limits(tmp_path: Path) -> No
     for index in range(40):
         make_marked_image(tmp_path / "in" / f"img_{index + 2}.jpg", index + 2, size=(300, 400))
     out = tmp_path / "out"
-    # Room for 4 requests at once and 4 images per request (vLLM's 400 wording).
-    with ChatServer(latency=0.1, capacity=4, capacity_retry_ms=50, max_images=4) as server:
+    # Room for 2 requests at once and 4 images per request (vLLM's 400 wording). Answers slow
+    # enough that requests pile up past the room even when a loaded machine draws slowly: the
+    # 429s must be sustained (a quarter of the outcomes) for the concurrency to be lowered.
+    with ChatServer(latency=0.5, capacity=2, capacity_retry_ms=50, max_images=4) as server:
         env = {"VISIONBATCH_BASE_URL": server.base_url, "COLUMNS": "200"}
         # Packed full: the ten-page document's first request carries more than 4 images.
         arguments = ["--out", str(out), "--model", "m", "--concurrency", "16"]
