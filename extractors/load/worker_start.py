@@ -74,8 +74,11 @@ class WorkerStart:
                         return
                     started = [executor.submit(warm_up) for _ in range(workers)]
                 # A worker that dies warming up breaks the pool as any crash does: the calls
-                # then find it broken and the rasteriser replaces it.
-                concurrent.futures.wait(started)
+                # then find it broken and the rasteriser replaces it. A pool closed meanwhile
+                # may never settle these futures (its workers killed after the manager left),
+                # so the thread stops waiting once the pool is closed.
+                while concurrent.futures.wait(started, timeout=0.25).not_done and not closed():
+                    pass
             except BaseException as exc:  # noqa: BLE001 - kept, and raised to every waiter
                 # Spawning itself failed. Waiters are woken either way: a pool that cannot
                 # start must fail the run's pages, not leave them waiting for workers that
