@@ -41,6 +41,10 @@ _MAX_LINE_INK = 0.6
 _STRONG_LEAN = 5.0
 
 
+# ...unless the classifier votes at least this much the other way: then the page is left.
+_OPPOSING_VOTE = 0.2
+
+
 # The classifier's mean vote (confidence-weighted, -1 upright to +1 upside down) must be at
 # least this far from 0 to turn a page; nearer, the page is left as it is.
 _SURE_VOTE = 0.5
@@ -88,16 +92,21 @@ def is_upside_down(level: np.ndarray) -> bool | None:
     """Whether a page whose lines run across is upside down.
 
     Scripts hung from a headline (Devanagari) or rich in ascenders put far more ink above the
-    lines' core than below it: when that lean is strong it decides. Otherwise the classifier
+    lines' core than below it: when that lean is strong it decides, unless the classifier is
+    sure of the opposite (then the page is left as it is). Otherwise the classifier
     votes on the longest lines (it knows Latin and CJK print, receipts included).
     """
     above, below = ink_beside_core(level)
-    if max(above, below) >= _STRONG_LEAN * max(1.0, min(above, below)):
-        return below > above
     crops = line_crops(level)
+    vote = direction_classifier().vote_upside_down(crops) / len(crops) if crops else 0.0
+    if max(above, below) >= _STRONG_LEAN * max(1.0, min(above, below)):
+        # Rules and underlines under receipt lines lean too: a classifier sure of the
+        # opposite leaves the page as it is.
+        leans_upside_down = below > above
+        opposed = vote > 0 if not leans_upside_down else vote < 0
+        return None if opposed and abs(vote) >= _OPPOSING_VOTE else leans_upside_down
     if not crops:
         return None
-    vote = direction_classifier().vote_upside_down(crops) / len(crops)
     return None if abs(vote) < _SURE_VOTE else vote > 0
 
 

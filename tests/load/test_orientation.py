@@ -47,6 +47,19 @@ def test_a_turned_text_page_is_detected_and_turned_back(rotation: int) -> None:
     assert np.array_equal(np.asarray(page.image), np.asarray(upright))
 
 
+def test_an_upright_page_with_rules_over_its_lines_is_not_turned() -> None:
+    # A rule over each line puts the lines' densest rows at their top, as if the page were
+    # upside down; the classifier, reading the letters, is sure it is upright.
+    document = pymupdf.open()
+    page = document.new_page(width=300, height=792)
+    for line in range(22):
+        page.insert_text((30, 60 + 30 * line), f"ITEM {line + 1} NASI LEMAK  RM 12.50", fontsize=11)
+        page.draw_line((30, 51 + 30 * line), (270, 51 + 30 * line), width=1)
+    pixmap = page.get_pixmap(dpi=110, colorspace=pymupdf.csGRAY)
+    image = Image.frombytes("L", (pixmap.width, pixmap.height), pixmap.samples).convert("RGB")
+    assert upright_rotation(image) is None
+
+
 def test_a_blank_page_or_a_flat_photo_is_not_judged() -> None:
     assert upright_rotation(Image.new("RGB", (800, 1000), "white")) is None
     gradient = np.tile(np.linspace(0, 255, 800, dtype=np.uint8), (1000, 1))

@@ -21,6 +21,10 @@ def _merchant(text: str) -> tuple[str | None, str | None]:
         ("ME RPATI RO TI(JB)SDN BH D(123456 X)", "ME RPATI RO TI(JB)SDN BHD"),
         ("Bintang Niaga 5 dn Bhd (700001-M)", "Bintang Niaga SDN BHD"),
         ("KEDAI RIA SDN B HD", "KEDAI RIA SDN BHD"),
+        # Its DN read as LII, the D of BHD as another letter.
+        ("METRO LINK SLIIBHD", "METRO LINK SDN BHD"),
+        ("TERANG (SP) SDN. BHX.", "TERANG (SP) SDN. BHD."),
+        ("Terang Sdn Bhx", "Terang Sdn Bhd"),
     ],
 )
 def test_a_split_or_misread_sdn_bhd_is_the_legal_form(header: str, name: str) -> None:
@@ -35,7 +39,7 @@ def test_the_legal_name_under_a_logo_and_a_title_is_the_name() -> None:
         "BANDAR HIJAU SELANGOR 47000\nGST Reg.No:001200000000\nDate: 01/02/2018\nTotal 5.00\n"
     )
     address = "No.7 JALAN MERAH 3, BANDAR HIJAU SELANGOR 47000"
-    assert _merchant(text) == ("METRO LINK SLIIBHD", address)
+    assert _merchant(text) == ("METRO LINK SDN BHD", address)
 
 
 def test_a_glued_bhd_ends_a_name_but_not_inside_a_word() -> None:

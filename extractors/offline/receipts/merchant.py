@@ -19,12 +19,17 @@ _TRADE_WORD = re.compile(
 )
 
 
-# OCR reads the S of SDN as 5 and its D as O ("5dn Bhd", "SON BHD"), and splits its letters
-# ("5 dn Bhd", "SDN BH D").
+# OCR reads the S of SDN as 5 and its D as O ("5dn Bhd", "SON BHD"), its DN as LII ("SLIIBHD"),
+# the D of BHD after SDN as another letter ("SDN. BHX."), and splits its letters ("5 dn Bhd",
+# "SDN BH D").
 _SDN_BHD_OCR = re.compile(
-    r"(?:5\s?[DO0]|S\s?[O0])\s?N\.?\s*B\s?H\s?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b",
+    r"(?:5\s?[DO0]|S\s?[O0])\s?N\.?\s*B\s?H\s?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b|"
+    r"S\s?[LI]{2,3}\s?B\s?H\s?D\b",
     re.IGNORECASE,
 )
+
+
+_BHD_MISREAD = re.compile(r"(SDN\.?\s*BH)[A-CE-Z]\b", re.IGNORECASE)
 
 
 # Lines that end the header: contact details, tax and registration ids, document titles.
@@ -114,7 +119,8 @@ def legal_name_below(lines: list[str], start: int) -> int | None:
 
 def ocr_fixed_suffix(line: str) -> str:
     """The line with its misread "SDN BHD" spelt right."""
-    return _SDN_BHD_OCR.sub("SDN BHD", line)
+    spelt = _SDN_BHD_OCR.sub("SDN BHD", line)
+    return _BHD_MISREAD.sub(lambda m: m[1] + ("D" if m[1][-1].isupper() else "d"), spelt)
 
 
 def header_lines(lines: list[str]) -> list[int]:
