@@ -20,7 +20,7 @@ from pathlib import Path
 
 import engine
 import memory
-import ocr_spacing
+import ocr_quality
 import orientation
 import prep
 import saturation
@@ -43,7 +43,7 @@ def run(selected: Sequence[str]) -> tuple[list[Measurement], dict[str, float]]:
         "tokens": lambda _: tokens.measure(),
         "text_layer": text_layer.measure,
         "orientation": lambda _: orientation.measure(),
-        "ocr_spacing": lambda _: ocr_spacing.measure(),
+        "ocr_quality": lambda _: ocr_quality.measure(),
         "engine": engine.measure,
     }
     lines: list[Measurement] = []

@@ -43,7 +43,7 @@ PRESETS: dict[str, ProviderPreset] = {
             # it busy and make the progress bar move; a queued request waits, hence the timeout.
             LOCAL,
             None,
-            "rapidocr-ppocrv4",
+            "rapidocr-ppocrv6",
             4,
             "local-ocr",
             1_000_000,

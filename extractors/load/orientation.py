@@ -9,7 +9,6 @@ was turned by: 0, 90, 180 or 270; None when the page holds too little text to te
 
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pymupdf
@@ -197,21 +196,26 @@ class DirectionClassifier:
     """RapidOCR's text-direction classifier (0 or 180 degrees), on one core."""
 
     def __init__(self) -> None:
-        from rapidocr_onnxruntime.ch_ppocr_cls import TextClassifier  # only when used
-        from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
-        from rapidocr_onnxruntime.utils import read_yaml, update_model_path
+        from rapidocr import RapidOCR  # only when used
 
-        config: dict[str, Any] = update_model_path(read_yaml(str(DEFAULT_CFG_PATH)))["Cls"]
         # One core: it runs in the render workers, beside the engine that reads the pages.
-        config.update(intra_op_num_threads=1, inter_op_num_threads=1)
-        self._classifier = TextClassifier(config)
+        engine = RapidOCR(
+            params={
+                "Global.log_level": "error",
+                "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+        # The classifier alone, as the engine loads it on first use: neither the detection
+        # nor the recognition model is loaded.
+        self._classifier = engine._load_cls_model()
 
     def vote_upside_down(self, crops: list[np.ndarray]) -> float:
         """The classifier's confidence-weighted votes: above 0 when most crops read as 180."""
         images = [
             np.repeat(np.where(crop, 0, 255).astype(np.uint8)[..., None], 3, 2) for crop in crops
         ]
-        _, labels, _ = self._classifier(images)
+        labels = self._classifier(images).cls_res
         return sum(score if label == "180" else -score for label, score in labels)
 
 

@@ -26,12 +26,12 @@ from PIL import Image
 from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
 from extractors.offline.reading_order import PageTop, reading_order
 from extractors.offline.receipts.fields import receipt_answer
+from extractors.offline.recognised import RecognisedLine
 from extractors.offline.sideways import page_top
-from extractors.offline.spacing import RecognisedLine, respaced
 
 _log = logging.getLogger(__name__)
 
-MODEL_NAME = "rapidocr-ppocrv4"
+MODEL_NAME = "rapidocr-ppocrv6"
 
 
 # Pages whose text is kept: a re-asked request (a receipt answered "not a receipt") sends the
@@ -43,7 +43,7 @@ _REMEMBERED_PAGES = 24
 
 
 class OcrEngine:
-    """RapidOCR (PP-OCRv4 on onnxruntime, models inside the wheel), one image at a time."""
+    """RapidOCR (PP-OCRv6 on onnxruntime, models inside the wheel), one image at a time."""
 
     def __init__(self, threads: int | None = None) -> None:
         self._engine: Any = None
@@ -68,38 +68,47 @@ class OcrEngine:
         return text
 
     def transcribe(self, image: Image.Image) -> str:
-        """The image's text, line by line in reading order, its word spaces put back."""
+        """The image's text, line by line in reading order."""
         rgb = image.convert("RGB")
         lines = self.recognise(rgb)
-        return page_text(lines, np.asarray(rgb.convert("L")), self.page_top(lines, rgb))
+        return page_text(lines, self.page_top(lines, rgb))
 
     def page_top(self, lines: list[RecognisedLine], image: Image.Image) -> PageTop:
         """Where the page's top is in the image, for the reading order of sideways pages."""
         with self._lock:
             bgr = np.asarray(image.convert("RGB"))[:, :, ::-1]  # as the models were given it
-            return page_top(lines, bgr, self._engine.text_cls)
+            return page_top(lines, bgr, lambda crops: self._engine.text_cls(crops).cls_res)
 
     def recognise(self, image: Image.Image) -> list[RecognisedLine]:
-        """The detected lines with their characters' boxes, as the recogniser read them."""
+        """The detected lines, as the recogniser read them.
+
+        PP-OCRv6 keeps the spaces between words: re-spacing its lines from the gaps in the
+        ink, which PP-OCRv4 needed, now splits words (benchmarks/ocr_quality.py).
+        """
         with self._lock:  # one inference at a time: onnxruntime already uses every core
             if self._engine is None:
-                from rapidocr_onnxruntime import RapidOCR  # 0.7 s to load: only when used
+                from rapidocr import RapidOCR  # 0.5 s to load: only when used
 
-                if self._threads is None:
-                    self._engine = RapidOCR()
-                else:
-                    self._engine = RapidOCR(
-                        intra_op_num_threads=self._threads, inter_op_num_threads=1
-                    )
-            bgr = np.asarray(image.convert("RGB"))[:, :, ::-1]
-            result, _ = self._engine(bgr, return_word_box=True)
-        return [RecognisedLine.from_rapidocr(entry) for entry in result or []]
+                params: dict[str, Any] = {"Global.log_level": "error"}
+                if self._threads is not None:
+                    params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
+                    params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+                self._engine = RapidOCR(params=params)
+            result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
+        if boxes is None or texts is None:  # nothing detected on the page
+            return []
+        return [
+            RecognisedLine(quad.tolist(), str(text))
+            for quad, text in zip(boxes, texts, strict=True)
+        ]
 
 
-def page_text(lines: list[RecognisedLine], gray: np.ndarray | None, top: PageTop = "up") -> str:
-    """The lines in reading order; re-spaced from the page's pixels when `gray` is given."""
-    texts = [line.text if gray is None else respaced(line, gray) for line in lines]
-    return "\n".join(reading_order([line.quad for line in lines], texts, top))
+def page_text(lines: list[RecognisedLine], top: PageTop = "up") -> str:
+    """The lines in reading order."""
+    return "\n".join(
+        reading_order([line.quad for line in lines], [line.text for line in lines], top)
+    )
 
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:

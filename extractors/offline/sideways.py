@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from extractors.offline.reading_order import PageTop, is_sideways, is_tall
-from extractors.offline.spacing import RecognisedLine
+from extractors.offline.recognised import RecognisedLine
 
 # A dozen boxes decide: the classifier takes a few milliseconds for them.
 _SAMPLED_BOXES = 12
 
 
-# The classifier: crops in, (crops, [[label, score], ...], seconds) out.
-Classifier = Callable[[list[np.ndarray]], tuple[Any, Sequence[Sequence[Any]], Any]]
+# The classifier: crops in, [(label, score), ...] out.
+Classifier = Callable[[list[np.ndarray]], Sequence[Sequence[Any]]]
 
 
 def page_top(lines: Sequence[RecognisedLine], rgb: np.ndarray, classify: Classifier) -> PageTop:
@@ -30,7 +30,7 @@ def page_top(lines: Sequence[RecognisedLine], rgb: np.ndarray, classify: Classif
     crops = [crop for crop in crops if crop.size][:_SAMPLED_BOXES]
     if not crops:
         return "up"
-    _, labels, _ = classify(crops)
+    labels = classify(crops)
     upside_down = sum("180" in str(label[0]) for label in labels)
     return "left" if upside_down > len(labels) / 2 else "right"
 

@@ -1,7 +1,6 @@
 """Boxes joined into lines in reading order, on pages that reach the engine sideways."""
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import pytest
@@ -9,8 +8,8 @@ from PIL import Image
 
 from extractors.offline.engine import OcrEngine
 from extractors.offline.reading_order import PageTop, is_sideways, reading_order
+from extractors.offline.recognised import RecognisedLine
 from extractors.offline.sideways import page_top
-from extractors.offline.spacing import RecognisedLine
 
 Quad = list[list[float]]
 
@@ -54,17 +53,17 @@ def test_an_upright_page_is_not_sideways() -> None:
 
 
 def _lines(quads: Sequence[Quad]) -> list[RecognisedLine]:
-    return [RecognisedLine(quad, "word", [], []) for quad in quads]
+    return [RecognisedLine(quad, "word") for quad in quads]
 
 
 @pytest.mark.parametrize(("label", "top"), [("0", "right"), ("180", "left")])
 def test_the_classifier_says_where_the_top_is(label: str, top: PageTop) -> None:
     asked: list[int] = []
 
-    def classify(crops: list[np.ndarray]) -> tuple[Any, list[list[Any]], float]:
+    def classify(crops: list[np.ndarray]) -> list[tuple[str, float]]:
         asked.append(len(crops))
         assert all(crop.shape[1] > crop.shape[0] for crop in crops)  # turned to lie flat
-        return crops, [[label, 0.99] for _ in crops], 0.0
+        return [(label, 0.99) for _ in crops]
 
     tall = [_box(20 * n, 10, 20 * n + 15, 200) for n in range(1, 4)]
     rgb = np.full((300, 300, 3), 255, dtype=np.uint8)

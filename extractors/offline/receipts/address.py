@@ -35,10 +35,22 @@ def merchant_address(lines: list[str], name_index: int) -> str | None:
 
     Lines with no number above a registration id ("SINAR MART", "(1234567-P)") belong to
     the name, not the address. Under the postcode line the address may go on (the
-    state, the outlet) but ends at a labelled field, and a country ends it.
+    state, the outlet) but ends at a labelled field, and a country ends it. A name printed
+    under its address (a legal name below the shop's header) has no postcode after it: the
+    address is then the lines above it, when they hold one.
     """
+    after = _address_in(lines[name_index + 1 : name_index + 1 + _ADDRESS_LINES])
+    if not _has_postcode(after) and name_index > 0:
+        before = _address_in(lines[max(0, name_index - _ADDRESS_LINES) : name_index])
+        if _has_postcode(before):
+            return ", ".join(before)
+    return ", ".join(after) or None
+
+
+def _address_in(lines: list[str]) -> list[str]:
+    """The address lines among these, from the first: see merchant_address."""
     address: list[str] = []
-    for line in lines[name_index + 1 : name_index + 1 + _ADDRESS_LINES]:
+    for line in lines:
         if amounts_in(line) or LEGAL_SUFFIX.search(line.upper()):
             break
         if is_registration(line) and not any(re.search(r"\d", part) for part in address):
@@ -48,12 +60,16 @@ def merchant_address(lines: list[str], name_index: int) -> str | None:
             if address:
                 break
             continue
-        if any(_POSTCODE.search(part) for part in address) and _LABEL.search(line):
+        if _has_postcode(address) and _LABEL.search(line):
             break
         address.append(corrected_words(fix_digit_letter_confusion(line.strip(" ,"))))
         if _COUNTRY.search(letters(line)):
             break
-    return ", ".join(from_first_number(address)) or None
+    return from_first_number(address)
+
+
+def _has_postcode(address: list[str]) -> bool:
+    return any(_POSTCODE.search(part) for part in address)
 
 
 def _not_address(line: str) -> bool:

@@ -9,11 +9,12 @@ too close to others.
 
 import re
 
-# States and federal territories, in their usual spellings; not KEDAH, PERAK, SABAH: one letter
+# States and federal territories, in their usual spellings (and Johor's capital, Johor
+# Bahru, on most of its addresses); not KEDAH, PERAK, SABAH: one letter
 # from other words ("KEDAI").
 _STATES = (
     "JOHOR KELANTAN MELAKA MALACCA NEGERI SEMBILAN PAHANG PENANG PINANG PERLIS SARAWAK "
-    "SELANGOR TERENGGANU KUALA LUMPUR LABUAN PUTRAJAYA DARUL EHSAN TAKZIM MALAYSIA"
+    "SELANGOR TERENGGANU KUALA LUMPUR LABUAN PUTRAJAYA DARUL EHSAN TAKZIM MALAYSIA BAHRU"
 )
 
 
@@ -21,7 +22,7 @@ _STATES = (
 # ("INDAH", "UTAMA", "TANJUNG"): those have real neighbours ("ENDAH", "UTARA", "SANJUNG").
 _PARTS = (
     "JALAN LORONG PERSIARAN LEBUHRAYA LINGKARAN TAMAN BANDAR KAMPUNG KAWASAN PERINDUSTRIAN "
-    "INDUSTRIAL SEKSYEN SECTION MUKIM DAERAH MENARA WISMA BANGUNAN PLAZA KOMPLEKS COMPLEX "
+    "INDUSTRIAL SEKSYEN SECTION MUKIM DAERAH MENARA WISMA BANGUNAN PLAZA KOMPLEKS COMPLEKS COMPLEX "
     "PUSAT DAGANGAN PERNIAGAAN LEVEL FLOOR GROUND BLOCK BASEMENT SQUARE AVENUE STREET"
 )
 
@@ -35,9 +36,11 @@ _SHORTEST = 5
 
 
 # A word of the line: letters, with the digits OCR reads for letters inside it ("Leve1").
-# Not beside a lone letter: "M alaysia" and "KUAL A" are words the spacing split, not misread.
+# Not beside a lone letter: "M alaysia" and "KUAL A" are words the spacing split, not misread;
+# a letter with a point is an abbreviation ("Selangor D.E.").
 _WORD = re.compile(
-    r"(?<!\b[A-Za-z] )(?<![A-Za-z\d])[A-Za-z][A-Za-z01]*[A-Za-z1](?![A-Za-z\d])(?! [A-Za-z]\b)"
+    r"(?<!\b[A-Za-z] )(?<![A-Za-z\d])[A-Za-z][A-Za-z01]*[A-Za-z1](?![A-Za-z\d])"
+    r"(?! [A-Za-z]\b(?!\.))"
 )
 
 

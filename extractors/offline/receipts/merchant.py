@@ -8,7 +8,7 @@ from extractors.offline.receipts.dates import date_in
 
 # The recogniser splits and glues these letters ("SDN BH D", "SLIIBHD"): no word ends in BHD.
 LEGAL_SUFFIX = re.compile(
-    r"S\s?D\s?N\.?\s*B\s?H\s?D\b\.?|B\s?H\s?D\b\.?|BERHAD|S/B\b\.?|\bLTD\b\.?|LIMITED|"
+    r"S\s?D\s?N\.?\s*B\s?H\s?D\b\.?|B\s?H\s?D\b\.?|BERHAD|S/B\b\.?|\bSB(?=\s?\(\d)|\bLTD\b\.?|LIMITED|"
     r"\bINC\b\.?|\bLLC\b|\bPLC\b|GMBH|\bCO\.(?!\s*(?:REG|NO))|\bPTE\b"
 )
 
@@ -19,17 +19,25 @@ _TRADE_WORD = re.compile(
 )
 
 
-# OCR reads the S of SDN as 5 and its D as O ("5dn Bhd", "SON BHD"), its DN as LII ("SLIIBHD"),
-# the D of BHD after SDN as another letter ("SDN. BHX."), and splits its letters ("5 dn Bhd",
-# "SDN BH D").
+# OCR reads the S of SDN as 5 and its D as O, E or I ("5dn Bhd", "SON BHD", "SEN BHD", "SIN
+# BHAD"), its DN as LII ("SLIIBHD"), the D of BHD after SDN as another letter ("SDN. BHX."),
+# and splits its letters ("5 dn Bhd", "SDN BH D").
 _SDN_BHD_OCR = re.compile(
-    r"(?:5\s?[DO0]|S\s?[O0])\s?N\.?\s*B\s?H\s?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b|"
+    r"(?:5\s?[DO0]|S\s?[O0EI])\s?N\.?\s*B\s?H\s?A?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b|"
     r"S\s?[LI]{2,3}\s?B\s?H\s?D\b",
     re.IGNORECASE,
 )
 
 
+# The bracket closing an abbreviation read as a letter glued to SDN ("(KLISDN BHD").
+_BRACKET_MISREAD = re.compile(r"(\([A-Z]{1,3})[Il1|]\s?(?=SDN\b)")
+
+
 _BHD_MISREAD = re.compile(r"(SDN\.?\s*BH)[A-CE-Z]\b", re.IGNORECASE)
+
+
+# ...and the S of S/B as 5 ("99 SPEED MART 5/B").
+_SB_MISREAD = re.compile(r"(?<![\d/])5/B\b")
 
 
 # Lines that end the header: contact details, tax and registration ids, document titles.
@@ -118,8 +126,9 @@ def legal_name_below(lines: list[str], start: int) -> int | None:
 
 
 def ocr_fixed_suffix(line: str) -> str:
-    """The line with its misread "SDN BHD" spelt right."""
-    spelt = _SDN_BHD_OCR.sub("SDN BHD", line)
+    """The line with its misread "SDN BHD" (or "S/B") spelt right."""
+    spelt = _SB_MISREAD.sub("S/B", _SDN_BHD_OCR.sub("SDN BHD", line))
+    spelt = _BRACKET_MISREAD.sub(r"\1) ", spelt)
     return _BHD_MISREAD.sub(lambda m: m[1] + ("D" if m[1][-1].isupper() else "d"), spelt)
 
 
@@ -142,13 +151,20 @@ def header_lines(lines: list[str]) -> list[int]:
 def merchant_name(lines: list[str], index: int) -> str:
     """The name as printed, cut after its legal suffix (dropping the registration number).
 
-    A line that is only a legal form ("CO. (M) SDN BHD") ends the name begun on the line above.
+    A line that is only a legal form ("CO. (M) SDN BHD") ends the name begun on the line above,
+    and so does a line that closes a bracket the line above opened ("ENTERPRISE (SETIA" /
+    "ALAM) SDN BHD"); a line above that begins with a trade word goes on from the one above it
+    ("AIK HUAT HARDWARE" / "ENTERPRISE (SETIA").
     """
     name = ocr_fixed_suffix(lines[index])
     suffixes = list(LEGAL_SUFFIX.finditer(name.upper()))
     if suffixes:
         name = name[: suffixes[-1].end()]
         rest = LEGAL_SUFFIX.sub("", name.upper())
-        if index > 0 and len(re.sub(r"\([A-Z]{0,2}\)|[^A-Z]", "", rest)) < 3:
-            name = f"{lines[index - 1]} {name}"
+        above = lines[index - 1] if index > 0 else ""
+        continues = above.count("(") > above.count(")") and name.count(")") > name.count("(")
+        if index > 0 and (continues or len(re.sub(r"\([A-Z]{0,2}\)|[^A-Z]", "", rest)) < 3):
+            name = f"{above} {name}"
+            if index > 1 and _TRADE_WORD.match(above.upper()) and not is_junk(lines[index - 2]):
+                name = f"{lines[index - 2]} {name}"
     return fix_digit_letter_confusion(re.sub(r"[\s(\[,-]*$", "", name).strip())

@@ -11,9 +11,8 @@ class OcrEngineProfile:
     RapidOCR sizes a page for detection itself (its shorter side to 736 px) and crops the
     lines it recognises from the image it is given: a narrow receipt at 1.2 Mpx costs about
     what it did at 0.8 Mpx to detect, and its small print is recognised from sharper crops.
-
-    Measured on a text page: PP-OCRv4 reads 724x1024 in 3.7 s and 1414x2000 in 8.4 s, and the
-    larger one loses more word spaces; its recogniser works on ~48-px-high lines anyway.
+    Its recogniser works on ~48-px-high lines: on the 120 SROIE receipts, 2 Mpx took 12% longer
+    than 1.2 Mpx for the same fields within a receipt or two (PP-OCRv6, 2026-12-02).
     """
 
     name: str = "local-ocr"
