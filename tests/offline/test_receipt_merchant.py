@@ -25,6 +25,14 @@ def _merchant(text: str) -> tuple[str | None, str | None]:
         ("METRO LINK SLIIBHD", "METRO LINK SDN BHD"),
         ("TERANG (SP) SDN. BHX.", "TERANG (SP) SDN. BHD."),
         ("Terang Sdn Bhx", "Terang Sdn Bhd"),
+        # Its D read as E or I, BHD as BHAD; the S of S/B as 5; the bracket before SDN as I.
+        ("RIA RAIL SEN BHD", "RIA RAIL SDN BHD"),
+        ("RIA HEALTHCARE SIN BHAD", "RIA HEALTHCARE SDN BHD"),
+        ("RIA HEALTHCARE SDN BHAD", "RIA HEALTHCARE SDN BHD"),
+        ("77 MINI MART 5/B (500000-X)", "77 MINI MART S/B"),
+        ("TERANG BAKERIES (KLISDN BHD", "TERANG BAKERIES (KL) SDN BHD"),
+        # "SB" is a legal form only before the registration it abbreviates.
+        ("RIA RETAIL SB(300000-X) FKA OLD STORES SB", "RIA RETAIL SB"),
     ],
 )
 def test_a_split_or_misread_sdn_bhd_is_the_legal_form(header: str, name: str) -> None:
@@ -45,6 +53,31 @@ def test_the_legal_name_under_a_logo_and_a_title_is_the_name() -> None:
 def test_a_glued_bhd_ends_a_name_but_not_inside_a_word() -> None:
     assert _merchant("TIMUR JAYA BHD\nNo 2, Jalan Satu\nTel:03-1234567\n")[0] == "TIMUR JAYA BHD"
     assert _merchant("BHDX MART\nNo 2, Jalan Satu\nTel:03-1234567\n")[0] == "BHDX MART"
+
+
+def test_a_name_over_three_lines_is_joined() -> None:
+    # The bracket opened on the second line closes on the third; the second begins with a
+    # trade word, so the first line is part of the name too.
+    text = (
+        "TUAN HUAT HARDWARE\nENTERPRISE (SETIA\nALAM) SDN BHD\n800000-X\n"
+        "NO. 17-G, JALAN RIA, 40170 SHAH ALAM\nTEL: 012-6650000\n"
+    )
+    name, address = _merchant(text)
+    assert name == "TUAN HUAT HARDWARE ENTERPRISE (SETIA ALAM) SDN BHD"
+    assert address == "NO. 17-G, JALAN RIA, 40170 SHAH ALAM"
+
+
+def test_a_legal_name_under_its_address_takes_the_address_above() -> None:
+    # A shop's header (slogan, address, careline), then its legal name, then the items.
+    text = (
+        "THANK YOU FOR SHOPPING WITH RIANEWS\nUNIT 105, BLOCK A, PUSAT RIA\n"
+        "NO. 9, JALAN 16/11, 46350 PETALING JAYA\nRIAcareline : 1800 88 1231\n"
+        "RIANEWS RETAIL SB(300000-X)\nTAX REG ID CBP 000700000000\nQTY PRICE DISC AMT\n"
+        "GP BATTERY AAA 4+2\n1 12.90 12.90\n"
+    )
+    name, address = _merchant(text)
+    assert name == "RIANEWS RETAIL SB"
+    assert address == "UNIT 105, BLOCK A, PUSAT RIA, NO. 9, JALAN 16/11, 46350 PETALING JAYA"
 
 
 def test_name_lines_above_a_registration_are_not_the_address() -> None:
@@ -92,7 +125,9 @@ def test_the_outlet_line_under_the_postcode_stays_in_the_address() -> None:
         ("40000 Shah Alam,5elangor D.E", "40000 Shah Alam,Selangor D.E"),
         ("L0T 12-A, 4100O", "LOT 12-A, 41000"),
         ("No.3, Ja1an Dua", "No.3, Jalan Dua"),
+        ("PERMAS JAYA B1750 MASAI", "PERMAS JAYA 81750 MASAI"),
         ("SS15/4B, U13/X, 5-7", "SS15/4B, U13/X, 5-7"),  # letters beside digits, no confusion
+        ("BLOCK B1234 JALAN RIA, B1234,", "BLOCK B1234 JALAN RIA, B1234,"),  # units, no town
     ],
 )
 def test_digits_and_letters_confused_by_the_recogniser(read: str, meant: str) -> None:
@@ -106,6 +141,9 @@ def test_digits_and_letters_confused_by_the_recogniser(read: str, meant: str) ->
         ("Henara Ria #01-02, Leve1 3,", "Menara Ria #01-02, Level 3,"),
         ("JALON MERAH, MUKIN BATU", "JALAN MERAH, MUKIM BATU"),
         ("KAWASAN PERINDUSTRIANE", "KAWASAN PERINDUSTRIAN"),
+        ("81200 Johor Bahtu, Johor", "81200 Johor Bahru, Johor"),
+        ("47500 Subang, Selengor D.E.", "47500 Subang, Selangor D.E."),  # D. abbreviates
+        ("4243, Compleks Ria", "4243, Compleks Ria"),  # a spelling of its own, not KOMPLEKS
         # Left as read: words the spacing split, short words, place names, exact words.
         ("50000 KUAL A LUMPUR", "50000 KUAL A LUMPUR"),
         ("50000 Kuala Lumpur, M alaysia", "50000 Kuala Lumpur, M alaysia"),

@@ -16,6 +16,8 @@ def fix_digit_letter_confusion(text: str) -> str:
     text = re.sub(r"(?<=\d)[Oo](?=\d|\b)|(?<=\b)[Oo](?=\d)", "0", text)
     text = re.sub(r"(?<=\d)[Il](?=\d)", "1", text)
     text = re.sub(r"(?<=\d)S(?=\d)", "5", text)
-    text = re.sub(r"(?<![A-Za-z\d])B(?=\d{4}(?!\d))", "8", text)
+    # A postcode before its town ("B1750 MASAI"), not a lot or a unit ("LOT B1234 JALAN").
+    unit = r"(?<!LOT )(?<!UNIT )(?<!BLOCK )(?<!BLOK )(?<!NO )(?<!NO\.)"
+    text = re.sub(unit + r"(?<![A-Za-z\d])B(?=\d{4}\s+[A-Za-z])", "8", text)
     text = re.sub(r"(?<![\dA-Za-z])5(?=[a-z]{3})", "S", text)
     return re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)

@@ -23,7 +23,7 @@ _TRADE_WORD = re.compile(
 # BHAD"), its DN as LII ("SLIIBHD"), the D of BHD after SDN as another letter ("SDN. BHX."),
 # and splits its letters ("5 dn Bhd", "SDN BH D").
 _SDN_BHD_OCR = re.compile(
-    r"(?:5\s?[DO0]|S\s?[O0EI])\s?N\.?\s*B\s?H\s?A?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+)D\b|"
+    r"(?:5\s?[DO0]|S\s?[O0EI])\s?N\.?\s*B\s?H\s?A?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+|HA)D\b|"
     r"S\s?[LI]{2,3}\s?B\s?H\s?D\b",
     re.IGNORECASE,
 )
