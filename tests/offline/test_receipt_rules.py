@@ -245,6 +245,23 @@ def test_rounding_after_the_total_gives_the_paid_amount() -> None:
     assert receipt_fields(text)["total"] == Decimal("47.60")
 
 
+def test_a_saving_glued_to_the_rounding_line_is_not_the_total() -> None:
+    text = (
+        "KEDAI RIA TRADING\nBREAD 1 7.00\nMILK 1 26.80\nPD -3.80\nSubTotal Incl GST 30.00\n"
+        "Saving 3.80 Rounding 000\nTotal 30.00\nCash 50.00\nChange 20.00\n"
+    )
+    assert receipt_fields(text)["total"] == Decimal("30.00")
+
+
+def test_the_tax_summary_starts_at_its_column_heads_when_its_title_is_unread() -> None:
+    text = (
+        "KEDAI RIA TRADING\nTotal Sales (Excluding GST): 7.50\nTotal GST 0.45\n"
+        "Total Sales (Inclusive of GST) : 7.95\nCASH : 7.95\nI Amt (RM) Tax(RM)\n"
+        "Total: 7.50 0.45\n"
+    )
+    assert receipt_fields(text)["total"] == Decimal("7.95")
+
+
 def test_tax_included_in_the_total_is_the_tax_not_the_total() -> None:
     text = (
         "SHOP SDN BHD\nTotal Incl.GST@6% RM18.70\nCASH RM18.70\nGST @6% included in total RM1.06\n"

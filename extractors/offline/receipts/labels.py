@@ -45,5 +45,6 @@ TENDER = re.compile(
 )
 
 
-# Where the tax summary table starts: its "Total" row is not the receipt's total.
-SUMMARY = re.compile(r"S[UO][MNS]{1,3}[AEI]?[AE]?RY|SUMMA|ANALYSIS")
+# Where the tax summary table starts: its "Total" row is not the receipt's total. Its title, or
+# its column heads when the title was not read ("Amt (RM) Tax(RM)").
+SUMMARY = re.compile(r"S[UO][MNS]{1,3}[AEI]?[AE]?RY|SUMMA|ANALYSIS|AM(?:OUN)?TRMTAXRM")

@@ -32,6 +32,8 @@ def total_rank(amount: Amount) -> int:
     label = amount.label
     if CHANGE.search(label) or TENDER.search(label) or TAX_INCLUDED.search(label):
         return 0
+    if NOT_A_TOTAL.match(label):  # "Saving 3.80 Rounding 0.00": the saving's amount
+        return 0
     if ROUNDING.search(label):
         # "Rounding 0.02" is the adjustment; "Rounding 12.35", "Rounded Total" the result.
         return 3 if abs(amount.value) >= ROUNDING_STEP else 0
