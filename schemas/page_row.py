@@ -83,7 +83,7 @@ class PageRow(BaseModel):
         description="Clockwise degrees (0, 90, 180, 270) the scan or photo was turned to stand "
         "upright before it was sent; null when not judged (born-digital pages, too little text).",
     )
-    latency_ms: float | None = Field(description="Wall time of the answering request, in ms.")
+    latency_ms: float | None = Field(description="The answering attempt's time on the wire, in ms.")
     text_source: TextSource | None = Field(
         default=None,
         description="text_layer (the PDF's own text, no request), ocr (the embedded engine) or "

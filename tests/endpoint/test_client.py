@@ -52,7 +52,7 @@ async def _attempts(client: EndpointClient, request: PreparedRequest, count: int
     outcomes = []
     for attempt in range(1, count + 1):
         try:
-            await client.attempt(request, attempt, 0.0)
+            await client.attempt(request, attempt, 0.0, client.encoded_body(request))
             outcomes.append("ok")
         except RetryLaterError:
             outcomes.append("retry")

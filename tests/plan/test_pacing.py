@@ -40,9 +40,19 @@ def test_the_draw_rate_counts_only_pages_that_came_back_while_work_was_waiting()
     rate = DrawRate()
     rate.page_drawn(10.0, backlog=False)
     rate.page_drawn(11.0, backlog=False)  # idle workers: a second between pages says nothing
+    rate.page_drawn(11.5, backlog=True)  # the first page after a lull: its wait neither
     assert rate.pages_per_second is None
-    rate.page_drawn(11.1, backlog=True)
+    rate.page_drawn(11.6, backlog=True)
     assert rate.pages_per_second is not None and round(rate.pages_per_second) == 10
     for step in range(1, 40):
-        rate.page_drawn(11.1 + step * 0.02, backlog=True)
-    assert rate.pages_per_second is not None and 45 < rate.pages_per_second <= 50
+        rate.page_drawn(11.6 + step * 0.02, backlog=True)
+    assert rate.pages_per_second is not None and round(rate.pages_per_second) == 50
+
+
+def test_one_slow_page_in_a_busy_stretch_does_not_set_the_draw_rate() -> None:
+    rate = DrawRate()
+    now = 0.0
+    for step in range(30):
+        now += 0.35 if step == 20 else 0.003  # one page waited on a busy machine
+        rate.page_drawn(now, backlog=True)
+    assert rate.pages_per_second is not None and round(rate.pages_per_second) == 333
