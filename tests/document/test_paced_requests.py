@@ -46,3 +46,24 @@ def test_full_packing_fills_the_first_request(tmp_path: Path) -> None:
         sizes = [r.n_images for r in server.requests]
     assert sizes == [12, 12]
     assert_every_page_once_ok(tmp_path / "out", 24)
+
+
+def test_a_rows_latency_is_its_requests_time_on_the_wire_not_its_wait_for_a_slot(
+    tmp_path: Path,
+) -> None:
+    # Six one-page documents through one request slot: the last waits five answers for it.
+    for doc in range(1, 7):
+        make_marked_pdf(tmp_path / f"doc_{doc}.pdf", doc, 1)
+    with ChatServer(latency=0.3) as server:
+        run(
+            [tmp_path],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="m",
+            concurrency=1,
+        )
+        assert len(server.requests) == 6
+    latencies = assert_every_page_once_ok(tmp_path / "out", 6)["latency_ms"].to_list()
+    # Counted from before the wait, the last would be six times the first.
+    assert min(latencies) >= 300
+    assert max(latencies) < 2 * min(latencies)
