@@ -715,7 +715,7 @@ def receipt_lines(r: Receipt) -> list[Line]:
         amount = cents(unit * qty)
         subtotal += amount
         lines.append(Line(name, rule_before=(i == 0)))
-        # "2x 1.29": with Courier's wide spaces, RapidOCR tends to drop a lone "2 x".
+        # "2x 1.29": with Courier's wide spaces, PP-OCRv4 dropped a lone "2 x".
         lines.append(Line(f"  {qty}x {unit:.2f}", f"{amount:.2f}"))
     tax = cents(subtotal * r.tax_pct / 100)
     total = subtotal + tax
