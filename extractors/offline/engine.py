@@ -26,7 +26,7 @@ from PIL import Image
 from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
 from extractors.offline.reading_order import PageTop, reading_order
 from extractors.offline.receipts.fields import receipt_answer
-from extractors.offline.recognised import RecognisedLine
+from extractors.offline.recognised import RecognisedLine, latin_forms
 from extractors.offline.sideways import page_top
 
 _log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class OcrEngine:
         if boxes is None or texts is None:  # nothing detected on the page
             return []
         return [
-            RecognisedLine(quad.tolist(), str(text))
+            RecognisedLine(quad.tolist(), latin_forms(str(text)))
             for quad, text in zip(boxes, texts, strict=True)
         ]
 

@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from extractors.offline.engine import OcrEngine
+from extractors.offline.recognised import latin_forms
 
 # Receipt lines in a monospaced font, where PP-OCRv4 ran most of the words together.
 RECEIPT_LINES = [
@@ -54,3 +55,10 @@ def test_receipt_lines_are_read_with_their_word_spaces(engine: OcrEngine) -> Non
 def test_a_blank_page_reads_as_no_lines(engine: OcrEngine) -> None:
     assert engine.recognise(Image.new("RGB", (400, 300), "white")) == []
     assert engine.transcribe(Image.new("RGB", (400, 300), "white")) == ""
+
+
+def test_full_width_marks_in_latin_text_become_ascii_and_stay_in_chinese() -> None:
+    assert latin_forms("Order #\uff1a2291") == "Order #:2291"
+    assert latin_forms("\uff08GST ID\uff1a 0012\uff09") == "(GST ID: 0012)"
+    chinese = "\u53f0\u7269\u51fa\u95e8\uff0c\u60f3\u4e0d\u9000"
+    assert latin_forms(chinese) == chinese
