@@ -166,7 +166,7 @@ class RequestPool:
         # a rate window, nor earlier attempts (the request pacing reads it as the endpoint's).
         started = time.monotonic()
         self.stats.in_flight += 1
-        self.stats.first_sent_at = self.stats.first_sent_at or time.monotonic()
+        self.stats.first_sent_at = self.stats.first_sent_at or started
         self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         self._progress.requests_changed(self.stats.in_flight, self.stats.requests)
         try:

@@ -1,6 +1,7 @@
 """What the recogniser read of one detected line: where the line is, and its text."""
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -8,10 +9,6 @@ from dataclasses import dataclass
 # Latin print with one alphabet, and now and then reads a colon or a bracket of Latin text as
 # its full-width twin ("Order #：2291"). Beside CJK it is what was printed, and stays.
 _FULL_WIDTH_BESIDE_ASCII = re.compile(r"(?<=[ -~])[\uff01-\uff5e]|[\uff01-\uff5e](?=[ -~])")
-
-
-# Full-width forms sit at a fixed distance from their ASCII twins.
-_FULL_WIDTH_OFFSET = 0xFF01 - 0x21
 
 
 @dataclass(frozen=True)
@@ -24,4 +21,4 @@ class RecognisedLine:
 
 def latin_forms(text: str) -> str:
     """The text with full-width forms beside ASCII turned into their ASCII twins."""
-    return _FULL_WIDTH_BESIDE_ASCII.sub(lambda m: chr(ord(m[0]) - _FULL_WIDTH_OFFSET), text)
+    return _FULL_WIDTH_BESIDE_ASCII.sub(lambda m: unicodedata.normalize("NFKC", m[0]), text)

@@ -12,7 +12,8 @@ class OcrEngineProfile:
     lines it recognises from the image it is given: a narrow receipt at 1.2 Mpx costs about
     what it did at 0.8 Mpx to detect, and its small print is recognised from sharper crops.
     Its recogniser works on ~48-px-high lines: on the 120 SROIE receipts, 2 Mpx took 12% longer
-    than 1.2 Mpx for the same fields within a receipt or two (PP-OCRv6, 2026-12-02).
+    than 1.2 Mpx for the same fields within a receipt or two (PP-OCRv6, 2026-12-02: `visionbatch
+    run ../shared/corpus/receipts` with each cap, its page texts scored as receipts).
     """
 
     name: str = "local-ocr"
