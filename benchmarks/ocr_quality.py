@@ -9,7 +9,6 @@ longer installed, so it cannot be run again here.
     PYTHONPATH=. .venv/bin/python benchmarks/ocr_quality.py
 """
 
-import csv
 import sys
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from common import CORPUS, Measurement, print_measurements
 
 # isort: split
 
-from ocr_text import character_error_rate, word_f1
+from ocr_text import character_error_rate, sroie_lines, word_f1
 from PIL import Image, ImageOps
 
 from extractors.offline.engine import OcrEngine
@@ -60,10 +59,8 @@ def page_cer(engine: OcrEngine, name: str) -> Measurement:
 def receipts_f1(engine: OcrEngine) -> Measurement:
     scores = []
     for path in sorted((CORPUS / "receipts").glob("*.jpg"))[:RECEIPTS]:
-        with path.with_suffix(".csv").open(encoding="utf-8") as handle:
-            truth = [",".join(row[8:]) for row in csv.reader(handle) if row]
         text = engine.transcribe(sent_image(path))
-        scores.append(word_f1(text.splitlines(), truth))
+        scores.append(word_f1(text.splitlines(), sroie_lines(path)))
     f1 = sum(scores) / len(scores)
     return Measurement(
         "ocr_quality",

@@ -1,6 +1,8 @@
 """How close OCR text is to its ground truth: character error rate and word F1."""
 
+import csv
 from collections import Counter
+from pathlib import Path
 
 
 def normalised(text: str) -> str:
@@ -27,3 +29,9 @@ def word_f1(lines: list[str], truth: list[str]) -> float:
     want = Counter(word.upper() for line in truth for word in line.split())
     matched = sum((got & want).values())
     return 2 * matched / max(1, sum(got.values()) + sum(want.values()))
+
+
+def sroie_lines(path: Path) -> list[str]:
+    """A SROIE receipt's ground-truth lines: its `.csv` rows, eight box coordinates and the text."""
+    with path.with_suffix(".csv").open(encoding="utf-8") as handle:
+        return [",".join(row[8:]) for row in csv.reader(handle) if row]

@@ -23,6 +23,7 @@ import memory
 import ocr_quality
 import orientation
 import prep
+import receipt_fields
 import saturation
 import text_layer
 import tokens
@@ -44,6 +45,7 @@ def run(selected: Sequence[str]) -> tuple[list[Measurement], dict[str, float]]:
         "text_layer": text_layer.measure,
         "orientation": lambda _: orientation.measure(),
         "ocr_quality": lambda _: ocr_quality.measure(),
+        "receipt_fields": lambda _: receipt_fields.measure(),
         "engine": engine.measure,
     }
     lines: list[Measurement] = []

@@ -36,8 +36,12 @@ _LINE_HEIGHTS = (4, 80)
 _MAX_LINE_INK = 0.6
 
 
-# Ink above the lines' core this many times the ink below (or the reverse) decides alone.
+# Ink above the lines' core this many times the ink below (or the reverse) decides alone,
+# when it is summed over at least this many lines: on a receipt photo whose other rows the
+# table under it inks, two lines were left, a rule under one leaned 541 to 1, and the upright
+# receipt was turned on its head (sroie_577; benchmarks/orientation.py counts such turns).
 _STRONG_LEAN = 5.0
+_LEANING_LINES = 4
 
 
 # ...unless the classifier votes at least this much the other way: then the page is left.
@@ -91,14 +95,16 @@ def is_upside_down(level: np.ndarray) -> bool | None:
     """Whether a page whose lines run across is upside down.
 
     Scripts hung from a headline (Devanagari) or rich in ascenders put far more ink above the
-    lines' core than below it: when that lean is strong it decides, unless the classifier is
-    sure of the opposite (then the page is left as it is). Otherwise the classifier
-    votes on the longest lines (it knows Latin and CJK print, receipts included).
+    lines' core than below it: when that lean is strong over enough lines it decides, unless
+    the classifier is sure of the opposite (then the page is left as it is). Otherwise the
+    classifier votes on the longest lines (it knows Latin and CJK print, receipts included).
     """
-    above, below = ink_beside_core(level)
-    crops = line_crops(level)
+    bands = line_bands(level)
+    above, below = ink_beside_core(level, bands)
+    crops = line_crops(level, bands)
     vote = direction_classifier().vote_upside_down(crops) / len(crops) if crops else 0.0
-    if max(above, below) >= _STRONG_LEAN * max(1.0, min(above, below)):
+    leaning = max(above, below) >= _STRONG_LEAN * max(1.0, min(above, below))
+    if leaning and len(bands) >= _LEANING_LINES:
         # Rules and underlines under receipt lines lean too: a classifier sure of the
         # opposite leaves the page as it is.
         leans_upside_down = below > above
@@ -109,10 +115,10 @@ def is_upside_down(level: np.ndarray) -> bool | None:
     return None if abs(vote) < _SURE_VOTE else vote > 0
 
 
-def ink_beside_core(level: np.ndarray) -> tuple[float, float]:
+def ink_beside_core(level: np.ndarray, bands: list[tuple[int, int]]) -> tuple[float, float]:
     """Ink above and below each line's core (its rows at least half as inked as its densest)."""
     above = below = 0.0
-    for top, bottom in _line_bands(level):
+    for top, bottom in bands:
         profile = level[top:bottom].sum(axis=1).astype(np.float64)
         core = np.flatnonzero(profile >= 0.5 * profile.max())
         above += float(profile[: core[0]].sum())
@@ -120,16 +126,16 @@ def ink_beside_core(level: np.ndarray) -> tuple[float, float]:
     return above, below
 
 
-def _line_bands(level: np.ndarray) -> list[tuple[int, int]]:
+def line_bands(level: np.ndarray) -> list[tuple[int, int]]:
     """The runs of inked rows as tall as a line of text, as [top, bottom) pairs."""
     bands = _bands(level.sum(axis=1) > 0)
     return [band for band in bands if _LINE_HEIGHTS[0] <= band[1] - band[0] <= _LINE_HEIGHTS[1]]
 
 
-def line_crops(level: np.ndarray) -> list[np.ndarray]:
+def line_crops(level: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarray]:
     """Crops of the longest text lines, each as wide as its ink and at most 8 heights long."""
     crops = []
-    for top, bottom in _line_bands(level):
+    for top, bottom in bands:
         columns = np.flatnonzero(level[top:bottom].any(axis=0))
         pad = max(1, (bottom - top) // 4)
         crop = level[max(0, top - pad) : bottom + pad, columns[0] : columns[-1] + 1]

@@ -27,6 +27,7 @@ from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
 from extractors.offline.reading_order import PageTop, reading_order
 from extractors.offline.receipts.fields import receipt_answer
 from extractors.offline.recognised import RecognisedLine, latin_forms
+from extractors.offline.second_reading import Reading, read_again
 from extractors.offline.sideways import page_top
 
 _log = logging.getLogger(__name__)
@@ -45,8 +46,10 @@ _REMEMBERED_PAGES = 24
 class OcrEngine:
     """RapidOCR (PP-OCRv6 on onnxruntime, models inside the wheel), one image at a time."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, second_reading: bool = True) -> None:
         self._engine: Any = None
+        # Off only to measure what it gains (benchmarks/receipt_fields.py).
+        self._second_reading = second_reading
         self._lock = threading.Lock()
         # onnxruntime's threads (None: every core). Several Dask workers on one machine each
         # take their share, or their spinning threads fight over the cores.
@@ -80,7 +83,8 @@ class OcrEngine:
             return page_top(lines, bgr, lambda crops: self._engine.text_cls(crops).cls_res)
 
     def recognise(self, image: Image.Image) -> list[RecognisedLine]:
-        """The detected lines, as the recogniser read them.
+        """The detected lines, as the recogniser read them; those it was unsure of are read a
+        second time from a crop grown around their box (second_reading.py).
 
         PP-OCRv6 keeps the spaces between words: re-spacing its lines from the gaps in the
         ink, which PP-OCRv4 needed, split words (word F1 0.861 against 0.868 on 12 receipts,
@@ -95,13 +99,18 @@ class OcrEngine:
                     params["EngineConfig.onnxruntime.intra_op_num_threads"] = self._threads
                     params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
                 self._engine = RapidOCR(params=params)
-            result = self._engine(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
-        if boxes is None or texts is None:  # nothing detected on the page
-            return []
+            bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+            result = self._engine(bgr)
+            boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
+            if boxes is None or texts is None:  # nothing detected on the page
+                return []
+            scores = getattr(result, "scores", None) or (1.0,) * len(texts)
+            readings = [Reading(str(t), float(s)) for t, s in zip(texts, scores, strict=True)]
+            if self._second_reading:
+                readings = read_again(self._engine, bgr, boxes, readings)
         return [
-            RecognisedLine(quad.tolist(), latin_forms(str(text)))
-            for quad, text in zip(boxes, texts, strict=True)
+            RecognisedLine(quad.tolist(), latin_forms(reading.text))
+            for quad, reading in zip(boxes, readings, strict=True)
         ]
 
 

@@ -16,6 +16,7 @@ from extractors.load.identify import identify
 from extractors.load.orientation import turn_upright, upright_rotation
 from extractors.load.reader import DocumentReader
 from extractors.options import RenderOptions
+from extractors.plan.profiles.ocr_engine import OcrEngineProfile
 from extractors.records import PlannedPage
 
 _WORDS = "The quick brown fox jumps over the lazy dog while the invoice total is paid in cash."
@@ -153,3 +154,17 @@ def test_the_corpus_turned_pages_are_detected(name: str, rotation: int) -> None:
 def test_a_pdf_page_turned_by_its_rotate_key_is_not_turned_again() -> None:
     """MuPDF applies /Rotate 270 when it draws the page: the scan is upright already."""
     assert _render_only_page(CORPUS / "pdfs" / "rotated270_ccitt_greek.pdf")[0] == 0
+
+
+@pytest.mark.skipif(not (CORPUS / "receipts").is_dir(), reason="../shared/corpus is missing")
+def test_an_upright_receipt_photo_with_two_clear_lines_is_not_turned() -> None:
+    """At the size the embedded engine is sent, the table under this receipt inks all but two
+    of its text lines; a rule under one of them once leaned 541 to 1 and turned it over."""
+    source = identify(CORPUS / "receipts" / "sroie_577.jpg")
+    reader = DocumentReader(source, RenderOptions(), None)
+    try:
+        width, height = OcrEngineProfile().fit(*reader.layout().page_sizes[0])
+        rotation = reader.render(PlannedPage(1, width, height, 0), False).rotation
+    finally:
+        reader.close()
+    assert rotation in (0, None)

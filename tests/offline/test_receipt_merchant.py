@@ -90,6 +90,12 @@ def test_name_lines_above_a_registration_are_not_the_address() -> None:
     assert address == "G.5 & G.6, Plaza Ria, No.2 Jalan Dua 3/1,46000 PJ, Selangor."
 
 
+@pytest.mark.parametrize("site", ["Site: 1046", "Site 1046", "STORE NO 12"])
+def test_a_site_number_under_the_name_is_no_part_of_the_address(site: str) -> None:
+    text = f"SUN RIA SDN BHD\nCompany No 20000-\n{site}\n176 JLN BESAR\n57100 KUALA LUMPUR\n"
+    assert _merchant(text) == ("SUN RIA SDN BHD", "176 JLN BESAR, 57100 KUALA LUMPUR")
+
+
 def test_the_address_ends_at_a_labelled_line_under_its_postcode() -> None:
     text = (
         "PIZZA CORNER\nGST REF NO:001000000000\nB-12, Jalan Lima 2/7\nTaman Harmoni\n"
@@ -125,6 +131,8 @@ def test_the_outlet_line_under_the_postcode_stays_in_the_address() -> None:
         ("40000 Shah Alam,5elangor D.E", "40000 Shah Alam,Selangor D.E"),
         ("L0T 12-A, 4100O", "LOT 12-A, 41000"),
         ("No.3, Ja1an Dua", "No.3, Jalan Dua"),
+        ("1.ot 3, Jalan Dua", "Lot 3, Jalan Dua"),
+        ("Iot 12, No 21ot 3", "Lot 12, No 21ot 3"),
         ("PERMAS JAYA B1750 MASAI", "PERMAS JAYA 81750 MASAI"),
         ("SS15/4B, U13/X, 5-7", "SS15/4B, U13/X, 5-7"),  # letters beside digits, no confusion
         ("BLOCK B1234 JALAN RIA, B1234,", "BLOCK B1234 JALAN RIA, B1234,"),  # units, no town
@@ -154,3 +162,13 @@ def test_digits_and_letters_confused_by_the_recogniser(read: str, meant: str) ->
 )
 def test_misread_address_words_are_spelt_right(read: str, meant: str) -> None:
     assert corrected_words(read) == meant
+
+
+def test_a_logo_that_went_unread_leaves_no_name_and_the_address_is_still_found() -> None:
+    # The logo is read as marks; the street line under it is no merchant's name.
+    text = (
+        "S97) S  -)\nLOT P.T. 2811, JALAN ANGSA,\nTAMAN BERKELEY\n41150 KLANG,SELANGOR\n"
+        "GST ID. NO: 000181747712\n04-06-18 05:36PM\nTotal Sales RM 23.40\n"
+    )
+    address = "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY, 41150 KLANG,SELANGOR"
+    assert _merchant(text) == (None, address)

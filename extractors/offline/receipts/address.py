@@ -12,6 +12,7 @@ from extractors.offline.receipts.merchant import (
     ends_header,
     is_registration,
     is_scribble,
+    is_street,
 )
 
 # How many lines under the name an address may take.
@@ -30,15 +31,21 @@ _LABEL = re.compile(r"[A-Za-z]\s?:")
 _COUNTRY = re.compile(r"(?:MALAYSIA|SINGAPORE|INDONESIA|THAILAND|BRUNEI(?:DARUSSALAM)?)$")
 
 
-def merchant_address(lines: list[str], name_index: int) -> str | None:
+def merchant_address(lines: list[str], name_index: int | None) -> str | None:
     """The lines after the name up to a contact, id, date or amount line, joined with ", ".
 
     Lines with no number above a registration id ("SINAR MART", "(1234567-P)") belong to
     the name, not the address. Under the postcode line the address may go on (the
     state, the outlet) but ends at a labelled field, and a country ends it. A name printed
     under its address (a legal name below the shop's header) has no postcode after it: the
-    address is then the lines above it, when they hold one.
+    address is then the lines above it, when they hold one. With no name (a logo), the address
+    begins at the first street line of the header.
     """
+    if name_index is None:
+        streets = [index for index, line in enumerate(lines[:_ADDRESS_LINES]) if is_street(line)]
+        if not streets:
+            return None
+        return ", ".join(_address_in(lines[streets[0] : streets[0] + _ADDRESS_LINES])) or None
     after = _address_in(lines[name_index + 1 : name_index + 1 + _ADDRESS_LINES])
     if not _has_postcode(after) and name_index > 0:
         before = _address_in(lines[max(0, name_index - _ADDRESS_LINES) : name_index])

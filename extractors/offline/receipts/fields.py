@@ -42,7 +42,7 @@ def receipt_fields(text: str) -> dict[str, Any]:
     purchase_date, purchase_time = date_and_time(lines)
     return {
         "merchant_name": None if name_index is None else merchant_name(lines, name_index),
-        "merchant_address": None if name_index is None else merchant_address(lines, name_index),
+        "merchant_address": merchant_address(lines, name_index),
         "date": None if purchase_date is None else purchase_date.isoformat(),
         "time": purchase_time,
         "currency": currency(text),

@@ -59,6 +59,13 @@ _LONG_NUMBER = re.compile(r"\d{7,}")
 _REGISTRATION = re.compile(r"^\(?[A-Z]{0,3}\d{4,}-?[A-Z]{0,3}\)?$")
 
 
+# A street line: a lot, unit or house number with a road ("LOT P.T. 2811, JALAN ANGSA",
+# "No.1 Jalan SS 9/1"), printed under the name.
+_STREET = re.compile(
+    r"^(?:LOT|NO\b|NO\.|UNIT|\d).*\b(?:JALAN|JLN|LORONG|PERSIARAN|LEBUHRAYA|ROAD|STREET)\b"
+)
+
+
 AFFILIATION = re.compile(r"^(?:LICENSEE|FRANCHISEE|OPERATED BY|OWNED BY|A MEMBER OF)")
 
 
@@ -84,6 +91,7 @@ def is_registration(line: str) -> bool:
         or re.match(r"CO-?REG|COMPANYREG", compact)
         or re.search(r"\d{5,}-\s?[A-Z]\b", upper)  # a registration number inside the line
         or re.fullmatch(r"[A-Z .#]{1,12}:\s*\d+", upper)  # "Site:1046", "Store: 12"
+        or re.fullmatch(r"(?:SITE|STORE)\s*(?:NO\.?|#)?\s*\d+", upper)  # its colon unread
     )
 
 
@@ -100,9 +108,10 @@ def merchant_line(lines: list[str]) -> int | None:
     The header ends above the first phone, tax id, date or invoice line: the name is the
     first line there with a legal suffix (SDN BHD, BHD, S/B, LTD...), else the first with a
     trade word (RESTAURANT, TRADING, ENTERPRISE...), else a line with a legal suffix a little
-    further down (under a logo and a "TAX INVOICE" title), else the first line that is not junk.
+    further down (under a logo and a "TAX INVOICE" title), else the first line that is not junk,
+    unless the address comes first: then the name was a logo or went unread, and is None.
     """
-    header = header_lines(lines)
+    header = [index for index in header_lines(lines) if not is_street(lines[index])]
     for pattern in (LEGAL_SUFFIX, _TRADE_WORD):
         for index in header:
             if pattern.search(ocr_fixed_suffix(lines[index]).upper()):
@@ -110,7 +119,14 @@ def merchant_line(lines: list[str]) -> int | None:
     below = legal_name_below(lines, header[-1] + 1 if header else 0)
     if below is not None:
         return below
-    return header[0] if header else None
+    if not header or any(is_street(line) for line in lines[: header[0]]):
+        return None
+    return header[0]
+
+
+def is_street(line: str) -> bool:
+    """A street line of an address: a lot, unit or house number with a road."""
+    return bool(_STREET.match(line.strip().upper()))
 
 
 def legal_name_below(lines: list[str], start: int) -> int | None:

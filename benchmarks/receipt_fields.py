@@ -1,0 +1,116 @@
+"""Receipt fields of the embedded engine, with its second reading of unsure lines and without.
+
+The 120 SROIE receipts of ../shared/corpus/receipts are read as the pipeline sends them
+(fitted to the engine's profile, turned upright, JPEG-encoded), their fields found by the
+offline rules and matched to the ground truth by `visionbatch eval`'s rules. The same engine
+reads them once without its second reading (the baseline) and once with it, side by side;
+the word F1 of their text against their ground-truth lines says what it does to the text.
+`visionbatch eval` on a real run gives the same accuracy (README.md, "Receipt fields").
+
+    PYTHONPATH=. .venv/bin/python benchmarks/receipt_fields.py     # about 4 minutes
+"""
+
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+# First: it sets up the import path and keeps PyMuPDF's companions out.
+from common import CORPUS, Measurement, print_measurements
+
+# isort: split
+
+from ocr_quality import sent_image
+from ocr_text import sroie_lines, word_f1
+
+from extractors.load.orientation import turn_upright
+from extractors.offline.engine import OcrEngine
+from extractors.offline.receipts.fields import receipt_answer
+from extractors.report.evaluation import ROW_FIELDS, TRUTH_FIELDS, load_truth, matches
+
+_GOALS = {"company": 0.95, "date": 0.95, "address": 0.85, "total": 0.95}
+
+
+def encoded(path: Path) -> bytes:
+    """The receipt as the pipeline sends it to the engine."""
+    buffer = io.BytesIO()
+    turn_upright(sent_image(path)).image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def read(engine: OcrEngine, pages: dict[str, bytes], truth: dict) -> tuple[dict[str, int], float]:
+    """How many receipts have each field right, and the mean word F1 of their text against
+    their ground-truth lines (`sroie_NNN.csv`)."""
+    right = dict.fromkeys(TRUTH_FIELDS, 0)
+    scores = []
+    for stem, data in pages.items():
+        text = engine.transcribe_encoded(data)
+        scores.append(word_f1(text.splitlines(), sroie_lines(CORPUS / "receipts" / stem)))
+        answer = receipt_answer(text)
+        found = json.loads(answer) if answer.startswith("{") else {}
+        for field, expected in truth[stem].items():
+            got = found.get(ROW_FIELDS.get(field, ""))
+            right[field] += field in ROW_FIELDS and matches(field, expected, got)
+    return right, sum(scores) / len(scores)
+
+
+def measure() -> list[Measurement]:
+    folder = CORPUS / "receipts"
+    if not folder.is_dir():
+        return [Measurement("receipt_fields", "skipped: ../shared/corpus is missing", 0.0)]
+    truth = load_truth(folder)
+    pages = {path.stem: encoded(path) for path in sorted(folder.glob("*.jpg"))}
+    counted = {f: sum(f in truth[stem] for stem in pages) for f in TRUTH_FIELDS}
+    took, right, f1 = {}, {}, {}
+    for second_reading in (False, True):
+        started = time.perf_counter()
+        engine = OcrEngine(second_reading=second_reading)
+        right[second_reading], f1[second_reading] = read(engine, pages, truth)
+        took[second_reading] = time.perf_counter() - started
+    lines = []
+    for field in TRUTH_FIELDS:
+        share = right[True][field] / counted[field]
+        lines.append(
+            Measurement(
+                "receipt_fields",
+                f"{field} right, with second reading / without",
+                right[True][field],
+                right[False][field],
+                f"accuracy >= {_GOALS[field]}",
+                share >= _GOALS[field],
+                f"{right[True][field]}/{counted[field]} = {share:.3f} against "
+                f"{right[False][field]}/{counted[field]}",
+            )
+        )
+    lines.append(
+        Measurement(
+            "receipt_fields",
+            f"word F1 on {len(pages)} receipts, with second reading / without",
+            f1[True],
+            f1[False],
+            "",
+            None,
+            f"{f1[True]:.4f} against {f1[False]:.4f}",
+        )
+    )
+    lines.append(
+        Measurement(
+            "receipt_fields",
+            "OCR time, with second reading / without",
+            took[True],
+            took[False],
+            "",
+            None,
+            f"{len(pages)} receipts; {took[True]:.0f} s against {took[False]:.0f} s",
+        )
+    )
+    return lines
+
+
+def main() -> None:
+    print_measurements(measure())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
