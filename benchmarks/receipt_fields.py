@@ -27,7 +27,7 @@ from ocr_text import sroie_lines, word_f1
 from extractors.load.orientation import turn_upright
 from extractors.offline.engine import OcrEngine
 from extractors.offline.receipts.fields import receipt_answer
-from extractors.report.evaluation import ROW_FIELDS, TRUTH_FIELDS, load_truth, matches
+from extractors.report.evaluation import EvaluationReport, evaluate, load_truth
 
 _GOALS = {"company": 0.95, "date": 0.95, "address": 0.85, "total": 0.95}
 
@@ -39,20 +39,17 @@ def encoded(path: Path) -> bytes:
     return buffer.getvalue()
 
 
-def read(engine: OcrEngine, pages: dict[str, bytes], truth: dict) -> tuple[dict[str, int], float]:
-    """How many receipts have each field right, and the mean word F1 of their text against
-    their ground-truth lines (`sroie_NNN.csv`)."""
-    right = dict.fromkeys(TRUTH_FIELDS, 0)
-    scores = []
+def read(engine: OcrEngine, pages: dict[str, bytes], truth: dict) -> tuple[EvaluationReport, float]:
+    """The fields scored by `visionbatch eval`'s own evaluation, and the mean word F1 of the
+    text against the receipts' ground-truth lines (`sroie_NNN.csv`)."""
+    rows, scores = [], []
     for stem, data in pages.items():
         text = engine.transcribe_encoded(data)
         scores.append(word_f1(text.splitlines(), sroie_lines(CORPUS / "receipts" / stem)))
         answer = receipt_answer(text)
-        found = json.loads(answer) if answer.startswith("{") else {}
-        for field, expected in truth[stem].items():
-            got = found.get(ROW_FIELDS.get(field, ""))
-            right[field] += field in ROW_FIELDS and matches(field, expected, got)
-    return right, sum(scores) / len(scores)
+        if answer.startswith("{"):  # else "not a receipt: ...", an error row: no fields
+            rows.append({"status": "ok", "source": f"{stem}.jpg", **json.loads(answer)})
+    return evaluate(rows, truth), sum(scores) / len(scores)
 
 
 def measure() -> list[Measurement]:
@@ -61,26 +58,25 @@ def measure() -> list[Measurement]:
         return [Measurement("receipt_fields", "skipped: ../shared/corpus is missing", 0.0)]
     truth = load_truth(folder)
     pages = {path.stem: encoded(path) for path in sorted(folder.glob("*.jpg"))}
-    counted = {f: sum(f in truth[stem] for stem in pages) for f in TRUTH_FIELDS}
-    took, right, f1 = {}, {}, {}
+    took, report, f1 = {}, {}, {}
     for second_reading in (False, True):
         started = time.perf_counter()
         engine = OcrEngine(second_reading=second_reading)
-        right[second_reading], f1[second_reading] = read(engine, pages, truth)
+        report[second_reading], f1[second_reading] = read(engine, pages, truth)
         took[second_reading] = time.perf_counter() - started
     lines = []
-    for field in TRUTH_FIELDS:
-        share = right[True][field] / counted[field]
+    for score, before in zip(report[True].scores, report[False].scores, strict=True):
+        goal = _GOALS[score.field]
         lines.append(
             Measurement(
                 "receipt_fields",
-                f"{field} right, with second reading / without",
-                right[True][field],
-                right[False][field],
-                f"accuracy >= {_GOALS[field]}",
-                share >= _GOALS[field],
-                f"{right[True][field]}/{counted[field]} = {share:.3f} against "
-                f"{right[False][field]}/{counted[field]}",
+                f"{score.field} right, with second reading / without",
+                score.correct,
+                before.correct,
+                f"accuracy >= {goal}",
+                score.accuracy >= goal,
+                f"{score.correct}/{score.total} = {score.accuracy:.3f} against "
+                f"{before.correct}/{before.total}",
             )
         )
     lines.append(
