@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from extractors.trust import Doubt
 from schemas.text_layer import TextLayerVerdict
 
 # Text tokens each image adds besides its pixels: the "Image N:" label and the part wrapper.
@@ -54,6 +55,25 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Box:
+    """A rectangle on a page: x0, y0 (top left), x1, y1, in the page's own units (PDF points
+    for a text layer; pixels of the image as sent for OCR lines)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class PageWord:
+    """A word of a page with where it is: a visible text-layer word, or an OCR line's text."""
+
+    text: str
+    box: Box
+
+
+@dataclass(frozen=True)
 class TextLayer:
     """A PDF page's own text, and the figures its verdict was made from."""
 
@@ -62,6 +82,13 @@ class TextLayer:
     image_coverage: float  # share of the page's area under images
     # The text in reading order: kept when it is usable, or a hint (an old OCR layer).
     text: str = ""
+    # What is doubtful about the layer even when it is used (hidden text left out...).
+    doubts: tuple[Doubt, ...] = ()
+    # The layer's main script by letter count (Unicode script name: "Latin", "Cyrillic"...);
+    # None when it has no letters.
+    script: str | None = None
+    # Its visible words with their boxes, in PDF points (citations of document fields).
+    words: tuple[PageWord, ...] = ()
 
     @property
     def usable(self) -> bool:
@@ -98,6 +125,9 @@ class RenderedImage:
     rotation: int | None = None
     # A render worker's time to draw and encode it: how fast pages can be had (pacing).
     drawn_seconds: float = field(default=0.0, compare=False)
+    # Share of the image's pixels that are ink (clearly darker than the paper): a page with ink
+    # and an empty answer is a failed reading, not a blank page.
+    ink: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -129,6 +159,28 @@ class PreparedRequest:
 
 
 @dataclass(frozen=True)
+class OcrLine:
+    """A line the embedded engine read: its text, its recogniser score, and its box in the
+    pixels of the image as sent."""
+
+    text: str
+    score: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What the embedded engine knows of one image it read, beyond the text it answered."""
+
+    image: int  # 1-based, as numbered in the request
+    lines: tuple[OcrLine, ...]
+    # Lines the detector found, read or not: more than `lines` means lines went unread.
+    detected_lines: int
+    # Warnings of its own ("script not supported by the embedded engine: Cyrillic").
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class EndpointAnswer:
     """What the endpoint said to one request, with what it cost."""
 
@@ -139,6 +191,10 @@ class EndpointAnswer:
     completion_tokens: int | None
     latency_ms: float
     attempts: int
+    # Mean log-probability of the answer's tokens, when the endpoint returned `logprobs`.
+    mean_logprob: float | None = None
+    # The embedded engine's line scores and boxes per image (its answers only).
+    ocr_pages: tuple[OcrPage, ...] = ()
 
     @property
     def total_tokens(self) -> int | None:

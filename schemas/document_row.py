@@ -14,6 +14,13 @@ from schemas.page_row import (
     RowStatus,
 )
 from schemas.text_layer import TextSource
+from schemas.trust import (
+    CITATION_ARROW_TYPE,
+    CITATIONS_HELP,
+    CONFIDENCE_HELP,
+    WARNINGS_HELP,
+    Citation,
+)
 
 
 class DocumentProvenance(BaseModel):
@@ -63,6 +70,9 @@ class DocumentProvenance(BaseModel):
         default=None,
         description="The provider's batch that answered this document (batch prices); null online.",
     )
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS_HELP)
+    confidence: float | None = Field(default=None, description=CONFIDENCE_HELP)
+    citations: list[Citation] = Field(default_factory=list, description=CITATIONS_HELP)
 
 
 _PROVENANCE_TYPES: dict[str, pa.DataType] = {
@@ -92,6 +102,9 @@ _PROVENANCE_TYPES: dict[str, pa.DataType] = {
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
     "batch_id": pa.string(),
+    "warnings": pa.list_(pa.string()),
+    "confidence": pa.float32(),
+    "citations": CITATION_ARROW_TYPE,
 }
 
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.text_layer import TEXT_LAYER_HELP, TextLayerVerdict, TextSource
+from schemas.trust import CONFIDENCE_HELP, WARNINGS_HELP
 
 
 class RowStatus(StrEnum):
@@ -96,9 +97,8 @@ class PageRow(BaseModel):
     image_coverage: float | None = Field(
         default=None, description="Share of the PDF page's area covered by images (0-1)."
     )
-    warnings: list[str] = Field(
-        default_factory=list, description="What is odd about an ok row, e.g. `no text found`."
-    )
+    warnings: list[str] = Field(default_factory=list, description=WARNINGS_HELP)
+    confidence: float | None = Field(default=None, description=CONFIDENCE_HELP)
     run_id: str = Field(description="Id of the run that wrote the row.")
     extracted_at: datetime = Field(description="When the row was made (UTC).")
     batch_id: str | None = Field(
@@ -142,6 +142,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "text_layer_chars": pa.int32(),
     "image_coverage": pa.float32(),
     "warnings": pa.list_(pa.string()),
+    "confidence": pa.float32(),
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
     "batch_id": pa.string(),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from extractors.document.page_rows import answered_by
 from extractors.records import EndpointAnswer, RowContext, SourceFile
+from extractors.trust import MODEL_PRIOR, Trust
 from schemas import (
     PROVENANCE_COLUMNS,
     DocumentProvenance,
@@ -20,6 +21,7 @@ from schemas import (
     document_arrow_schema,
 )
 from schemas.arrow import plain_values
+from schemas.trust import Citation
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,21 @@ class DocumentRowBuilder:
         chunks: int,
         conflicts: Sequence[str] = (),
         text_source: TextSource | None = None,
+        trust: Trust | None = None,
+        citations: Sequence[Citation] = (),
     ) -> DocumentRow:
-        """An ok row, or an `output` error row when a value cannot be stored as typed."""
+        """An ok row, or an `output` error row when a value cannot be stored as typed; its
+        trust is the model's (from token probabilities) unless one is given."""
         provenance = self._provenance(source, page_count, RowStatus.OK, costs, chunks, conflicts)
+        trust = trust or Trust(MODEL_PRIOR)
+        update: dict[str, Any] = {
+            "warnings": trust.warnings,
+            "confidence": trust.confidence,
+            "citations": list(citations),
+        }
         if text_source is not None:
-            provenance = provenance.model_copy(update={"text_source": text_source})
+            update["text_source"] = text_source
+        provenance = provenance.model_copy(update=update)
         row = DocumentRow(provenance, values)
         try:
             pa.Table.from_pylist([row.as_record()], schema=self.arrow_schema)
@@ -150,27 +162,28 @@ class DocumentRowBuilder:
         chunks: int,
         conflicts: Sequence[str],
     ) -> DocumentProvenance:
-        return DocumentProvenance(
-            source=source.path,
-            source_sha256=source.sha256,
-            source_format=source.format,
-            page_count=page_count,
-            pages=list(range(1, (page_count or 0) + 1)),
-            status=status,
-            error=None,
-            error_category=None,
-            raw_answer=None,
-            chunks=chunks,
-            merge_conflicts=list(conflicts),
+        values: dict[str, Any] = {
+            "source": source.path,
+            "source_sha256": source.sha256,
+            "source_format": source.format,
+            "page_count": page_count,
+            "pages": list(range(1, (page_count or 0) + 1)),
+            "status": status,
+            "error": None,
+            "error_category": None,
+            "raw_answer": None,
+            "chunks": chunks,
+            "merge_conflicts": list(conflicts),
             **self.context.provenance(),
-            request_ids=list(costs.request_ids),
-            attempts=costs.attempts,
-            prompt_tokens=costs.prompt_tokens,
-            completion_tokens=costs.completion_tokens,
-            latency_ms=round(costs.latency_ms, 1) if costs.request_ids else None,
-            text_source=answered_by(self.context) if status == RowStatus.OK else None,
-            extracted_at=datetime.now(UTC),
-        )
+            "request_ids": list(costs.request_ids),
+            "attempts": costs.attempts,
+            "prompt_tokens": costs.prompt_tokens,
+            "completion_tokens": costs.completion_tokens,
+            "latency_ms": round(costs.latency_ms, 1) if costs.request_ids else None,
+            "text_source": answered_by(self.context) if status == RowStatus.OK else None,
+            "extracted_at": datetime.now(UTC),
+        }
+        return DocumentProvenance(**values)
 
 
 def _add(a: int | None, b: int | None) -> int | None:

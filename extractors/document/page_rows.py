@@ -1,5 +1,6 @@
 """Building the rows of `DIR/pages/`: one per page, ok or error, with what it cost."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +17,13 @@ from extractors.records import (
     SourceFile,
     TextLayer,
 )
+from extractors.trust import LAYER_BASE, Doubt, Trust, model_base
 from schemas import ErrorCategory, PageRow, RowStatus, TextSource
 
 NO_TEXT_FOUND = "no text found"
+# An ok page with nothing on it is most often a photo or a blank page: a note, not a fault
+# (an empty answer for a page with ink is a degenerate answer, judged where answers are).
+_NOTHING_READ = Doubt(NO_TEXT_FOUND, 1.0)
 
 
 @dataclass(frozen=True)
@@ -36,13 +41,17 @@ class PageRowBuilder:
         answer: EndpointAnswer,
         attempts: int,
         text_layers: tuple[TextLayer, ...] = (),
+        trusts: Sequence[Trust] | None = None,
     ) -> list[PageRow]:
-        """Rows of the pages one answer covered, each with its share of the request's tokens."""
+        """Rows of the pages one answer covered, each with its share of the request's tokens
+        and its trust (by default the model's, from the answer's token probabilities)."""
         image_tokens = [self.profile.image_tokens(img.width, img.height) for img, _ in answered]
         texts = [_text_of(item) for _, item in answered]
         prompt_shares = _shares(answer.prompt_tokens, image_tokens)
         completion_shares = _shares(answer.completion_tokens, [len(t) + 1 for t in texts])
         now = datetime.now(UTC)
+        if trusts is None:
+            trusts = [Trust(model_base(answer.mean_logprob))] * len(answered)
         return [
             PageRow(
                 **self._provenance(source, image.page, page_count, now),
@@ -61,11 +70,11 @@ class PageRowBuilder:
                 rotation=image.rotation,
                 latency_ms=round(answer.latency_ms, 1),
                 text_source=self._answered_by,
-                warnings=_warnings(text),
+                **_trust_columns(trust, text),
                 **_layer_figures(text_layers, image.page),
             )
-            for (image, _), text, tokens, prompt_share, completion_share in zip(
-                answered, texts, image_tokens, prompt_shares, completion_shares, strict=True
+            for (image, _), text, tokens, prompt_share, completion_share, trust in zip(
+                answered, texts, image_tokens, prompt_shares, completion_shares, trusts, strict=True
             )
         ]
 
@@ -119,7 +128,7 @@ class PageRowBuilder:
             height=None,
             latency_ms=None,
             text_source=TextSource.TEXT_LAYER,
-            warnings=_warnings(layer.text),
+            **_trust_columns(Trust(LAYER_BASE, layer.doubts), layer.text),
             text_layer=layer.verdict,
             text_layer_chars=layer.chars,
             image_coverage=layer.image_coverage,
@@ -171,10 +180,12 @@ def _layer_figures(layers: tuple[TextLayer, ...], page: int | None) -> dict[str,
     }
 
 
-def _warnings(text: str) -> list[str]:
-    # An ok page with nothing on it is most often a photo or a blank scan: say so, so that a
-    # data team can find it, rather than leave an empty string to pass as a transcription.
-    return [] if text.strip() else [NO_TEXT_FOUND]
+def _trust_columns(trust: Trust, text: str) -> dict[str, Any]:
+    """`warnings` and `confidence` of an ok row; an empty text says so, rather than pass as a
+    transcription."""
+    if not text.strip():
+        trust = trust.doubted(_NOTHING_READ)
+    return {"warnings": trust.warnings, "confidence": trust.confidence}
 
 
 def _text_of(item: BaseModel) -> str:

@@ -14,6 +14,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
+from extractors.load.ink import ink_share
 from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
 from extractors.load.text_layer import read_text_layer
 from extractors.options import RenderOptions, TextLayerMode
@@ -196,7 +197,9 @@ class DocumentReader:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=self._options.jpeg_quality)
         data = buffer.getvalue()
-        return RenderedImage(page_no, image.width, image.height, "image/jpeg", data, rotation)
+        return RenderedImage(
+            page_no, image.width, image.height, "image/jpeg", data, rotation, ink=ink_share(image)
+        )
 
 
 def _password_forms(password: str) -> list[str]:
