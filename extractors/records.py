@@ -156,6 +156,9 @@ class PreparedRequest:
     layer_texts: tuple[str, ...] = ()
     # (page, its text layer) of the pages sent as text, with no image (`--text-layer only`).
     text_pages: tuple[tuple[int, str], ...] = ()
+    # 0 for a first asking; n for the n-th asking again after a degenerate answer, sent with
+    # other sampling (a higher temperature, another seed) so that it does not repeat itself.
+    resample: int = 0
 
 
 @dataclass(frozen=True)
