@@ -44,6 +44,8 @@ def warnings_of(doubts: Iterable[Doubt]) -> list[str]:
 # no token probabilities is taken at a prior, lowered by every doubt its answer raises.
 LAYER_BASE = 0.98
 MODEL_PRIOR = 0.9
+# Ok rows under this confidence are rows to check (`visionbatch report --low-confidence`).
+LOW_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from extractors.trust import LOW_CONFIDENCE
 from flows.terminal_text import printable, say, say_error
 
 if TYPE_CHECKING:  # the report's stack loads only when a report is made, not for `--help`
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # the report's stack loads only when a report is made, not fo
 
 # A long run has hundreds of minutes: the terminal shows the first ones, the HTML page all.
 _TERMINAL_MINUTES = 30
+# Rows to check, worst documents first: the terminal lists the first ones, the HTML page more.
+_TERMINAL_ROWS_TO_CHECK = 40
 
 
 def report(
@@ -37,15 +40,26 @@ def report(
             'currency} overriding the indicative prices (model "*": every model).',
         ),
     ] = None,
+    low_confidence: Annotated[
+        float,
+        typer.Option(
+            "--low-confidence",
+            metavar="NUMBER",
+            min=0.0,
+            max=1.0,
+            help="Ok rows under this confidence (0-1) are listed as rows to check, as are rows "
+            "with warnings.",
+        ),
+    ] = LOW_CONFIDENCE,
 ) -> None:
-    """Report on OUT: outcomes, errors, tokens and cost, latency and throughput per dataset."""
+    """Report on OUT: outcomes, errors, rows to check, tokens and cost, latency and throughput."""
     from extractors.errors import VisionbatchError
     from extractors.report.build import build_report
     from extractors.report.pricing import DEFAULT_PRICES, load_prices
 
     try:
         price_table = load_prices(prices) if prices else DEFAULT_PRICES
-        run_report = build_report(out, price_table)
+        run_report = build_report(out, price_table, low_confidence)
         print_report(run_report, Console())
         if html is not None:
             # Imported here: matplotlib takes a moment to load and only the HTML page needs it.
@@ -80,7 +94,7 @@ def print_report(report: "RunReport", console: Console) -> None:
         timing_table(report),
     ]
     for dataset in report.datasets:
-        tables += dataset_tables(dataset, _TERMINAL_MINUTES)
+        tables += dataset_tables(dataset, _TERMINAL_MINUTES, _TERMINAL_ROWS_TO_CHECK)
     for table in tables:
         console.print(rich_table(table))
 

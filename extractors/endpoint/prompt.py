@@ -148,8 +148,16 @@ class Prompt:
 
 
 def layer_text_tokens(texts: tuple[str, ...]) -> int:
-    """What the text-layer parts add to a request's prompt (about 3 characters a token)."""
-    return sum(len(text) // 3 + 8 for text in texts if text)
+    """What the text-layer parts add to a request's prompt (with their labels)."""
+    return sum(text_tokens(text) + 8 for text in texts if text)
+
+
+def text_tokens(text: str) -> int:
+    """Tokens of a text, rounded up: about 3 ASCII characters a token, and a token for every
+    other character (CJK, Thai and Cyrillic take one or more tokens a character in the
+    tokenisers of the models we target, so 3 characters a token would undercount them)."""
+    other = len(text) - len(text.encode("ascii", "ignore"))  # counted in C: layers run to MBs
+    return (len(text) - other) // 3 + other + 1
 
 
 def response_format(schema: ExtractionSchema, strict: bool) -> dict[str, Any]:

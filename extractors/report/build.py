@@ -13,6 +13,7 @@ from extractors.report.frames import (
     usage_frame,
 )
 from extractors.report.pricing import PriceTable
+from extractors.report.row_contents import documents_to_check, field_names
 from extractors.report.run_report import (
     DatasetReport,
     ErrorExample,
@@ -25,7 +26,14 @@ from extractors.report.run_report import (
     StatusCount,
     UsageLine,
 )
+from extractors.report.trust_rows import (
+    ok_rows,
+    rows_to_check,
+    trust_summary,
+    warning_kind,
+)
 from extractors.sink.store import part_files
+from extractors.trust import LOW_CONFIDENCE
 
 HISTOGRAM_BINS = 20
 
@@ -33,13 +41,18 @@ HISTOGRAM_BINS = 20
 EXAMPLES_PER_CATEGORY = 3
 
 
-def build_report(out_dir: Path, prices: PriceTable) -> RunReport:
-    """Read every dataset under `out_dir`; ReportError when there is nothing to report."""
+def build_report(
+    out_dir: Path, prices: PriceTable, low_confidence: float = LOW_CONFIDENCE
+) -> RunReport:
+    """Read every dataset under `out_dir`; ReportError when there is nothing to report.
+
+    Ok rows with a warning or a confidence under `low_confidence` are the rows to check.
+    """
     if not out_dir.is_dir():
         problem = "is not a directory" if out_dir.exists() else "does not exist"
         raise ReportError(f"output directory {out_dir} {problem}")
     reports = [
-        _dataset_report(folder, files, prices)
+        _dataset_report(folder, files, prices, low_confidence)
         for folder in sorted(p for p in out_dir.iterdir() if p.is_dir())
         if (files := part_files(folder))
     ]
@@ -51,16 +64,20 @@ def build_report(out_dir: Path, prices: PriceTable) -> RunReport:
     return RunReport(out_dir, found)
 
 
-def _dataset_report(folder: Path, files: list[Path], prices: PriceTable) -> DatasetReport | None:
+def _dataset_report(
+    folder: Path, files: list[Path], prices: PriceTable, low_confidence: float
+) -> DatasetReport | None:
     try:
         kind, rows = dataset_rows(files)
         frame = rows.collect()
+        current = current_outcomes(frame)
+        to_check = documents_to_check(files, kind, rows_to_check(current, low_confidence))
+        fields = field_names(files) if kind == "documents" else frozenset()
     except (pl.exceptions.PolarsError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read {folder}: {message}") from exc
     if frame.is_empty():
         return None
-    current = current_outcomes(frame)
     return DatasetReport(
         name=folder.name,
         kind=kind,
@@ -71,7 +88,7 @@ def _dataset_report(folder: Path, files: list[Path], prices: PriceTable) -> Data
         pages=int(current["pages_done"].sum()),
         statuses=_statuses(current),
         errors=_errors(current),
-        warnings=_warnings(current),
+        warnings=_warnings(current, fields),
         usage=_usage(frame, prices),
         latency=_latency(frame, "request" if kind == "pages" else "document"),
         throughput=_throughput(frame),
@@ -79,6 +96,8 @@ def _dataset_report(folder: Path, files: list[Path], prices: PriceTable) -> Data
         pages_finished=int(frame["pages_done"].sum()),
         first_at=frame["extracted_at"].min(),  # type: ignore[arg-type]
         last_at=frame["extracted_at"].max(),  # type: ignore[arg-type]
+        trust=trust_summary(current, low_confidence),
+        to_check=to_check,
     )
 
 
@@ -98,26 +117,29 @@ def _errors(current: pl.DataFrame) -> tuple[ErrorGroup, ...]:
     return _groups(failed, "error_category")
 
 
-def _warnings(current: pl.DataFrame) -> tuple[ErrorGroup, ...]:
-    """Ok rows with warnings, one group per warning, its examples' errors empty."""
-    warned = (
-        current.filter(pl.col("status") == "ok")
-        .explode("warnings")
-        .drop_nulls("warnings")
-        .with_columns(pl.lit("").alias("error"))
-    )
-    return _groups(warned, "warnings")
+def _warnings(current: pl.DataFrame, fields: frozenset[str]) -> tuple[ErrorGroup, ...]:
+    """Ok rows with warnings, one group per kind of warning (a row counts once in a kind),
+    each with one example: a warning as written, in its example's `error`."""
+    warned = ok_rows(current).explode("warnings").drop_nulls("warnings")
+    kinds = {w: warning_kind(w, fields) for w in warned["warnings"].unique().to_list()}
+    by_kind = warned.with_columns(
+        pl.col("warnings").replace_strict(kinds, return_dtype=pl.String).alias("kind"),
+        pl.col("warnings").alias("error"),
+    ).unique(subset=["scan_row", "kind"], keep="first", maintain_order=True)
+    return _groups(by_kind, "kind", examples=1)
 
 
-def _groups(rows: pl.DataFrame, by: str) -> tuple[ErrorGroup, ...]:
+def _groups(
+    rows: pl.DataFrame, by: str, examples: int = EXAMPLES_PER_CATEGORY
+) -> tuple[ErrorGroup, ...]:
     groups = (
         rows.sort("source", "page", nulls_last=False)
         .group_by(by, maintain_order=True)
         .agg(
             count=pl.len(),
-            sources=pl.col("source").head(EXAMPLES_PER_CATEGORY),
-            pages=pl.col("page").head(EXAMPLES_PER_CATEGORY),
-            errors=pl.col("error").head(EXAMPLES_PER_CATEGORY),
+            sources=pl.col("source").head(examples),
+            pages=pl.col("page").head(examples),
+            errors=pl.col("error").head(examples),
         )
         .sort(pl.col("count"), by, descending=[True, False])
     )

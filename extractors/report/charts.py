@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from matplotlib.typing import RcKeyType
 
-from extractors.report.run_report import LatencySummary, RunReport, UsageLine
+from extractors.report.run_report import DatasetReport, LatencySummary, RunReport, UsageLine
 from extractors.report.tables import money
 
 _STYLE: dict[RcKeyType, Any] = {
@@ -76,6 +76,27 @@ def latency_chart(report: RunReport) -> str:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         _label(axes, "Request latency", "latency (ms)", "count")
         return _svg(figure, "latency")
+
+
+def confidence_chart(dataset: DatasetReport) -> str | None:
+    """The ok rows' confidence in bins of 0.1, the threshold marked; None when none has one."""
+    trust = dataset.trust
+    if trust is None or not trust.histogram:
+        return None
+    with _figure(2.4) as (figure, axes):
+        bins = trust.histogram
+        colors = ["#d35400" if b.high_ms <= trust.threshold else "#2b7bb9" for b in bins]
+        axes.bar([b.low_ms for b in bins], [b.count for b in bins], 0.1, align="edge", color=colors)
+        label = f"threshold {trust.threshold:.2f}"
+        axes.axvline(trust.threshold, color="#1d2430", linestyle="--", linewidth=1.2, label=label)
+        axes.set_xlim(0, 1)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        title = f"{dataset.name}: confidence of ok rows"
+        _label(axes, title, "confidence", "rows")
+        return _svg(figure, f"confidence-{_ID_UNSAFE.sub('-', dataset.name)}")
+
+
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def _percentile_lines(axes: Axes, dataset: str, latency: LatencySummary, color: Any) -> None:

@@ -40,13 +40,17 @@ _TOKENS = (pl.col("prompt_tokens").cast(pl.Int64), pl.col("completion_tokens").c
 
 def dataset_rows(files: list[Path]) -> tuple[DatasetKind, pl.LazyFrame]:
     """The dataset's kind and its rows in normalised columns, oldest first."""
-    # glob=False: a DIR named like a glob pattern ("runs[1]") is still read literally.
-    # Parts written before a column existed (`warnings`) read it as null.
-    scan = pl.scan_parquet(files, glob=False, extra_columns="ignore", missing_columns="insert")
+    scan = scan_parts(files)
     names = scan.collect_schema().names()
     # Rows that came through a provider's batch API are billed at its batch price.
     batch = pl.col("batch_id").is_not_null() if "batch_id" in names else pl.lit(False)
-    scan = scan.with_columns(batch.alias("batch"))
+    trust = (
+        _column_or_null(names, "warnings", pl.List(pl.String)),
+        # Stored as float32: rounded back to the 3 places it was made with, so 0.7 is 0.7.
+        _column_or_null(names, "confidence", pl.Float64).round(3),
+    )
+    # `scan_row` finds a row again in `scan_parts` (its other columns, for the rows to check).
+    scan = scan.with_row_index("scan_row").with_columns(batch.alias("batch"), *trust)
     if "page" in names and "request_id" in names:
         return "pages", _page_rows(scan).sort("extracted_at", maintain_order=True)
     if "pages" in names and "request_ids" in names:
@@ -57,13 +61,42 @@ def dataset_rows(files: list[Path]) -> tuple[DatasetKind, pl.LazyFrame]:
     )
 
 
+def scan_parts(files: list[Path]) -> pl.LazyFrame:
+    """The part files as one lazy frame with every column any of them has.
+
+    A part written before a column existed (`warnings`, `confidence`) reads it as null,
+    whichever part comes first (Polars would otherwise take the first part's columns).
+    """
+    columns: dict[str, pl.DataType] = {}
+    for file in files:
+        for name, dtype in pl.read_parquet_schema(file).items():
+            columns.setdefault(name, dtype)
+    # glob=False: a DIR named like a glob pattern ("runs[1]") is still read literally.
+    return pl.scan_parquet(
+        files,
+        glob=False,
+        schema=pl.Schema(columns),
+        extra_columns="ignore",
+        missing_columns="insert",
+    )
+
+
+def _column_or_null(names: list[str], name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+    """The column in `dtype`, or nulls when no part has it (a dataset older than it)."""
+    column = pl.col(name) if name in names else pl.lit(None)
+    return column.cast(dtype).alias(name)
+
+
+_TRUST = ("scan_row", "warnings", "confidence")
+
+
 def _page_rows(scan: pl.LazyFrame) -> pl.LazyFrame:
     key = pl.col("request_id")
     return scan.select(
         *_COMMON,
+        *_TRUST,
         pl.col("page").cast(pl.Int32),
         pl.lit(1, pl.Int64).alias("pages_done"),
-        pl.col("warnings").cast(pl.List(pl.String)),
         *_TOKENS,
         pl.col("latency_ms").cast(pl.Float64),
         key.alias("request_key"),
@@ -80,9 +113,9 @@ def _document_rows(scan: pl.LazyFrame) -> pl.LazyFrame:
     key = pl.when(ids.list.len() > 0).then(ids.list.join(_SEPARATOR))
     return scan.select(
         *_COMMON,
+        *_TRUST,
         pl.lit(None, pl.Int32).alias("page"),
         pl.col("pages").list.len().cast(pl.Int64).alias("pages_done"),
-        pl.lit(None, pl.List(pl.String)).alias("warnings"),
         *_TOKENS,
         pl.col("latency_ms").cast(pl.Float64),
         key.alias("request_key"),

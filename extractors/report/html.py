@@ -9,7 +9,12 @@ from html import escape
 from pathlib import Path
 
 from extractors.errors import ReportError
-from extractors.report.charts import latency_chart, throughput_chart, usage_chart
+from extractors.report.charts import (
+    confidence_chart,
+    latency_chart,
+    throughput_chart,
+    usage_chart,
+)
 from extractors.report.run_report import DatasetReport, RunReport
 from extractors.report.tables import (
     TextTable,
@@ -22,6 +27,7 @@ from extractors.report.tables import (
     timing_table,
     usage_table,
 )
+from extractors.report.trust_html import TRUST_CSS, PageDrawer, rows_to_check_section
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2430;
@@ -60,6 +66,8 @@ def html_report(report: RunReport, generated_at: datetime | None = None) -> str:
     """The whole page."""
     moment = generated_at or datetime.now(UTC)
     title = f"visionbatch report: {report.out_dir}"
+    drawer = PageDrawer()  # one limit on pictures for the whole page
+    datasets = [part for d in report.datasets for part in _dataset_section(d, drawer)]
     body = [
         "<h1>visionbatch report</h1>",
         f'<p class="sub">{escape(str(report.out_dir))} &middot; generated '
@@ -74,13 +82,14 @@ def html_report(report: RunReport, generated_at: datetime | None = None) -> str:
         _table(prices_table(report)),
         "<h2>Timing</h2>",
         _table(timing_table(report)),
-        *(section for dataset in report.datasets for section in _dataset_section(dataset)),
+        *datasets,
+        *_left_out(drawer),
         f'<p class="note">{escape(_HOW_COUNTED)}</p>',
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>{_CSS}{TRUST_CSS}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
@@ -131,17 +140,34 @@ def _charts(report: RunReport) -> list[str]:
     ]
 
 
-def _dataset_section(dataset: DatasetReport) -> list[str]:
+def _left_out(drawer: PageDrawer) -> list[str]:
+    if not drawer.left_out:
+        return []
+    return [
+        f'<p class="note">{drawer.left_out:,} pages of rows to check were not drawn: the '
+        f"report draws at most {drawer.limit} pages.</p>"
+    ]
+
+
+def _dataset_section(dataset: DatasetReport, drawer: PageDrawer) -> list[str]:
     unit = "one row per page" if dataset.kind == "pages" else "one row per document"
     head = [
         f"<h2>Dataset {escape(dataset.name)}</h2>",
         f'<p class="sub">{unit} &middot; {dataset.part_files:,} part files &middot; '
         f"{dataset.stored_rows:,} rows stored</p>",
     ]
-    *tables, throughput = dataset_tables(dataset)
+    *tables, runs, throughput = dataset_tables(dataset)
     summary = f"<summary>{escape(throughput.title)}</summary>"
     minutes = f"<details>{summary}{_table(throughput)}</details>"
-    return [*head, *(_table(table) for table in tables), minutes]
+    chart = confidence_chart(dataset)
+    figure = [f"<figure>{chart}<figcaption>{_CONFIDENCE}</figcaption></figure>"] if chart else []
+    checks = rows_to_check_section(dataset, drawer)
+    return [*head, *map(_table, tables), *figure, *checks, _table(runs), minutes]
+
+
+_CONFIDENCE = (
+    "Confidence of the standing ok rows, in bins of 0.1; bins under the threshold in orange."
+)
 
 
 def _table(table: TextTable) -> str:

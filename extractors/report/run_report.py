@@ -7,6 +7,7 @@ from typing import Literal
 
 from extractors.report.frames import DatasetKind
 from extractors.report.pricing import Price
+from schemas.trust import Citation
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,57 @@ class RunSpan:
 
 
 @dataclass(frozen=True)
+class TrustSummary:
+    """How far the standing ok rows can be trusted.
+
+    A row to check has a warning or a confidence under `threshold`; rows written before
+    confidence existed have none (`unmeasured`) and are flagged by their warnings alone.
+    """
+
+    threshold: float
+    ok_rows: int
+    clean: int
+    with_warnings: int
+    low_confidence: int
+    unmeasured: int
+    to_check: int
+    documents_to_check: int
+    mean: float | None
+    median: float | None
+    # Ten bins of 0.1 over [0, 1]; empty when no row has a confidence.
+    histogram: tuple[HistogramBin, ...]
+
+
+@dataclass(frozen=True)
+class RowToCheck:
+    """One ok row to check, with what it holds: its text's start, or its fields and where
+    they were read (`citations`, boxes as shares of the page)."""
+
+    source: str
+    source_sha256: str
+    source_format: str
+    # The page of a page row; a document row's pages.
+    pages: tuple[int, ...]
+    confidence: float | None
+    warnings: tuple[str, ...]
+    text: str | None
+    fields: tuple[tuple[str, str], ...]
+    citations: tuple[Citation, ...]
+    # Clockwise degrees the page was turned upright before it was read (scans, photos).
+    rotation: int | None
+
+
+@dataclass(frozen=True)
+class DocumentToCheck:
+    """A document's rows to check: how many it has, and the first ones kept for display."""
+
+    source: str
+    rows: int
+    lowest_confidence: float | None
+    shown: tuple[RowToCheck, ...]
+
+
+@dataclass(frozen=True)
 class DatasetReport:
     """The report of one dataset, `DIR/pages/` or `DIR/<schema>/`, read from its part files.
 
@@ -131,7 +183,8 @@ class DatasetReport:
     pages: int
     statuses: tuple[StatusCount, ...]
     errors: tuple[ErrorGroup, ...]
-    # Ok rows that say something is odd (`no text found`), grouped by what they say.
+    # Ok rows that say something is odd, grouped by the kind of warning (`hidden text left
+    # out`, `total: not found on the page`); each example's `error` is a warning as written.
     warnings: tuple[ErrorGroup, ...]
     usage: tuple[UsageLine, ...]
     latency: LatencySummary
@@ -140,6 +193,9 @@ class DatasetReport:
     pages_finished: int
     first_at: datetime
     last_at: datetime
+    trust: TrustSummary | None = None
+    # Worst first: by the lowest confidence of their rows, then by source.
+    to_check: tuple[DocumentToCheck, ...] = ()
 
     @property
     def wall_seconds(self) -> float:

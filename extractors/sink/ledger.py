@@ -32,9 +32,11 @@ class Ledger:
         if not files:
             return cls(store, schema, {}, {})
         columns = [*KEY_COLUMNS, "source", "status", "page", "page_count"]
+        if "confidence" in schema.names:
+            columns += ["text_source", "confidence"]
         frame = (
             store.scan(files, columns, schema)
-            .filter(pl.col("status") == RowStatus.OK.value)
+            .filter(_standing_ok(schema))
             .group_by(*KEY_COLUMNS, "source")
             .agg(pl.col("page").unique(), pl.col("page_count").max())
             .collect()
@@ -66,16 +68,27 @@ class Ledger:
         wanted = sorted(set(pages))
         frame = (
             self.pages_dir.scan(self.pages_dir.parts(), schema=self.schema)
-            .filter(_matches(key), pl.col("page").is_in(wanted))
+            .filter(_matches(key, self.schema), pl.col("page").is_in(wanted))
             .unique(subset=["page"], keep="last")
             .collect()
         )
         return frame.to_dicts()
 
 
-def _matches(key: LedgerKey) -> pl.Expr:
-    """Ok rows of this content, model, schema, prompt and options."""
+def _standing_ok(schema: pa.Schema) -> pl.Expr:
+    """Ok rows that still stand. A page read from its text layer before layers were judged for
+    hidden text and wrong Unicode maps (no `confidence` then) is judged again: its text may be
+    what the page hides, not what it shows. It costs no request when the layer is honest."""
     expression = pl.col("status") == RowStatus.OK.value
+    if "confidence" in schema.names:
+        unjudged = (pl.col("text_source") == "text_layer") & pl.col("confidence").is_null()
+        expression &= ~unjudged.fill_null(False)
+    return expression
+
+
+def _matches(key: LedgerKey, schema: pa.Schema) -> pl.Expr:
+    """Ok rows of this content, model, schema, prompt and options."""
+    expression = _standing_ok(schema)
     for column, value in zip(KEY_COLUMNS, key, strict=True):
         expression &= pl.col(column) == value
     return expression
@@ -114,5 +127,5 @@ class DocumentLedger:
     def stored_row(self, key: LedgerKey) -> dict[str, Any]:
         """The stored ok row of this content, for a copy found at another path."""
         store = self.dataset_dir
-        frame = store.scan(store.parts(), schema=self.schema).filter(_matches(key)).collect()
+        frame = store.scan(store.parts(), schema=self.schema).filter(_matches(key, self.schema)).collect()
         return frame.row(frame.height - 1, named=True)

@@ -21,11 +21,18 @@ FETCHING_ATTRIBUTE = re.compile(
 FETCHING_TAG = re.compile(r"<(?:link|script|iframe|object|embed|img|image|use)\b", re.IGNORECASE)
 
 
+# A picture inlined as a data URL (the pages of rows to check) is part of the page.
+INLINE_PICTURE = re.compile(
+    r'<(?:img|image)\s(?:[^<>"]|"[^"]*")*?\b(?:src|href)="data:image/[^"]*"'
+)
+
+
 def external_references(page: str) -> list[str]:
     tags = [
         tag
         for tag in TAG.findall(page)
-        if FETCHING_ATTRIBUTE.search(tag) or FETCHING_TAG.match(tag)
+        if (FETCHING_ATTRIBUTE.search(tag) or FETCHING_TAG.match(tag))
+        and not (INLINE_PICTURE.match(tag) and len(FETCHING_ATTRIBUTE.findall(tag)) == 1)
     ]
     # matplotlib's <use xlink:href="#id"> points inside the page: allowed, other <use> not.
     tags = [tag for tag in tags if not re.fullmatch(r'<use xlink:href="#[^"]+"[^<>]*>', tag)]
@@ -107,6 +114,10 @@ def test_html_charts_cost_when_every_model_is_priced(out_dir: Path, tmp_path: Pa
         ('<path clip-path="url(https://x/y#c)"/>', True),
         ('<path clip-path="url(#usage-p1)"/><use xlink:href="#usage-m1" x="3"/>', False),
         ("<td>see https://api.example.test/v1 and &lt;img src=x&gt;</td>", False),
+        ('<image href="data:image/jpeg;base64,/9j/" width="200" height="259"/>', False),
+        ('<image href="data:image/jpeg;base64,/9j/" src="https://x/y.png"/>', True),
+        ('<image href="https://x/y.jpg" width="200"/>', True),
+        ('<script src="data:image/png;base64,AAAA"></script>', True),
     ],
 )
 def test_the_self_containment_check_catches_fetches(page: str, fetches: bool) -> None:
