@@ -14,9 +14,13 @@ class TextSource(StrEnum):
 class TextLayerVerdict(StrEnum):
     """Whether a PDF page's text layer can stand for the page (`--text-layer auto`)."""
 
-    USABLE = "usable"  # born-digital text that covers the page
+    # Born-digital text that covers the page; hidden text (white on white, under 1 pt, covered,
+    # invisible) is left out of it and said in the row's warnings.
+    USABLE = "usable"
     NONE = "none"  # no text at all: a scan, or text drawn as outlines
-    GARBLED = "garbled"  # unmappable glyphs or too few letters: fonts without a Unicode map
+    # Unmappable glyphs, too few letters, or visible text that reads as no language (a wrong
+    # ToUnicode map: shifted letters, Latin-1 soup, Cyrillic as ASCII, mojibake).
+    GARBLED = "garbled"
     OCR_LAYER = "ocr_layer"  # invisible text over a scan: an old OCR, a hint, not the truth
     SCAN_LABELS = "scan_labels"  # a few words over a page-sized image: the image is the content
 

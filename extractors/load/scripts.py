@@ -1,5 +1,6 @@
 """Which writing system a text is in, by its letters' Unicode names."""
 
+import re
 import unicodedata
 from collections import Counter
 
@@ -24,13 +25,20 @@ def letter_script(char: str) -> str | None:
     return _FAMILIES.get(first, first.capitalize())
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def script_counts(text: str) -> Counter[str]:
-    """Letters per script in `text`."""
+    """Letters per script in `text`; ASCII letters, most of most pages, counted in C."""
     counts: Counter[str] = Counter()
-    for char in text:
+    for char in "".join(_NOT_ASCII.findall(text)):
         script = letter_script(char)
         if script is not None:
             counts[script] += 1
+    ascii_letters = len(_ASCII_LETTER.findall(text))
+    if ascii_letters:
+        counts["Latin"] += ascii_letters
     return counts
 
 

@@ -4,69 +4,100 @@ Measured (benchmarks/text_layer.py): PyMuPDF's blocks in reading order cost 0.4-
 keep every character of the layer; pymupdf4llm's Markdown kept as many but took ~700 times as
 long (7 s a page on the IRS 1040 form) and prints on stdout. So the text is PyMuPDF's own,
 block by block, top to bottom.
+
+A layer stands for the page only by what is visibly drawn: hidden text (white on white, under
+1 pt, covered, invisible or transparent on a page that is not a scan) is left out of the text
+and said in a doubt (extractors/load/layer/hidden_text.py), and visible text that reads as no
+language is garbled (extractors/load/layer/garbled.py). Measured in benchmarks/layer_judge.py.
 """
+
+import re
 
 import pymupdf
 
-from extractors.records import TextLayer
+from extractors.load.layer.garbled import garbled_reason
+from extractors.load.layer.hidden_text import find_hidden_text
+from extractors.load.layer.visible_text import all_words, raw_blocks, visible_text, visible_words
+from extractors.load.scripts import main_script
+from extractors.records import PageWord, TextLayer
+from extractors.trust import Doubt
 from schemas.text_layer import TextLayerVerdict
 
 # A page this much under images is a scan (or a photo) unless its text says otherwise.
 _SCAN_COVERAGE = 0.5
 # Over a scan, fewer characters than this are labels (a stamp, a page number), not the page.
 _SCAN_MIN_CHARS = 200
-# Invisible text (render mode 3) over a scan is an old OCR when it is most of the text.
+# Text not painted (invisible, transparent) or under the image, over a scan, is an old OCR
+# when it is most of the text.
 _INVISIBLE_SHARE = 0.5
 # Fonts without a Unicode map give U+FFFD or symbols instead of letters.
 _MAX_UNMAPPED_SHARE = 0.02
 _MIN_LETTER_SHARE = 0.3
-# PyMuPDF's text-trace span type of invisible text (render mode 3).
-_INVISIBLE = 3
+# Form leaders and rules (`Name: ______`, `Total ........ 12`) are drawn, but are not words.
+_LEADER = re.compile("[_.\\-\u2026\u2014\u2013\u2500]")
+_UNMAPPED = re.compile("[\ufffd\ue000-\uf8ff]")
+_SPACE = re.compile(r"\s")
+# A row made from a layer with hidden text left out: the page says something it does not show.
+_HIDDEN_FACTOR = 0.9
 
 
 def read_text_layer(page: pymupdf.Page) -> TextLayer:
-    """The page's text in reading order, its verdict, and the figures behind it."""
-    blocks = page.get_text("blocks", sort=True)
+    """The page's visible text in reading order, its verdict, and the figures behind it."""
+    textpage = page.get_textpage()
+    blocks = page.get_text("blocks", sort=True, textpage=textpage)
     text = "\n\n".join(block[4].strip() for block in blocks if block[6] == 0 and block[4].strip())
-    chars = sum(1 for c in text if not c.isspace())
-    coverage = _image_coverage(page)
-    verdict = _verdict(page, text, chars, coverage)
-    return TextLayer(verdict, chars, round(coverage, 3), text)
+    images = page.get_image_info()
+    coverage = _image_coverage(page, images)
+    if not _chars(text):
+        return TextLayer(TextLayerVerdict.NONE, 0, round(coverage, 3), text)
+    if _unreadable(text):
+        return TextLayer(TextLayerVerdict.GARBLED, _chars(text), round(coverage, 3), text)
+    hidden = find_hidden_text(page, images)
+    if coverage >= _SCAN_COVERAGE and hidden.ocr_like_share() >= _INVISIBLE_SHARE:
+        return TextLayer(TextLayerVerdict.OCR_LAYER, _chars(text), round(coverage, 3), text)
+    raw = raw_blocks(textpage) if hidden.keys else []
+    if hidden.keys:
+        text = visible_text(raw, hidden.keys)
+    doubts = (Doubt(hidden.warning(), _HIDDEN_FACTOR),) if hidden.lines else ()
+    chars, script = _chars(text), main_script(text)
+    verdict = _verdict(text, chars, coverage, script, bool(hidden.keys))
+    words: tuple[PageWord, ...] = ()
+    if verdict == TextLayerVerdict.USABLE:
+        words = visible_words(raw, hidden.keys) if hidden.keys else all_words(textpage)
+    return TextLayer(verdict, chars, round(coverage, 3), text, doubts, script, words)
 
 
-def _verdict(page: pymupdf.Page, text: str, chars: int, coverage: float) -> TextLayerVerdict:
+def _verdict(
+    text: str, chars: int, coverage: float, script: str | None, hidden: bool
+) -> TextLayerVerdict:
     if chars == 0:
         return TextLayerVerdict.NONE
-    unmapped = text.count("\ufffd") + sum(1 for c in text if "\ue000" <= c <= "\uf8ff")
-    letters = sum(1 for c in text if c.isalnum())
-    if unmapped / chars > _MAX_UNMAPPED_SHARE or letters / chars < _MIN_LETTER_SHARE:
+    if hidden and _unreadable(text):  # the whole layer was checked before
         return TextLayerVerdict.GARBLED
-    if coverage < _SCAN_COVERAGE:
-        return TextLayerVerdict.USABLE
-    # Only a page under an image pays for the trace (one pass over its text spans).
-    if _invisible_share(page) >= _INVISIBLE_SHARE:
-        return TextLayerVerdict.OCR_LAYER
-    if chars < _SCAN_MIN_CHARS:
+    if coverage >= _SCAN_COVERAGE and chars < _SCAN_MIN_CHARS:
         return TextLayerVerdict.SCAN_LABELS
+    if garbled_reason(text, script) is not None:
+        return TextLayerVerdict.GARBLED
     return TextLayerVerdict.USABLE
 
 
-def _image_coverage(page: pymupdf.Page) -> float:
+def _unreadable(text: str) -> bool:
+    """Glyphs without a Unicode map: U+FFFD or private-use codes, or too few letters."""
+    chars = _chars(text)
+    unmapped = len(_UNMAPPED.findall(text))
+    letters = sum(map(str.isalnum, text))
+    written = chars - len(_LEADER.findall(text))
+    return unmapped / chars > _MAX_UNMAPPED_SHARE or letters / max(1, written) < _MIN_LETTER_SHARE
+
+
+def _chars(text: str) -> int:
+    return len(text) - len(_SPACE.findall(text))
+
+
+def _image_coverage(page: pymupdf.Page, images: list[dict]) -> float:
     """Share of the page under images (overlaps counted once each, capped at the page)."""
     area = abs(page.rect)
     if not area:
         return 0.0
-    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in page.get_image_info())
+    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect) for info in images)
     return min(1.0, covered / area)
-
-
-def _invisible_share(page: pymupdf.Page) -> float:
-    invisible = visible = 0
-    for span in page.get_texttrace():
-        count = len(span["chars"])
-        if span["type"] == _INVISIBLE or span.get("opacity", 1.0) == 0:
-            invisible += count
-        else:
-            visible += count
-    total = invisible + visible
-    return invisible / total if total else 0.0
