@@ -15,6 +15,7 @@ from extractors.discover.files import discover
 from extractors.document.batch_session import ingest_batch, plan_batch_files
 from extractors.document.session import open_session
 from extractors.endpoint.providers import get_preset
+from extractors.endpoint.redaction import KeyRedactor
 from extractors.options import BatchOptions
 from extractors.progress import ProgressListener
 from flows.config import ResolvedRun
@@ -109,10 +110,15 @@ async def _ingest_finished(
     session = open_session(run.out, run.resolved.session, run.progress)
     async with session:
         for record in finished:
-            files = api.results(record.name, [record.output_file_id, record.error_file_id])
-            summary = await ingest_batch(session, store, record, files)
+            file_ids = [record.output_file_id, record.error_file_id]
+            files = api.results(record.name, file_ids, run.resolved.endpoint.max_answer_bytes)
+            outcome = await ingest_batch(session, store, record, files)
             record.ingested = True
             store.save(plan)
+            for tally in outcome.tallies:
+                for line in tally.lines():
+                    _say(api.redact(line))
+            summary = outcome.summary
             _say(
                 f"batch {record.batch_id}: {summary.pages_ok} pages ok, "
                 f"{summary.pages_error} to ask again"
@@ -121,12 +127,8 @@ async def _ingest_finished(
 
 
 def _redactor(run: BatchRun) -> Callable[[str], str]:
-    key = run.resolved.endpoint.api_key
-
-    def redact(text: str) -> str:
-        return text.replace(key, "***") if key else text
-
-    return redact
+    """The key and its encoded forms blanked out, as online (error lines are short)."""
+    return KeyRedactor(run.resolved.endpoint.api_key)
 
 
 def _report(plan: BatchPlan) -> None:

@@ -16,7 +16,7 @@ from flows.ingest_command import ingest
 from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
-from flows.terminal_text import say_error
+from flows.terminal_text import say, say_error
 
 app = typer.Typer(
     add_completion=False,
@@ -208,9 +208,14 @@ def evaluate_fields(
         say_error(f"no rows in {dataset}")
         raise typer.Exit(1)
     report = evaluate(rows, load_truth(truth))
+    if not report.receipts:
+        say_error(f"no document in {dataset} has a truth file in {truth}")
+        raise typer.Exit(1)
     console = Console()
-    from flows.terminal import evaluation_table, misses_table
+    from flows.terminal import evaluation_lines, evaluation_table, misses_table
 
+    for line in evaluation_lines(report):
+        say(line)
     console.print(evaluation_table(report))
     if report.misses and show_misses:
         console.print(misses_table(report, show_misses))

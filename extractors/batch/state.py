@@ -3,6 +3,8 @@ killed run, a `--no-wait` run or a run on another day resumes them instead of su
 them again."""
 
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ from extractors.batch.files import BatchInput
 
 BATCHES = "batches"
 _STATE = "state.json"
+# The custom_ids of a plan's lines that are in the dataset, one a line, appended as they are.
+_ANSWERED = "answered.txt"
 
 # Statuses after which a batch changes no more (OpenAI's names; other flavours map to them).
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
@@ -78,6 +82,24 @@ class BatchStore:
     def run_folder(self, run_id: str) -> Path:
         """Where a run's input files are written."""
         return self.folder / run_id
+
+    def answered(self, plan: BatchPlan) -> set[str]:
+        """The custom_ids of the plan's lines already ingested (by `visionbatch ingest`)."""
+        path = self.run_folder(plan.run_id) / _ANSWERED
+        if not path.exists():
+            return set()
+        with path.open(encoding="utf-8") as handle:
+            return {line.rstrip("\n") for line in handle if line.strip()}
+
+    def add_answered(self, plan: BatchPlan, custom_ids: Iterable[str]) -> None:
+        """Record lines as ingested, once their rows are written: a kill between the two
+        ingests them again, never loses them."""
+        path = self.run_folder(plan.run_id) / _ANSWERED
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.writelines(f"{custom_id}\n" for custom_id in custom_ids)
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def load(self) -> BatchPlan | None:
         """The recorded plan, or None when no batch run is in progress."""

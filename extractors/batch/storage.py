@@ -13,7 +13,7 @@ SIGNED_FOR_SECONDS = 7 * 24 * 3600
 # Scaleway's docs name the results `{name}-output.jsonl` (2026-02) and `{name}_output.jsonl`
 # (a later revision): whichever exists is read.
 _RESULT_NAMES = (("-output", "_output"), ("-error", "_error"))
-_LINES_PER_READ = 512
+_READ_BYTES = 1 << 20
 
 
 class ObjectStorageFiles:
@@ -42,8 +42,8 @@ class ObjectStorageFiles:
         signed: str = await asyncio.to_thread(self._fs.sign, url, SIGNED_FOR_SECONDS)
         return signed
 
-    def results(self, name: str) -> list[AsyncIterator[str]]:
-        """The output and error files written beside the input, as line streams."""
+    def results(self, name: str) -> list[tuple[str, AsyncIterator[bytes]]]:
+        """The output and error files written beside the input, as streams of byte pieces."""
         base = f"{self.prefix}/{name}"
         fs = self._fs
         found = []
@@ -51,26 +51,14 @@ class ObjectStorageFiles:
             urls = [f"{base}{suffix}.jsonl" for suffix in spellings]
             existing = next((url for url in urls if fs.exists(url)), None)
             if existing is not None:
-                found.append(self._lines(existing))
+                found.append((existing, self._pieces(existing)))
         return found
 
-    async def _lines(self, url: str) -> AsyncIterator[str]:
-        """An object's lines, read a block at a time on a thread (never held whole)."""
-        handle = await asyncio.to_thread(self._fs.open, url, "rt", encoding="utf-8")
+    async def _pieces(self, url: str) -> AsyncIterator[bytes]:
+        """An object's bytes, a megabyte at a time on a thread (never held whole)."""
+        handle = await asyncio.to_thread(self._fs.open, url, "rb")
         try:
-            while block := await asyncio.to_thread(_read_lines, handle):
-                for line in block:
-                    if line.strip():
-                        yield line
+            while piece := await asyncio.to_thread(handle.read, _READ_BYTES):
+                yield piece
         finally:
             handle.close()
-
-
-def _read_lines(handle: Any) -> list[str]:
-    lines = []
-    for _ in range(_LINES_PER_READ):
-        line = handle.readline()
-        if not line:
-            break
-        lines.append(line)
-    return lines

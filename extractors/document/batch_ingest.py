@@ -3,7 +3,7 @@ answer is (items matched by image, validated, tokens shared out), with its `batc
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,8 @@ from pydantic import BaseModel, ValidationError
 
 from extractors.answer.parse import parse_answer
 from extractors.batch.lines import LineMap
+from extractors.batch.output_lines import OutputLine
+from extractors.batch.tally import LineTally
 from extractors.document.page_rows import PageRowBuilder
 from extractors.endpoint.completion import read_completion
 from extractors.records import EndpointAnswer, PlannedPage, RenderedImage
@@ -20,9 +22,22 @@ from schemas import ErrorCategory, PageRow
 _ATTEMPTS = 1
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
+def _never_done(mapped: LineMap) -> bool:
+    return False
+
+
 @dataclass
 class BatchIngest:
-    """Turns the lines of one batch's files into rows; pages no line answered end as errors."""
+    """Turns the lines of one batch's files into rows; pages no line answered end as errors.
+
+    Each line is checked before it is read: its custom_id must be one of the plan's, seen
+    once, for pages not already ok; its text is redacted before anything of it is kept, and a
+    line over `max_bytes` is an answer error of its pages, never read.
+    """
 
     rows: PageRowBuilder
     item_model: type[BaseModel]
@@ -31,32 +46,74 @@ class BatchIngest:
     turnaround_ms: float
     # Why the lines never seen are missing (an expired batch's lines were never run).
     missing_reason: str = "missing from the batch output"
-    unreadable_lines: int = 0
-    _seen: set[str] = field(default_factory=set)
+    redact: Callable[[str], str] = _unchanged
+    max_bytes: int = 16_000_000
+    # Lines an earlier `visionbatch ingest` wrote rows for.
+    answered_before: frozenset[str] = frozenset()
+    # Whether every page of a line is already ok in the dataset.
+    already_ok: Callable[[LineMap], bool] = _never_done
+    tally: LineTally = field(default_factory=lambda: LineTally("output"))
+    # Lines whose pages have rows now (or had them already): the plan's accounted lines.
+    accounted: set[str] = field(default_factory=set)
+    _claimed: set[str] = field(default_factory=set)
 
-    def line(self, raw: str) -> list[PageRow]:
-        """The rows of one output or error line; [] for a line that maps to no request."""
+    def line(self, line: OutputLine) -> list[PageRow]:
+        """The rows of one output or error line; [] for a line skipped (and counted)."""
+        custom_id = line.custom_id()
+        if custom_id is None:
+            self.tally.unreadable(line)
+            return []
+        mapped = self._claim(custom_id)
+        if mapped is None:
+            return []
+        if line.text is None:
+            self.tally.note("oversize", f"line {line.number}, {line.size:,} bytes")
+            self.accounted.add(custom_id)
+            too_large = f"answer larger than {self.max_bytes / 1e6:g} MB"
+            return self._errors(mapped, too_large, ErrorCategory.ANSWER)
         try:
-            line = json.loads(raw)
+            parsed = json.loads(self.redact(line.text))
         except json.JSONDecodeError:
-            self.unreadable_lines += 1  # its pages stay unanswered and end as missing
+            parsed = None
+        if not isinstance(parsed, dict):
+            self.tally.unreadable(line)  # its pages stay unanswered and end as missing
             return []
-        mapped = self.maps.get(str(line.get("custom_id"))) if isinstance(line, dict) else None
-        if mapped is None or mapped.custom_id in self._seen:
-            return []
-        self._seen.add(mapped.custom_id)
-        failure = _line_failure(line)
+        self.accounted.add(custom_id)
+        failure = _line_failure(parsed)
         if failure is not None:
             return self._errors(mapped, failure, ErrorCategory.ENDPOINT)
-        return self._answered(mapped, line["response"]["body"])
+        return self._answered(mapped, parsed["response"]["body"])
 
     def missing(self) -> list[PageRow]:
         """Error rows of the pages of every line no file answered."""
         rows: list[PageRow] = []
         for custom_id, mapped in self.maps.items():
-            if custom_id not in self._seen:
+            if self.waiting(custom_id) and not self.already_ok(mapped):
                 rows += self._errors(mapped, self.missing_reason, ErrorCategory.ENDPOINT)
         return rows
+
+    def waiting(self, custom_id: str) -> bool:
+        """No row of this line's pages came from any ingest yet."""
+        return custom_id not in self.accounted and custom_id not in self.answered_before
+
+    def _claim(self, custom_id: str) -> LineMap | None:
+        """The line's page map, or None for a line to skip (counted by why)."""
+        mapped = self.maps.get(custom_id)
+        kind = None
+        if mapped is None:
+            kind = "foreign"
+        elif custom_id in self._claimed:
+            kind = "duplicate"
+        elif self.already_ok(mapped):
+            kind = "already_ok"
+            self.accounted.add(custom_id)
+        elif custom_id in self.answered_before:
+            kind = "already_ingested"
+        self._claimed.add(custom_id)
+        if kind is not None:
+            self.tally.note(kind, custom_id)
+            return None
+        return mapped
 
     def _answered(self, mapped: LineMap, body: Mapping[str, Any]) -> list[PageRow]:
         answer = self._answer(mapped.custom_id, body)

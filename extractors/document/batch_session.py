@@ -2,12 +2,15 @@
 ingesting a finished batch's files into the dataset."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 from extractors.batch.files import BatchFileWriter, BatchInput, read_line_maps
+from extractors.batch.key_screen import ScreenedRedactor
 from extractors.batch.lines import LineMap
+from extractors.batch.output_lines import OutputLine
 from extractors.batch.state import BatchRecord, BatchStore
+from extractors.batch.tally import LineTally
 from extractors.discover.files import shards
 from extractors.discover.local_walk import FoundInput
 from extractors.document.batch_ingest import BatchIngest
@@ -59,12 +62,27 @@ async def plan_batch_files(
     return PlannedFiles(inputs, planner.pages_in_lines, totals)
 
 
+# An output file's lines, named for the terminal.
+NamedLines = tuple[str, AsyncIterator[OutputLine]]
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What ingesting some output files wrote, skipped, and which of the plan's lines wait."""
+
+    summary: ShardSummary
+    tallies: list[LineTally]
+    # The lines whose pages got rows in this ingest (or were found already ok).
+    accounted: set[str]
+    waiting: set[str]
+
+
 async def ingest_batch(
     session: ExtractionSession,
     store: BatchStore,
     record: BatchRecord,
-    files: Iterable[AsyncIterator[str]],
-) -> ShardSummary:
+    files: Iterable[NamedLines],
+) -> IngestOutcome:
     """One terminal batch's output and error lines into rows; every page of its file ends as
     exactly one row (pages of lines no file answered: an error row saying so)."""
     assert record.batch_id is not None
@@ -87,17 +105,20 @@ class BatchAnswers:
     batch_id: str
     turnaround_ms: float = 0.0
     missing_reason: str = "missing from the batch output"
+    # Lines an earlier ingest of the same plan already wrote rows for.
+    answered_before: frozenset[str] = field(default_factory=frozenset)
 
 
 async def ingest_lines(
     session: ExtractionSession,
     answers: BatchAnswers,
-    files: Iterable[AsyncIterator[str]],
+    files: Iterable[NamedLines],
     name: str,
-) -> ShardSummary:
+) -> IngestOutcome:
     """The lines of output and error files into rows, written as they are read."""
     unit = session.orchestrator.unit
     assert isinstance(unit, PageRowsUnit)
+    endpoint = session.client.options
     ingest = BatchIngest(
         unit.rows,
         unit.options.schema.model,
@@ -105,18 +126,37 @@ async def ingest_lines(
         answers.batch_id,
         answers.turnaround_ms,
         missing_reason=answers.missing_reason,
+        redact=ScreenedRedactor(endpoint.api_key),
+        max_bytes=endpoint.max_answer_bytes,
+        answered_before=answers.answered_before,
+        already_ok=_already_ok(unit),
     )
     writer = session.output.writer(f"{session.run_id}-{name}", session.flush_rows)
     summary = ShardSummary()
+    tallies: list[LineTally] = []
     try:
-        for lines in files:
+        for file_name, lines in files:
+            ingest.tally = LineTally(file_name)
+            tallies.append(ingest.tally)
             async for line in lines:
                 _write(writer, summary, ingest.line(line))
         _write(writer, summary, ingest.missing())
     finally:
         writer.flush()
         summary.rows_written = writer.rows_written
-    return summary
+    waiting = {custom_id for custom_id in answers.maps if ingest.waiting(custom_id)}
+    return IngestOutcome(summary, tallies, ingest.accounted, waiting)
+
+
+def _already_ok(unit: PageRowsUnit) -> Callable[[LineMap], bool]:
+    """Whether the dataset already holds every page of a line as ok, at the same path."""
+
+    def every_page_ok(mapped: LineMap) -> bool:
+        key = unit.rows.context.ledger_key(mapped.source.sha256)
+        done = unit.ledger.pages_at(key, mapped.source.path)
+        return all(page.page in done for page in mapped.pages)
+
+    return every_page_ok
 
 
 def _write(writer: PartWriter, summary: ShardSummary, rows: list[PageRow]) -> None:

@@ -127,5 +127,9 @@ class DocumentLedger:
     def stored_row(self, key: LedgerKey) -> dict[str, Any]:
         """The stored ok row of this content, for a copy found at another path."""
         store = self.dataset_dir
-        frame = store.scan(store.parts(), schema=self.schema).filter(_matches(key, self.schema)).collect()
+        frame = (
+            store.scan(store.parts(), schema=self.schema)
+            .filter(_matches(key, self.schema))
+            .collect()
+        )
         return frame.row(frame.height - 1, named=True)

@@ -19,6 +19,8 @@ response with that status, in the error file), ``"error"`` (an error object, no 
 ``"drop"`` (the line is in no file), or a chat server answer mangling (``"invalid_json"``,
 ``"missing"``...). Creating a batch answers 400 for a file of more than ``max_lines`` lines
 (50,000), of two models, or of lines without ``POST /v1/chat/completions`` (OpenAI).
+``odd_answers`` ({step: [(status, body, headers), ...]}, steps ``upload``, ``create``,
+``poll``, ``download``) answers the next calls of a step with exactly these, once each.
 """
 
 from .jobs import BatchJob

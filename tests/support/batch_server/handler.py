@@ -27,6 +27,8 @@ class BatchHandler(ChatHandler):
         if not self._authorized():
             return
         kind, ident, rest = route
+        if self._answered_oddly("download" if kind == "files" else "poll"):
+            return
         if kind == "files" and rest == "content":
             self._send_file(batch.file_content(ident))
         elif kind in ("batches", "batch/jobs") and ident and not rest:
@@ -44,6 +46,8 @@ class BatchHandler(ChatHandler):
         if not self._authorized():
             return
         kind, ident, _ = route
+        if self._answered_oddly("upload" if kind == "files" else "create"):
+            return
         if kind == "files" and not ident:
             self._send_json(batch.upload(*_multipart(self.headers.get("Content-Type", ""), raw)))
             return
@@ -73,6 +77,14 @@ class BatchHandler(ChatHandler):
         if parts[0] not in ("files", "batches", "batch/jobs"):
             return None
         return parts[0], parts[1] if len(parts) > 1 else "", "/".join(parts[2:])
+
+    def _answered_oddly(self, step: str) -> bool:
+        planted = self._batch_server().odd_answer(step)
+        if planted is None:
+            return False
+        code, body, headers = planted
+        self._send(code, body, headers)
+        return True
 
     def _authorized(self) -> bool:
         batch = self._batch_server()

@@ -19,7 +19,7 @@ from chat_server.reading import BadRequest, RecordedRequest, parse_request
 #   that mangled content.
 LINE_FAULT_KINDS = ("status", "error", "drop")
 
-_CFG = {"legacy_text": False}
+_CFG = {"legacy_text": False, "token_logprob": -0.01}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ class BatchServer(ChatServer):
         self.jobs: dict[str, BatchJob] = {}
         self.calls: list[tuple[str, str]] = []
         self.authorizations: list[str | None] = []
+        # Odd answers by step ("upload", "create", "poll", "download"), each given once, in
+        # order, instead of the real one: (status, body, headers).
+        self.odd_answers: dict[str, list[tuple[int, bytes, dict[str, str]]]] = {}
         self._batch_lock = threading.Lock()
         self._serial = 0
 
@@ -48,6 +51,12 @@ class BatchServer(ChatServer):
         with self._batch_lock:
             self.calls.append((method, path.split("?", 1)[0]))
             self.authorizations.append(authorization)
+
+    def odd_answer(self, step: str) -> tuple[int, bytes, dict[str, str]] | None:
+        """The next odd answer planted for this step, or None to answer normally."""
+        with self._batch_lock:
+            planted = self.odd_answers.get(step)
+            return planted.pop(0) if planted else None
 
     def upload(self, fields: Mapping[str, str], data: bytes, filename: str) -> tuple[int, Any]:
         """POST /files: (status, body)."""
