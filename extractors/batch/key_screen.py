@@ -8,7 +8,7 @@ the redactor runs only on the lines that do.
 
 import re
 
-from extractors.endpoint.redaction import KeyRedactor, _base64_runs
+from extractors.endpoint.redaction import KeyRedactor, base64_runs
 
 # Shorter runs of the key's letters and digits could be found in ordinary text by chance.
 _SHORTEST_ANCHOR = 4
@@ -29,7 +29,7 @@ class ScreenedRedactor:
         segments = re.findall(r"[A-Za-z0-9]+", key)
         longest = max(segments, key=len, default="")
         self._anchor = longest.lower() if len(longest) >= _SHORTEST_ANCHOR else ""
-        runs = {run for v in {key, key.lower(), key.upper()} for run in _base64_runs(v)}
+        runs = {run for v in {key, key.lower(), key.upper()} for run in base64_runs(v)}
         self._runs = tuple(run for run in runs if len(run) >= _SHORTEST_BASE64)
 
     def __call__(self, text: str) -> str:

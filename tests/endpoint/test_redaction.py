@@ -1,5 +1,6 @@
 """A key echoed back by the endpoint in any of its usual encodings is stored in none of them."""
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from page_checks import read_pages
 from extractors.answer.catalog import resolve_schema
 from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.prompt import Prompt
+from extractors.endpoint.redaction import KeyRedactor
 from extractors.options import EndpointOptions
 from flows.config import Secrets
 
@@ -97,3 +99,16 @@ def test_a_key_echoed_in_an_invalid_document_answer_is_not_kept_in_raw_answer(
     row = pl.read_parquet(tmp_path / "out" / "receipt").row(0, named=True)
     assert row["status"] == "error" and "I cannot: your key" in row["raw_answer"]
     assert KEY not in row["raw_answer"]
+
+
+@pytest.mark.timeout(60)
+def test_a_long_base64_text_is_redacted_in_one_pass() -> None:
+    # A regex with a leading `[...]*` took 110 s on 80 kB of base64 (quadratic); a page image
+    # echoed back is megabytes of it. Two megabytes must take far less than the minute allowed.
+    key = "sk-live-0123456789abcdefXYZ"
+    echoed = base64.b64encode(b"\x89PNG" + bytes(range(256)) * 6_000).decode()
+    basic = base64.b64encode(f"user:{key}".encode()).decode()
+    text = f"{echoed} Authorization: Basic {basic} {echoed}"
+    redacted = KeyRedactor(key)(text)
+    assert basic not in redacted and redacted.count("***") == 1
+    assert redacted.startswith(echoed[:1_000]) and len(redacted) > 2 * len(echoed)
