@@ -118,6 +118,12 @@ class EndpointOptions:
     sampling: Sampling = field(default_factory=Sampling)
     max_output_tokens: int = 16_384
     output_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    # Ask for the answer's token log-probabilities (`logprobs`): only where the provider is
+    # known to return them (its preset), since some endpoints refuse fields they do not know.
+    logprobs: bool = False
+    # Whether the endpoint takes a `seed`: a page asked again after a degenerate answer is
+    # sent with another one (and a higher temperature).
+    takes_seed: bool = False
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,8 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         max_output_tokens=max_output,
         output_tokens_field=preset.output_tokens_field,
         sampling=Sampling(request.temperature, request.top_p, request.seed),
+        logprobs=preset.logprobs,
+        takes_seed=preset.seed,
     )
     render = RenderOptions(
         max_dpi=request.max_dpi,

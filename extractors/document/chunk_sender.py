@@ -102,9 +102,11 @@ class ChunkSender:
         document_pages: int = 0,
         layer_texts: Mapping[int, str] | None = None,
         held: PayloadSlot | None = None,
+        resample: int = 0,
     ) -> AsyncIterator[RenderedChunk]:
         """The chunk drawn, while it holds a payload slot (`held`, or one taken here: so
-        rendering stays bounded); `layer_texts` (by page) go beside their pages' images."""
+        rendering stays bounded); `layer_texts` (by page) go beside their pages' images;
+        `resample` > 0 asks again with other sampling (`PreparedRequest.resample`)."""
         layer_texts = layer_texts or {}
         to_draw = tuple(p for p in plan.pages if not p.as_text)
         as_text = tuple(p for p in plan.pages if p.as_text)
@@ -132,6 +134,7 @@ class ChunkSender:
                     document_pages=document_pages,
                     layer_texts=texts if any(texts) else (),
                     text_pages=tuple((p.page, layer_texts[p.page]) for p in as_text),
+                    resample=resample,
                 )
             yield RenderedChunk(request, tuple(failed))
 

@@ -1,22 +1,25 @@
-"""A row per page: pages already ok are skipped, and a page left without an answer is asked
-again, in a smaller request, until its re-asks run out."""
+"""A row per page: pages already ok are skipped, a page left without an answer is asked again,
+in a smaller request, until its re-asks run out, and a page whose answer is degenerate (a loop,
+a refusal, nothing read from ink...) is asked once more with other sampling (answer_checks)."""
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from extractors.answer.parse import parse_answer
+from extractors.document.answer_checks import check_pages
+from extractors.document.answered_rows import AnsweredRows
 from extractors.document.chunk_sender import Asked
 from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import layer_texts
 from extractors.document.paced_sending import send_paced
+from extractors.document.page_chunks import PageChunk, missing_retry, refused_retry
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.pool import PayloadSlot
-from extractors.errors import PageDoesNotFitError
 from extractors.options import TextLayerMode
-from extractors.plan.chunking import plan_chunks, split_chunk
-from extractors.plan.sizing import size_page, size_pages
+from extractors.plan.chunking import plan_chunks
+from extractors.plan.sizing import size_pages
 from extractors.records import (
     IMAGE_LABEL_TOKENS,
     ChunkPlan,
@@ -32,16 +35,7 @@ from schemas import ErrorCategory, PageRow, RowStatus
 
 # The modes in which a usable text layer is a page's text, and no request is made for it.
 _LAYER_IS_TEXT = frozenset({TextLayerMode.AUTO, TextLayerMode.ONLY})
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """A chunk in flight: its pages and the attempts already spent on them."""
-
-    plan: ChunkPlan
-    reasks_left: int
-    prior_attempts: int = 0
-    problems: tuple[str, ...] = ()
+_Chunk = PageChunk  # the name batch_unit and dry_run import
 
 
 class PageRowsUnit(UnitBase):
@@ -51,6 +45,7 @@ class PageRowsUnit(UnitBase):
         super().__init__(services)
         self.rows = rows
         self.ledger = ledger
+        self.answered = AnsweredRows(rows)
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)
@@ -78,7 +73,7 @@ class PageRowsUnit(UnitBase):
         reasks = self.options.max_reasks
 
         async def run(plan: ChunkPlan, slot: PayloadSlot) -> None:
-            await self._run_chunk(layout, sink, _Chunk(plan, reasks), slot)
+            await self._run_chunk(layout, sink, PageChunk(plan, reasks), slot)
 
         await send_paced(planned, self.sender, self._pages_per_request, run)
         return DocumentOutcome([], skipped_pages=len(done))
@@ -88,14 +83,21 @@ class PageRowsUnit(UnitBase):
         return self.sender.pages_per_request()
 
     def _reads_layer(self, layout: DocumentLayout, page: int) -> bool:
-        """Whether the page's own text layer is its text (`--text-layer auto|only`)."""
+        """Whether the page's own text layer is its text (`--text-layer auto|only`), or is kept
+        instead of the embedded engine's reading of a script it cannot read."""
         layer = layout.text_layer(page)
         mode = self.options.render.text_layer
-        return layer is not None and layer.usable and mode in _LAYER_IS_TEXT
+        if layer is not None and layer.usable and mode in _LAYER_IS_TEXT:
+            return True
+        return self.answered.kept_layer(layer) is not None
 
     def _layer_rows(self, layout: DocumentLayout, pages: Sequence[int]) -> list[PageRow]:
-        source, count = layout.source, layout.page_count
-        return [self.rows.layer_row(source, n, count, layout.text_layers[n - 1]) for n in pages]
+        rows = []
+        for n in pages:
+            layer = layout.text_layers[n - 1]
+            kept = None if layer.usable else self.answered.kept_layer(layer)
+            rows.append(self.rows.layer_row(layout.source, n, layout.page_count, kept or layer))
+        return rows
 
     def _copies(self, source: SourceFile, key: LedgerKey, pages: frozenset[int]) -> list[PageRow]:
         """Rows for pages already ok under another path of the same content (no request)."""
@@ -120,12 +122,16 @@ class PageRowsUnit(UnitBase):
         return planned, errors
 
     async def _gather(
-        self, layout: DocumentLayout, sink: RowSink, chunks: Sequence[_Chunk]
+        self, layout: DocumentLayout, sink: RowSink, chunks: Sequence[PageChunk]
     ) -> None:
         await gather_all(self._run_chunk(layout, sink, c) for c in chunks)
 
     async def _run_chunk(
-        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+        self,
+        layout: DocumentLayout,
+        sink: RowSink,
+        chunk: PageChunk,
+        held: PayloadSlot | None = None,
     ) -> None:
         """Render, send and parse one chunk (under `held`, a payload slot taken for it, or one
         of its own); pages left without an answer are asked again."""
@@ -140,7 +146,9 @@ class PageRowsUnit(UnitBase):
         answer_room = self._answer_room(len(chunk.plan.pages))
         pages = [p.page for p in chunk.plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
-        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, 0, texts, held)
+        drawn = self.sender.rendered(
+            layout.source, chunk.plan, answer_room, 0, texts, held, chunk.resample
+        )
         async with drawn as rendered:
             failed = [
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
@@ -160,53 +168,74 @@ class PageRowsUnit(UnitBase):
         self,
         layout: DocumentLayout,
         sink: RowSink,
-        chunk: _Chunk,
+        chunk: PageChunk,
         request: PreparedRequest,
         answer: EndpointAnswer,
     ) -> None:
-        """Rows of the pages answered; the pages missing from the answer are asked again."""
+        """Rows of the pages answered; pages missing from the answer, or degenerate in it,
+        are asked again."""
         sent = request.chunk.pages
         parsed = parse_answer(answer.content, len(sent), self.options.schema.model)
         attempts = chunk.prior_attempts + answer.attempts
-        answered = [(request.images[i - 1], item) for i, item in sorted(parsed.items.items())]
-        rows = self.rows.ok_rows(
-            layout.source, layout.page_count, answered, answer, attempts, layout.text_layers
+        answered = [(i, request.images[i - 1], item) for i, item in sorted(parsed.items.items())]
+        checked = check_pages(answered, answer, layout.text_layers, len(request.images))
+        rows, again = self.answered.of_answer(
+            layout, answer, checked, attempts, chunk.held, chunk.resample == 0, chunk.notes
         )
-        problems = chunk.problems + parsed.problems
-        if answer.finish_reason == "length":
-            problems += ("answer cut off at the output token limit",)
         missing = tuple(p for i, p in enumerate(sent, start=1) if i not in parsed.items)
+        rows += self._without_second(layout, chunk, missing, attempts)
         self._finished(sink, rows)
-        if not missing:
-            return
-        if chunk.reasks_left <= 0:
-            reason = "; ".join(dict.fromkeys(problems)) or "page missing from every answer"
-            error = f"no usable answer: {reason}"
-            self._finished(
-                sink,
-                [
-                    self._page_error(layout, p, error, ErrorCategory.ANSWER, attempts)
-                    for p in missing
-                ],
+        held = {h.page for h in chunk.held}
+        missing = tuple(p for p in missing if p.page not in held)
+        nothing = len(missing) == len(sent)
+        retry = missing_retry(chunk, answer, parsed.problems, missing, nothing)
+        if retry.error is not None:
+            errors = [
+                self._page_error(layout, p, retry.error, ErrorCategory.ANSWER, attempts)
+                for p in missing
+            ]
+            self._finished(sink, errors)
+        retries = retry.chunks
+        if again:
+            pages = {h.page for h in again}
+            plan = ChunkPlan(tuple(p for p in sent if p.page in pages))
+            retries.append(
+                PageChunk(plan, chunk.reasks_left, attempts, resample=1, held=tuple(again))
             )
-            return
-        plan = ChunkPlan(missing)
-        # Nothing usable, or an answer cut off at its token limit: the pages left need a
-        # smaller request, with more answer room each.
-        cut_off = answer.finish_reason == "length"
-        parts = split_chunk(plan) if cut_off or len(missing) == len(sent) else [plan]
-        retry = [_Chunk(part, chunk.reasks_left - 1, attempts, problems) for part in parts]
-        await self._gather(layout, sink, retry)
+        await self._gather(layout, sink, retries)
+
+    def _without_second(
+        self,
+        layout: DocumentLayout,
+        chunk: PageChunk,
+        pages: Sequence[PlannedPage],
+        attempts: int,
+    ) -> list[PageRow]:
+        """Rows of held pages that got no second answer: their first one, if usable."""
+        sent = {p.page for p in pages}
+        return [
+            self.answered.settled(layout, h, None, None, attempts)
+            for h in chunk.held
+            if h.page in sent
+        ]
 
     async def _after_failure(
-        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, asked: Asked
+        self, layout: DocumentLayout, sink: RowSink, chunk: PageChunk, asked: Asked
     ) -> None:
         """A refused request is made smaller and tried again; anything else is an error."""
+        if chunk.held:  # asked again after a degenerate answer: the first answer stands
+            attempts = chunk.prior_attempts + asked.attempts
+            self._finished(
+                sink, self._without_second(layout, chunk, asked.request.chunk.pages, attempts)
+            )
+            return
         if asked.failure is None:  # outgrown before it was sent: planned again, not sent
             await self._gather(layout, sink, [replace(chunk, plan=asked.request.chunk)])
             return
         attempts = chunk.prior_attempts + asked.attempts
-        retry = self._after_refusal(layout, chunk, asked, attempts)
+        image_budget = self.sender.budget.image_budget
+        profile = self.options.profile
+        retry = refused_retry(chunk, asked, attempts, layout.page_sizes, profile, image_budget)
         if retry:
             await self._gather(layout, sink, retry)
             return
@@ -219,39 +248,9 @@ class PageRowsUnit(UnitBase):
             ],
         )
 
-    def _after_refusal(
-        self, layout: DocumentLayout, chunk: _Chunk, asked: Asked, attempts: int
-    ) -> list[_Chunk]:
-        """Smaller requests for a refused one; [] when none is left.
-
-        A request that no longer fits what the endpoint revealed is re-planned (`_refit`);
-        several pages are split; a single page refused for its context is shrunk to half its
-        tokens (at most `max_reasks` times).
-        """
-        if asked.refusal is None:
-            return []
-        problems = (*chunk.problems, str(asked.failure))
-        sent = asked.request.chunk
-        if asked.replan:
-            return [_Chunk(sent, chunk.reasks_left, attempts, problems)]
-        if len(sent.pages) > 1:
-            return [
-                _Chunk(part, chunk.reasks_left, attempts, problems) for part in split_chunk(sent)
-            ]
-        if asked.refusal.kind != "context_length" or chunk.reasks_left <= 0:
-            return []
-        page = sent.pages[0]
-        room = min(page.image_tokens // 2, self.sender.budget.image_budget)
-        width, height = layout.page_sizes[page.page - 1]
-        try:
-            shrunk = size_page(page.page, width, height, self.options.profile, room)
-        except PageDoesNotFitError:
-            return []
-        return [_Chunk(ChunkPlan((shrunk,)), chunk.reasks_left - 1, attempts, problems)]
-
     def _refit(
-        self, layout: DocumentLayout, chunk: _Chunk
-    ) -> tuple[list[_Chunk], list[PageRow]] | None:
+        self, layout: DocumentLayout, chunk: PageChunk
+    ) -> tuple[list[PageChunk], list[PageRow]] | None:
         """None when the chunk fits what the endpoint is now known to take; else its re-plan.
 
         Chunks planned before a limit was learned are re-planned here, before rendering,

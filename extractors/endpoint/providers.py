@@ -33,6 +33,12 @@ class ProviderPreset:
     streaming: bool = True
     # Its batch API's flavour (`--batch`), or None when it has none (../shared/docs/batch-apis.md).
     batch: BatchFlavour | None = None
+    # Whether it returns token log-probabilities when asked (`logprobs: true`): documented for
+    # OpenAI and vLLM (../shared/docs/trust.md section 4); not asked of the others.
+    logprobs: bool = False
+    # Whether it takes a `seed` (OpenAI, vLLM and Ollama document one): a page asked again
+    # after a degenerate answer gets another seed besides a higher temperature.
+    seed: bool = False
 
 
 PRESETS: dict[str, ProviderPreset] = {
@@ -83,7 +89,15 @@ PRESETS: dict[str, ProviderPreset] = {
             "gravix", "https://api.gravixlayer.com/v1/inference", "gemma3:12b", 8, "gemma3", 128_000
         ),
         ProviderPreset(
-            "vllm", "http://localhost:8000/v1", None, 12, "pixtral", 128_000, needs_key=False
+            "vllm",
+            "http://localhost:8000/v1",
+            None,
+            12,
+            "pixtral",
+            128_000,
+            needs_key=False,
+            logprobs=True,
+            seed=True,
         ),
         ProviderPreset(
             "openai",
@@ -95,6 +109,8 @@ PRESETS: dict[str, ProviderPreset] = {
             strict_schema=True,
             output_tokens_field="max_completion_tokens",
             batch="openai",
+            logprobs=True,
+            seed=True,
         ),
         ProviderPreset(
             # Pixtral takes images; its documented image limit per request is unclear: 8.
@@ -114,6 +130,7 @@ PRESETS: dict[str, ProviderPreset] = {
             "qwen2.5-vl",
             32_768,
             needs_key=False,
+            seed=True,
         ),
     )
 }

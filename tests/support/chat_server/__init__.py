@@ -29,6 +29,14 @@ request from ``random.Random(seed)``. A fault is a ``Fault`` or its string spec:
   ``extra`` (an item ``{"image": n+1, "text": "phantom"}`` appended), ``out_of_range`` (last
   item's image number set to n+5), ``bare_list`` (the item list without the ``pages`` wrapper),
   ``empty`` (content ``""``).
+- degenerate answers for the request's last page, valid JSON otherwise: ``loop`` (a phrase
+  repeated 300 times after its text), ``loop_rows`` (a table row on 60 lines), ``loop_cut``
+  (the phrase repeated until the answer is cut, ``finish_reason: "length"``), ``refusal``
+  ("I'm sorry, I can't help with that."), ``blank_text`` (``""``), ``wrong_script`` (a
+  Russian sentence).
+
+A request with ``logprobs: true`` gets ``choices[0].logprobs.content``: 4-character tokens,
+each at ``token_logprob`` (default -0.01).
 
 ``tls=(certfile, keyfile)`` serves HTTPS (``url`` says ``https``); ``connections_accepted``
 counts TCP connections, handshakes failed or not.
@@ -58,7 +66,17 @@ refuses), ``answers`` (content, manglings, the completion), ``faults`` (fault sp
 bodies) and ``providers`` (``PROFILES``).
 """
 
-from .faults import FAULT_KINDS, MANGLE_KINDS, Fault, hang, mangle, parse_fault, reset, status
+from .faults import (
+    DEGENERATE_KINDS,
+    FAULT_KINDS,
+    MANGLE_KINDS,
+    Fault,
+    hang,
+    mangle,
+    parse_fault,
+    reset,
+    status,
+)
 from .hostile import gzip_bomb, raw, redirect, trickle, usage
 from .limits import pixtral_tokens
 from .providers import PROFILES
@@ -66,6 +84,7 @@ from .reading import RecordedRequest
 from .server import ChatServer
 
 __all__ = [
+    "DEGENERATE_KINDS",
     "FAULT_KINDS",
     "MANGLE_KINDS",
     "PROFILES",

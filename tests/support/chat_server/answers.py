@@ -140,9 +140,37 @@ _BROKEN_ITEMS: dict[str, Callable[[Items, dict[str, Any]], Items]] = {
 }
 
 
+REFUSAL = "I'm sorry, I can't help with that."
+LOOP_PHRASE = " | Total | 0.00 |"
+LOOP_ROW = "| Total | 0.00 | 0.00 |"
+OTHER_SCRIPT = "Это текст страницы на другом языке, а не то, что на ней написано."
+_DEGENERATE_TEXT: dict[str, Callable[[str], str]] = {
+    "loop": lambda text: text + LOOP_PHRASE * 300,
+    "loop_rows": lambda text: "\n".join([text, *[LOOP_ROW] * 60, "end"]),
+    "refusal": lambda text: REFUSAL,
+    "blank_text": lambda text: "",
+    "wrong_script": lambda text: OTHER_SCRIPT,
+}
+
+
+def _degenerate(kind: str, items: Items) -> tuple[str, str]:
+    """The last page's text made degenerate; `loop_cut` loops until the answer is cut."""
+    if not items:
+        return json.dumps({"pages": items}), "stop"
+    last = items[-1]
+    if kind == "loop_cut":
+        last["text"] = last["text"] + LOOP_PHRASE * 2000
+        full = json.dumps({"pages": items})
+        return full[: len(full) - 1000], "length"
+    last["text"] = _DEGENERATE_TEXT[kind](last["text"])
+    return json.dumps({"pages": items}), "stop"
+
+
 def mangle_pages(kind: str, items: Items, extras: dict[str, Any]) -> tuple[str, str]:
     """Content and finish_reason for a mangled answer."""
     items = [dict(it) for it in items]
+    if kind == "loop_cut" or kind in _DEGENERATE_TEXT:
+        return _degenerate(kind, items)
     if kind in _BROKEN_CONTENT:
         return _BROKEN_CONTENT[kind](items)
     broken = _BROKEN_ITEMS.get(kind, lambda items, extras: items)
@@ -189,6 +217,8 @@ def completion(
         choice["text"] = content
     else:
         choice["message"] = {"role": "assistant", "content": content}
+    if payload.get("logprobs") is True:
+        choice["logprobs"] = token_logprobs(content, cfg["token_logprob"])
     answer = {
         "id": f"chatcmpl-{answer_id}",
         "object": "chat.completion",
@@ -202,3 +232,25 @@ def completion(
         },
     }
     return json.dumps(answer).encode(), prompt_tokens + completion_tokens
+
+
+# Tokens of an answer's `logprobs` block: 4 characters each (as usage counts them), at most
+# this many, so that a long answer's body stays small.
+_MAX_LOGPROB_TOKENS = 256
+
+
+def token_logprobs(content: str, logprob: float) -> dict[str, Any]:
+    """A `logprobs` block as OpenAI and vLLM return it, every token at ``logprob``."""
+    tokens = [content[i : i + 4] for i in range(0, len(content), 4)][:_MAX_LOGPROB_TOKENS]
+    return {
+        "content": [
+            {
+                "token": token,
+                "logprob": logprob,
+                "bytes": list(token.encode()),
+                "top_logprobs": [],
+            }
+            for token in tokens
+        ],
+        "refusal": None,
+    }

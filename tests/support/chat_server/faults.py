@@ -20,6 +20,13 @@ MANGLE_KINDS = frozenset(
         "empty",
     }
 )
+# Degenerate answers for the last page of a request (answers.py): valid JSON whose page text
+# is a loop, a refusal, nothing, or another script; `loop_cut` runs its loop to the token
+# limit and is cut there (finish_reason "length"), as an unconstrained model's loop is.
+DEGENERATE_KINDS = frozenset(
+    {"loop", "loop_rows", "loop_cut", "refusal", "blank_text", "wrong_script"}
+)
+MANGLE_KINDS = MANGLE_KINDS | DEGENERATE_KINDS
 # A hostile endpoint's faults (hostile.py).
 HOSTILE_KINDS = frozenset({"trickle", "redirect", "raw", "gzip_bomb", "usage"})
 FAULT_KINDS = MANGLE_KINDS | HOSTILE_KINDS | {"status", "hang", "reset"}

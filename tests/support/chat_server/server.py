@@ -43,6 +43,7 @@ class ChatServer:
         document_answer: Callable[[RecordedRequest], Any] | None = None,
         read_markers: bool = True,
         tls: tuple[str, str] | None = None,
+        token_logprob: float = -0.01,
     ) -> None:
         self.prefix = prefix.rstrip("/")
         # (certificate file, key file): serve HTTPS with them.
@@ -64,6 +65,8 @@ class ChatServer:
         self.strict_schemas = strict_schemas
         self.document_answer = document_answer
         self.model = model
+        # Every token's log-probability in the `logprobs` block of a request asking for one.
+        self.token_logprob = token_logprob
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._faults: collections.deque[Fault] = collections.deque()
@@ -211,6 +214,7 @@ class ChatServer:
                 "supports_response_format": self.supports_response_format,
                 "legacy_text": self.legacy_text,
                 "strict_schemas": self.strict_schemas,
+                "token_logprob": self.token_logprob,
             }
 
     def _authorized(self, header: str | None) -> bool:
