@@ -8,7 +8,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,12 @@ import httpx
 
 from extractors.batch.lines import CHAT_COMPLETIONS
 from extractors.batch.output_lines import OutputLine, stream_lines
+from extractors.batch.status import BatchStatus, status_of
 from extractors.batch.storage import ObjectStorageFiles
 from extractors.endpoint.guarded_http import origin_of
 from extractors.errors import BatchApiError
 from extractors.options import BatchFlavour
 
-# Mistral's job statuses in OpenAI's words.
-_MISTRAL_STATUS = {
-    "QUEUED": "validating",
-    "RUNNING": "in_progress",
-    "SUCCESS": "completed",
-    "FAILED": "failed",
-    "TIMEOUT_EXCEEDED": "expired",
-    "CANCELLATION_REQUESTED": "cancelling",
-    "CANCELLED": "cancelled",
-}
 # A status poll or download that fails transiently is tried again this many times.
 _ATTEMPTS = 4
 _RETRIED = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -38,21 +28,6 @@ _RETRIED = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_CONTROL_BYTES = 1_000_000
 # An output file's lines, named for the terminal.
 NamedLines = tuple[str, AsyncIterator[OutputLine]]
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    """What the provider says of one batch, in OpenAI's words whatever the flavour."""
-
-    batch_id: str
-    status: str
-    total: int
-    completed: int
-    failed: int
-    output_file_id: str | None
-    error_file_id: str | None
-    created_at: float | None
-    finished_at: float | None
 
 
 class BatchApi:
@@ -124,7 +99,7 @@ class BatchApi:
                 "model": model,
                 "timeout_hours": 24,
             }
-            return _status(
+            return status_of(
                 await self._call("create", "POST", "batch/jobs", json=body), self.flavour
             )
         body = {
@@ -132,11 +107,11 @@ class BatchApi:
             "endpoint": CHAT_COMPLETIONS,
             "completion_window": "24h",
         }
-        return _status(await self._call("create", "POST", "batches", json=body), self.flavour)
+        return status_of(await self._call("create", "POST", "batches", json=body), self.flavour)
 
     async def status(self, batch_id: str) -> BatchStatus:
         route = f"batch/jobs/{batch_id}" if self.flavour == "mistral" else f"batches/{batch_id}"
-        return _status(await self._call("poll", "GET", route), self.flavour)
+        return status_of(await self._call("poll", "GET", route), self.flavour)
 
     def results(self, name: str, file_ids: list[str | None], cap: int) -> list[NamedLines]:
         """The output and error files of a finished batch, as streams of lines."""
@@ -278,38 +253,3 @@ def _kind(response: httpx.Response, body: bytes) -> str:
     if _is_html(response) or body.lstrip()[:1] == b"<":
         return "HTML"
     return "a body that is not JSON"
-
-
-def _status(answer: dict[str, Any], flavour: BatchFlavour) -> BatchStatus:
-    if flavour == "mistral":
-        return BatchStatus(
-            str(answer["id"]),
-            _MISTRAL_STATUS.get(str(answer.get("status")), str(answer.get("status"))),
-            int(answer.get("total_requests") or 0),
-            int(answer.get("succeeded_requests") or 0),
-            int(answer.get("failed_requests") or 0),
-            answer.get("output_file"),
-            answer.get("error_file"),
-            answer.get("created_at"),
-            answer.get("completed_at"),
-        )
-    counts = answer.get("request_counts") or {}
-    finished = next(
-        (
-            answer[k]
-            for k in ("completed_at", "expired_at", "failed_at", "cancelled_at")
-            if answer.get(k)
-        ),
-        None,
-    )
-    return BatchStatus(
-        str(answer["id"]),
-        str(answer.get("status")),
-        int(counts.get("total") or 0),
-        int(counts.get("completed") or 0),
-        int(counts.get("failed") or 0),
-        answer.get("output_file_id"),
-        answer.get("error_file_id"),
-        answer.get("created_at"),
-        finished,
-    )

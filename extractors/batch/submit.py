@@ -4,8 +4,9 @@ step in DIR before the next one starts."""
 import asyncio
 from collections.abc import Callable
 
-from extractors.batch.api import BatchApi, BatchStatus
+from extractors.batch.api import BatchApi
 from extractors.batch.state import BatchPlan, BatchRecord, BatchStore
+from extractors.batch.status import BatchStatus
 
 
 async def submit(plan: BatchPlan, store: BatchStore, api: BatchApi) -> None:

@@ -2,8 +2,9 @@
 lines instead of sent."""
 
 from extractors.batch.files import BatchFileWriter
+from extractors.document.page_chunks import PageChunk
 from extractors.document.page_rows import PageRowBuilder
-from extractors.document.page_unit import PageRowsUnit, _Chunk
+from extractors.document.page_unit import PageRowsUnit
 from extractors.document.unit import RowSink, UnitServices
 from extractors.endpoint.pool import PayloadSlot
 from extractors.records import DocumentLayout
@@ -31,7 +32,11 @@ class BatchPlanUnit(PageRowsUnit):
         return self.sender.budget.images_per_request
 
     async def _run_chunk(
-        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+        self,
+        layout: DocumentLayout,
+        sink: RowSink,
+        chunk: PageChunk,
+        held: PayloadSlot | None = None,
     ) -> None:
         answer_room = self._answer_room(len(chunk.plan.pages))
         drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, held=held)
