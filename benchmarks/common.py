@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+# The shared corpus: $VISIONBATCH_CORPUS, else ../shared/corpus beside the repository.
+CORPUS = Path(os.environ.get("VISIONBATCH_CORPUS") or REPO.parent / "shared" / "corpus")
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "support"))

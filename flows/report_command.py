@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the report's stack loads only when a report is made, not fo
 _TERMINAL_MINUTES = 30
 # Rows to check, worst documents first: the terminal lists the first ones, the HTML page more.
 _TERMINAL_ROWS_TO_CHECK = 40
+# Documents, those with errors first: the terminal lists the first ones, the HTML page more.
+_TERMINAL_DOCUMENTS = 40
 
 
 def report(
@@ -94,7 +96,9 @@ def print_report(report: "RunReport", console: Console) -> None:
         timing_table(report),
     ]
     for dataset in report.datasets:
-        tables += dataset_tables(dataset, _TERMINAL_MINUTES, _TERMINAL_ROWS_TO_CHECK)
+        tables += dataset_tables(
+            dataset, _TERMINAL_MINUTES, _TERMINAL_ROWS_TO_CHECK, _TERMINAL_DOCUMENTS
+        )
     for table in tables:
         console.print(rich_table(table))
 

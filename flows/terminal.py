@@ -159,10 +159,8 @@ def _concurrency(summary: RunSummary) -> str:
 
 
 def evaluation_table(report: EvaluationReport) -> Table:
-    """Accuracy per field over the ground truth."""
-    table = Table(
-        title=f"{report.receipts} receipts with ground truth, {report.with_rows} with an ok row"
-    )
+    """Accuracy per field over the documents run that have ground truth."""
+    table = Table()
     table.add_column("field", style="bold")
     table.add_column("correct", justify="right")
     table.add_column("accuracy", justify="right")
@@ -171,6 +169,18 @@ def evaluation_table(report: EvaluationReport) -> Table:
             Text(printable(score.field)), f"{score.correct}/{score.total}", f"{score.accuracy:.3f}"
         )
     return table
+
+
+def evaluation_lines(report: EvaluationReport) -> list[str]:
+    """What the scores are over, and what was left out of them."""
+    lines = [
+        f"{report.receipts} documents run with ground truth, {report.with_rows} with an ok row"
+    ]
+    if report.truth_without_document:
+        lines.append(f"{report.truth_without_document} truth files had no document (not scored)")
+    if report.documents_without_truth:
+        lines.append(f"{report.documents_without_truth} documents had no truth file")
+    return lines
 
 
 def misses_table(report: EvaluationReport, limit: int) -> Table:

@@ -24,6 +24,8 @@ for _name in (
 os.environ.setdefault("VISIONBATCH_PREFECT_SERVER", "temporary")
 
 import pytest  # noqa: E402
+import repo_paths  # noqa: E402
+from skip_summary import skip_summary  # noqa: E402
 
 # Helpers that assert for the tests that call them: failures show their values, as in a test.
 pytest.register_assert_rewrite("page_checks", "render_checks")
@@ -35,9 +37,33 @@ from repo_paths import CORPUS, REPO, SAMPLES  # noqa: E402, F401
 pytest_plugins = ["shared_fixtures"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--corpus",
+        metavar="DIR",
+        help=f"The shared corpus (default: ${repo_paths.CORPUS_VARIABLE}, else ../shared/corpus).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`--corpus DIR` wins over the variable; set before the test modules are imported, and
+    in the environment, so that subprocesses of tests find it too."""
+    given = config.getoption("--corpus")
+    if given:
+        os.environ[repo_paths.CORPUS_VARIABLE] = str(given)
+    repo_paths.CORPUS = globals()["CORPUS"] = repo_paths.corpus_path()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line at the end: how many tests were skipped for a missing corpus or browser."""
+    line = skip_summary(terminalreporter.stats.get("skipped", []), repo_paths.CORPUS)
+    if line:
+        terminalreporter.write_line(line, yellow=True, bold=True)
+
+
 @pytest.fixture
 def corpus() -> Path:
-    """../shared/corpus, or a clean skip when it is not beside the repository."""
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is not present")
-    return CORPUS
+    """The shared corpus, or a clean skip when it is missing."""
+    if not repo_paths.CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is missing at {repo_paths.CORPUS}")
+    return repo_paths.CORPUS

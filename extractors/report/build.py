@@ -6,6 +6,8 @@ from typing import Literal
 import polars as pl
 
 from extractors.errors import ReportError
+from extractors.report.documents import document_lines
+from extractors.report.error_reasons import error_reason
 from extractors.report.frames import (
     current_outcomes,
     dataset_rows,
@@ -98,6 +100,7 @@ def _dataset_report(
         last_at=frame["extracted_at"].max(),  # type: ignore[arg-type]
         trust=trust_summary(current, low_confidence),
         to_check=to_check,
+        documents_table=document_lines(frame, current, prices),
     )
 
 
@@ -111,10 +114,15 @@ def _statuses(current: pl.DataFrame) -> tuple[StatusCount, ...]:
 
 
 def _errors(current: pl.DataFrame) -> tuple[ErrorGroup, ...]:
+    """Standing failures by category and reason, every reason with its count and an example."""
     failed = current.filter(pl.col("status") == "error").with_columns(
         pl.col("error_category").fill_null("uncategorised"), pl.col("error").fill_null("")
     )
-    return _groups(failed, "error_category")
+    reasons = {e: error_reason(e) for e in failed["error"].unique().to_list()}
+    by_reason = failed.with_columns(
+        pl.col("error").replace_strict(reasons, return_dtype=pl.String).alias("reason")
+    )
+    return _groups(by_reason, ["error_category", "reason"], examples=1)
 
 
 def _warnings(current: pl.DataFrame, fields: frozenset[str]) -> tuple[ErrorGroup, ...]:
@@ -130,26 +138,29 @@ def _warnings(current: pl.DataFrame, fields: frozenset[str]) -> tuple[ErrorGroup
 
 
 def _groups(
-    rows: pl.DataFrame, by: str, examples: int = EXAMPLES_PER_CATEGORY
+    rows: pl.DataFrame, by: str | list[str], examples: int = EXAMPLES_PER_CATEGORY
 ) -> tuple[ErrorGroup, ...]:
+    """Groups by `by` (a category, or a category and a reason), largest first."""
+    keys = [by] if isinstance(by, str) else by
     groups = (
         rows.sort("source", "page", nulls_last=False)
-        .group_by(by, maintain_order=True)
+        .group_by(keys, maintain_order=True)
         .agg(
             count=pl.len(),
             sources=pl.col("source").head(examples),
             pages=pl.col("page").head(examples),
             errors=pl.col("error").head(examples),
         )
-        .sort(pl.col("count"), by, descending=[True, False])
+        .sort(pl.col("count"), *keys, descending=[True, *[False] * len(keys)])
     )
     return tuple(
         ErrorGroup(
             category,
             count,
             tuple(ErrorExample(*example) for example in zip(sources, pages, errors, strict=True)),
+            reason[0] if reason else None,
         )
-        for category, count, sources, pages, errors in groups.iter_rows()
+        for category, *reason, count, sources, pages, errors in groups.iter_rows()
     )
 
 

@@ -107,7 +107,10 @@ def _percentile_lines(axes: Axes, dataset: str, latency: LatencySummary, color: 
 
 
 def usage_chart(report: RunReport) -> str:
-    """Estimated cost by model when every cost is known in one currency; tokens otherwise."""
+    """Estimated cost by model when every cost is known in one currency; tokens otherwise.
+
+    Models whose engine counts no tokens are left out (`has_usage_to_chart`).
+    """
     lines = _usage_by_model(report)
     with _figure(1.4 + 0.45 * max(len(lines), 1)) as (figure, axes):
         names = [line.label for line in lines.values()]
@@ -132,11 +135,19 @@ def usage_chart(report: RunReport) -> str:
         return _svg(figure, "usage")
 
 
+def has_usage_to_chart(report: RunReport) -> bool:
+    """Whether a model counted tokens, or none answered; not when only tokenless engines did."""
+    lines = [line for dataset in report.datasets for line in dataset.usage]
+    return not lines or any(not line.tokenless for line in lines)
+
+
 def _usage_by_model(report: RunReport) -> dict[tuple[str, str], UsageLine]:
     """Usage summed over datasets per (provider, model, batch or online); a model's price is
     the same in each dataset."""
     merged: dict[tuple[str, str], UsageLine] = {}
-    for line in (line for dataset in report.datasets for line in dataset.usage):
+    # An engine that counts no tokens has none to draw: the tables say so instead.
+    counted = (line for dataset in report.datasets for line in dataset.usage)
+    for line in (line for line in counted if not line.tokenless):
         key = (line.provider, line.label)
         seen = merged.get(key)
         merged[key] = line if seen is None else _summed(seen, line)

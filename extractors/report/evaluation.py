@@ -70,12 +70,15 @@ class Miss:
 
 @dataclass(frozen=True)
 class EvaluationReport:
-    """Scores over the truth's receipts; `with_rows` of them had an ok extracted row."""
+    """Scores over the documents that were run and have a truth file (`receipts`), of which
+    `with_rows` had an ok row; truth files of documents not run are counted, never scored."""
 
     receipts: int
     with_rows: int
     scores: tuple[FieldScore, ...]
     misses: tuple[Miss, ...]
+    truth_without_document: int = 0
+    documents_without_truth: int = 0
 
 
 def normalise_amount(text: str | Decimal | float | None) -> Decimal | None:
@@ -155,12 +158,15 @@ def load_truth(folder: Path) -> dict[str, dict[str, str]]:
 
 
 def evaluate(rows: list[dict[str, Any]], truth: dict[str, dict[str, str]]) -> EvaluationReport:
-    """Per-field accuracy of receipt rows against the truth, matched by file stem."""
+    """Per-field accuracy of receipt rows against the truth, matched by file stem, over the
+    documents that were run: a truth file whose document has no row is no miss of the run."""
     by_stem = rows_by_stem(rows)
+    documents = document_stems(rows)
+    scored = sorted(name for name in truth if name in documents)
     correct = dict.fromkeys(TRUTH_FIELDS, 0)
     counted = dict.fromkeys(TRUTH_FIELDS, 0)
     misses: list[Miss] = []
-    for name in sorted(truth):
+    for name in scored:
         row = by_stem.get(name)
         for field, expected in truth[name].items():
             if field not in ROW_FIELDS:
@@ -171,9 +177,28 @@ def evaluate(rows: list[dict[str, Any]], truth: dict[str, dict[str, str]]) -> Ev
                 correct[field] += 1
             else:
                 misses.append(Miss(name, field, expected, _as_text(got)))
-    scores = tuple(FieldScore(f, correct[f], counted[f]) for f in TRUTH_FIELDS)
-    with_rows = sum(name in by_stem for name in truth)
-    return EvaluationReport(len(truth), with_rows, scores, tuple(misses))
+    return EvaluationReport(
+        receipts=len(scored),
+        with_rows=sum(name in by_stem for name in scored),
+        scores=tuple(FieldScore(f, correct[f], counted[f]) for f in TRUTH_FIELDS),
+        misses=tuple(misses),
+        truth_without_document=len(truth) - len(scored),
+        documents_without_truth=len(documents - truth.keys()),
+    )
+
+
+def _stem(source: object) -> str:
+    return PurePath(str(source).replace("\\", "/")).stem
+
+
+def document_stems(rows: list[dict[str, Any]]) -> set[str]:
+    """The file stems of the documents that were run, ok or not; a file the run could not take
+    for a document (a truth `.json` or `.csv` beside the images) is none."""
+    return {
+        _stem(row["source"])
+        for row in rows
+        if row.get("source") and "unsupported file type" not in str(row.get("error") or "")
+    }
 
 
 def rows_by_stem(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -182,8 +207,7 @@ def rows_by_stem(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for row in rows:
         if row.get("status") != "ok" or not row.get("source"):
             continue
-        stem = PurePath(str(row["source"]).replace("\\", "/")).stem
-        chosen.setdefault(stem, row)
+        chosen.setdefault(_stem(row["source"]), row)
     return chosen
 
 

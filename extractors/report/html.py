@@ -11,6 +11,7 @@ from pathlib import Path
 from extractors.errors import ReportError
 from extractors.report.charts import (
     confidence_chart,
+    has_usage_to_chart,
     latency_chart,
     throughput_chart,
     usage_chart,
@@ -19,12 +20,14 @@ from extractors.report.run_report import DatasetReport, RunReport
 from extractors.report.tables import (
     TextTable,
     dataset_tables,
+    documents_table,
     duration,
     money,
     overview_table,
     prices_table,
     timestamp,
     timing_table,
+    tokenless_label,
     usage_table,
 )
 from extractors.report.trust_html import TRUST_CSS, PageDrawer, rows_to_check_section
@@ -52,6 +55,10 @@ figure svg { width: 100%; height: auto; display: block; }
 figcaption { color: #5b6474; font-size: 12.5px; padding: 4px 4px 0; }
 details summary { cursor: pointer; color: #2b5797; margin: 8px 0; }
 """
+
+
+# The documents listed per dataset: the rest are in the Parquet rows, and the page stays light.
+HTML_DOCUMENTS = 1000
 
 
 def write_html_report(report: RunReport, path: Path) -> None:
@@ -129,15 +136,26 @@ def _between(first: datetime, last: datetime) -> str:
 
 
 def _charts(report: RunReport) -> list[str]:
-    captions = (
+    captions = [
         (throughput_chart, "Rows written per minute (UTC), ok or not, per dataset."),
         (latency_chart, "Wall time of each answered request (document datasets: per document)."),
-        (usage_chart, "Estimated cost by provider and model, or tokens when a cost is unknown."),
-    )
-    return [
+    ]
+    if has_usage_to_chart(report):
+        caption = "Estimated cost by provider and model, or tokens when a cost is unknown."
+        captions.append((usage_chart, caption + _tokenless_note(report)))
+    figures = [
         f"<figure>{chart(report)}<figcaption>{escape(caption)}</figcaption></figure>"
         for chart, caption in captions
     ]
+    if not has_usage_to_chart(report):
+        figures.append(f'<p class="note">{escape(_tokenless_note(report).strip())}</p>')
+    return figures
+
+
+def _tokenless_note(report: RunReport) -> str:
+    """` embedded engine: no tokens.` when some engine counted none; empty otherwise."""
+    lines = [line for dataset in report.datasets for line in dataset.usage if line.tokenless]
+    return "".join(sorted({f" {tokenless_label(line)}." for line in lines}))
 
 
 def _left_out(drawer: PageDrawer) -> list[str]:
@@ -156,13 +174,17 @@ def _dataset_section(dataset: DatasetReport, drawer: PageDrawer) -> list[str]:
         f'<p class="sub">{unit} &middot; {dataset.part_files:,} part files &middot; '
         f"{dataset.stored_rows:,} rows stored</p>",
     ]
-    *tables, runs, throughput = dataset_tables(dataset)
+    *tables, runs, throughput = dataset_tables(dataset, documents=0)
     summary = f"<summary>{escape(throughput.title)}</summary>"
     minutes = f"<details>{summary}{_table(throughput)}</details>"
     chart = confidence_chart(dataset)
     figure = [f"<figure>{chart}<figcaption>{_CONFIDENCE}</figcaption></figure>"] if chart else []
     checks = rows_to_check_section(dataset, drawer)
-    return [*head, *map(_table, tables), *figure, *checks, _table(runs), minutes]
+    # The documents after the rows to check: those are what a reader looks at first.
+    documents = (
+        [_table(documents_table(dataset, HTML_DOCUMENTS))] if dataset.documents_table else []
+    )
+    return [*head, *map(_table, tables), *figure, *checks, *documents, _table(runs), minutes]
 
 
 _CONFIDENCE = (

@@ -34,11 +34,16 @@ class ErrorExample:
 
 @dataclass(frozen=True)
 class ErrorGroup:
-    """Standing failures of one category: pages (page dataset) or documents, and examples."""
+    """Standing failures of one category: pages (page dataset) or documents, and examples.
+
+    Errors are grouped by category and reason (`error_reasons.error_reason`), each with one
+    example; warnings by kind, with no reason.
+    """
 
     category: str
     count: int
     examples: tuple[ErrorExample, ...]
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,12 @@ class UsageLine:
     price: Price | None
     # Answered through a batch API: `price` is the batch price.
     batch: bool = False
+
+    @property
+    def tokenless(self) -> bool:
+        """Requests answered and not one token reported: an engine that counts none (the
+        embedded OCR engine), not an endpoint that forgot some."""
+        return self.without_usage > 0 and self.prompt_tokens == 0 and self.completion_tokens == 0
 
     @property
     def label(self) -> str:
@@ -162,6 +173,24 @@ class DocumentToCheck:
 
 
 @dataclass(frozen=True)
+class DocumentLine:
+    """One document: its standing rows (pages of a page dataset, or its one document row) and
+    what its requests took; tokens None when the endpoint reported none (the embedded engine)."""
+
+    source: str
+    pages: int
+    ok: int
+    errors: int
+    warnings: int
+    tokens: int | None
+    # None when unknown: no price, several currencies, or no tokens to price.
+    cost: float | None
+    currency: str | None
+    self_hosted: bool
+    latency_ms: float | None
+
+
+@dataclass(frozen=True)
 class DatasetReport:
     """The report of one dataset, `DIR/pages/` or `DIR/<schema>/`, read from its part files.
 
@@ -196,6 +225,8 @@ class DatasetReport:
     trust: TrustSummary | None = None
     # Worst first: by the lowest confidence of their rows, then by source.
     to_check: tuple[DocumentToCheck, ...] = ()
+    # Every document, those with errors first, then those with warnings.
+    documents_table: tuple[DocumentLine, ...] = ()
 
     @property
     def wall_seconds(self) -> float:

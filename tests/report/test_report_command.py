@@ -38,7 +38,11 @@ def test_cli_prints_the_tables(out_dir: Path) -> None:
     assert re.search(
         cells("run-b", "2026-03-01 10:01:10 UTC", "2026-03-01 10:04:23 UTC", "9"), output
     )
-    assert re.search(cells("answer", "4", "e.pdf", "1", "no JSON in answer 1"), output)
+    reason = ("answer", "no JSON in answer N", "4", "e.pdf", "1", "no JSON in answer 1")
+    assert re.search(cells(*reason), output)
+    # Per document, those with errors first: e.pdf's four failed pages lead.
+    assert re.search(cells("e.pdf", "4", "0", "4", "0", "-", "-", "-"), output)
+    assert re.search(cells("a.pdf", "3", "3", "0", "0", "373,000", "0.0746 EUR", "3.0"), output)
     # Text from the data is printed as it is: neither rich markup nor HTML is interpreted.
     assert "not a PDF: <b>broken</b> [red]" in output
     assert re.search(cells("2026-03-01 10:04:00 UTC", "5"), output)

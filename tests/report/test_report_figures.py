@@ -50,21 +50,73 @@ def test_outcomes_are_the_rows_compaction_would_keep(out_dir: Path) -> None:
     assert after.statuses == before.statuses and after.errors == before.errors
 
 
-def test_errors_by_category_with_three_examples_at_most(out_dir: Path) -> None:
+def test_errors_by_reason_each_with_its_count_and_an_example(out_dir: Path) -> None:
     pages = dataset(build_report(out_dir, DEFAULT_PRICES), PAGES)
     summary = [
-        (g.category, g.count, [(e.source, e.page, e.error) for e in g.examples])
+        (g.category, g.reason, g.count, [(e.source, e.page, e.error) for e in g.examples])
         for g in pages.errors
     ]
     assert summary == [
+        ("answer", "no JSON in answer N", 4, [("e.pdf", 1, "no JSON in answer 1")]),
+        # Not the superseded "read timeout".
         (
-            "answer",
-            4,
-            [("e.pdf", page, f"no JSON in answer {page}") for page in (1, 2, 3)],
+            "endpoint",
+            "HTTP 500 from URL: <script>alert(N)</script>",
+            1,
+            [("b.pdf", 3, SCRIPT_ERROR)],
         ),
-        ("endpoint", 1, [("b.pdf", 3, SCRIPT_ERROR)]),  # not the superseded "read timeout"
-        ("source", 1, [("d.pdf", None, "not a PDF: <b>broken</b> [red]")]),
+        (
+            "source",
+            "not a PDF: <b>broken</b> [red]",
+            1,
+            [("d.pdf", None, "not a PDF: <b>broken</b> [red]")],
+        ),
     ]
+
+
+def test_every_reason_of_a_category_is_listed(tmp_path: Path) -> None:
+    errors = [
+        ("a.pdf", 1, "invalid answer: the answer is not valid JSON (no JSON object)"),
+        ("a.pdf", 2, "invalid answer: the answer is not valid JSON (no JSON object)"),
+        ("b.pdf", 1, "invalid answer: total: not a number"),
+        ("c.pdf", 1, "not a receipt: 40 of 104 lines are running text"),
+        ("d.pdf", 1, "not a receipt: 12 of 30 lines are running text"),
+        ("e.pdf", 1, "not a receipt: 12 of 30 lines are running text"),
+    ]
+    rows = [
+        page_row(source, page, index, "run-a", error=error, category="answer")
+        for index, (source, page, error) in enumerate(errors)
+    ]
+    write_parts(tmp_path / PAGES, "run-a", rows)
+    pages = dataset(build_report(tmp_path, DEFAULT_PRICES), PAGES)
+    assert [(g.reason, g.count, g.examples[0].source) for g in pages.errors] == [
+        ("not a receipt: N of N lines are running text", 3, "c.pdf"),
+        ("invalid answer: the answer is not valid JSON (no JSON object)", 2, "a.pdf"),
+        ("invalid answer: total: not a number", 1, "b.pdf"),
+    ]
+    assert sum(g.count for g in pages.errors) == len(errors)
+
+
+def test_one_line_per_document_errors_first(out_dir: Path) -> None:
+    pages = dataset(build_report(out_dir, DEFAULT_PRICES), PAGES)
+    lines = {line.source: line for line in pages.documents_table}
+    assert [line.source for line in pages.documents_table][:3] == ["e.pdf", "b.pdf", "d.pdf"]
+    assert len(lines) == pages.documents == 6
+    a = lines["a.pdf"]
+    # r1 (two pages, 1000 ms once) and r2 (2000 ms): tokens of three page shares.
+    assert (a.pages, a.ok, a.errors, a.warnings) == (3, 3, 0, 0)
+    assert a.tokens == 120_000 + 10_000 + 130_000 + 15_000 + 90_000 + 8_000
+    assert a.latency_ms == 3000.0 and a.currency == "EUR" and not a.self_hosted
+    b = lines["b.pdf"]
+    # p2 failed in run-a, then r3 answered p1 and p2 in run-b; p3 failed.
+    assert (b.pages, b.ok, b.errors, b.tokens, b.latency_ms) == (3, 2, 1, 170_000, 3000.0)
+    # A copy of a.pdf: its stored row costs nothing again.
+    f = lines["f.pdf"]
+    assert (f.ok, f.tokens, f.latency_ms) == (1, None, None)
+    d = lines["d.pdf"]
+    assert (d.pages, d.ok, d.errors, d.tokens, d.cost) == (1, 0, 1, None, None)
+    c = lines["c.png"]
+    assert c.tokens == 55_000 and c.cost is None  # gravix has no price
 
 
 def test_tokens_and_cost_count_each_request_once(out_dir: Path) -> None:

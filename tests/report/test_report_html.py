@@ -157,3 +157,82 @@ def test_html_opens_in_headless_chromium(out_dir: Path, tmp_path: Path) -> None:
         assert title in dom
     assert "<td>scaleway / pixtral-12b-2409</td>" in dom
     assert "Uncaught" not in done.stderr and ":CONSOLE" not in done.stderr, done.stderr[-2000:]
+
+
+def offline_dataset(out: Path) -> None:
+    """An embedded-engine run: answered pages with no tokens, and errors of four reasons."""
+    local = {"provider": "local", "model": "local-ocr"}
+    rows = [
+        page_row(f"scan{n}.png", 1, n, "run-o", request=f"o{n}", latency=800.0, **local)
+        for n in range(5)
+    ]
+    errors = [
+        ("letter.pdf", 1, "not a receipt: 40 of 104 lines are running text", "answer"),
+        ("memo.pdf", 1, "not a receipt: 12 of 30 lines are running text", "answer"),
+        ("memo.pdf", 2, "invalid answer: total: not a number", "answer"),
+        ("cyrillic.png", 1, "script not supported by the embedded engine: Cyrillic", "answer"),
+        ("broken.pdf", None, "not a PDF: format error", "source"),
+    ]
+    rows += [
+        page_row(source, page, 10 + index, "run-o", error=error, category=category, **local)
+        for index, (source, page, error, category) in enumerate(errors)
+    ]
+    write_parts(out / PAGES, "run-o", rows)
+
+
+def chromium_dom(page: Path, profile: Path) -> str:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        page.as_uri(),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_an_offline_report_draws_no_token_chart(tmp_path: Path) -> None:
+    offline_dataset(tmp_path / "out")
+    page = html_of(tmp_path / "out", tmp_path)
+    assert "Tokens by model" not in page and "Estimated cost by model" not in page
+    assert page.count("<svg") == 2  # throughput and latency only
+    assert "embedded engine: no tokens" in page and "had no usage" not in page
+    assert '<td>pages</td><td>local / local-ocr</td><td class="num">5</td>' in page
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
+)
+def test_every_error_reason_and_every_document_show_in_chromium(tmp_path: Path) -> None:
+    offline_dataset(tmp_path / "out")
+    html_of(tmp_path / "out", tmp_path)
+    dom = chromium_dom(tmp_path / "report.html", tmp_path / "profile")
+    errors = re.search(r"<caption>pages: errors</caption>.*?</table>", dom, re.DOTALL)
+    assert errors is not None
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"num\">(\d+)</td>", errors[0])
+    # Every reason, most frequent first, with its count: nothing hidden behind the first one.
+    assert rows == [
+        ("answer", "not a receipt: N of N lines are running text", "2"),
+        ("answer", "invalid answer: total: not a number", "1"),
+        ("answer", "script not supported by the embedded engine: Cyrillic", "1"),
+        ("source", "not a PDF: format error", "1"),
+    ]
+    documents = re.search(r"<caption>pages: documents</caption>.*?</table>", dom, re.DOTALL)
+    assert documents is not None
+    sources = re.findall(r"<tr><td>([^<]*)</td>", documents[0])
+    # Those with errors first (memo.pdf has two), then the ok scans by name.
+    assert sources[0] == "memo.pdf" and len(sources) == 9
+    assert sources[-5:] == [f"scan{n}.png" for n in range(5)]
+    scan = re.search(r"<tr><td>scan0\.png</td>(.*?)</tr>", documents[0])
+    assert scan is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", scan[1])
+    assert cells == ["1", "1", "0", "0", "-", "-", "0.8"]
+    assert "Tokens by model" not in dom and "embedded engine: no tokens" in dom

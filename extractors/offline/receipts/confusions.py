@@ -5,9 +5,8 @@ import re
 
 def fix_digit_letter_confusion(text: str) -> str:
     """Zeros read inside words become O ("L0T", "BL0CK"); O, I, l and S inside numbers become
-    0, 1 and 5 ("4730O", "28I1", "1S58"); a B starting a postcode becomes 8 ("B1750"); a 5
-    starting a lowercase word becomes S ("5elangor"); 1 inside lowercase words becomes l
-    ("Ja1an"); the L of a lot number read as 1, its foot as a point, or as I ("1.ot 3").
+    0, 1 and 5 ("4730O", "28I1", "1S58"); a 5 starting a lowercase word becomes S
+    ("5elangor"); 1 inside lowercase words becomes l ("Ja1an").
 
     A letter between two digits is never meant: addresses write "SS15", "U13/X", never a
     letter inside a lot number or a postcode.
@@ -16,9 +15,5 @@ def fix_digit_letter_confusion(text: str) -> str:
     text = re.sub(r"(?<=\d)[Oo](?=\d|\b)|(?<=\b)[Oo](?=\d)", "0", text)
     text = re.sub(r"(?<=\d)[Il](?=\d)", "1", text)
     text = re.sub(r"(?<=\d)S(?=\d)", "5", text)
-    # A postcode before its town ("B1750 MASAI"), not a lot or a unit ("LOT B1234 JALAN").
-    unit = r"(?<!LOT )(?<!UNIT )(?<!BLOCK )(?<!BLOK )(?<!NO )(?<!NO\.)"
-    text = re.sub(unit + r"(?<![A-Za-z\d])B(?=\d{4}\s+[A-Za-z])", "8", text)
     text = re.sub(r"(?<![\dA-Za-z])5(?=[a-z]{3})", "S", text)
-    text = re.sub(r"(?<![\w.])(?:1\.?|I|\|)(?=ot\s*\d)", "L", text)
     return re.sub(r"(?<=[a-z])1(?=[a-z])", "l", text)

@@ -6,9 +6,9 @@ from extractors.offline.receipts.amounts import amounts_in
 from extractors.offline.receipts.confusions import fix_digit_letter_confusion
 from extractors.offline.receipts.dates import date_in
 
-# The recogniser splits and glues these letters ("SDN BH D", "SLIIBHD"): no word ends in BHD.
+# The recogniser splits and glues these letters ("SDN BH D", "SDNBHD"): no word ends in BHD.
 LEGAL_SUFFIX = re.compile(
-    r"S\s?D\s?N\.?\s*B\s?H\s?D\b\.?|B\s?H\s?D\b\.?|BERHAD|S/B\b\.?|\bSB(?=\s?\(\d)|\bLTD\b\.?|LIMITED|"
+    r"S\s?D\s?N\.?\s*B\s?H\s?D\b\.?|B\s?H\s?D\b\.?|BERHAD|S/B\b\.?|\bLTD\b\.?|LIMITED|"
     r"\bINC\b\.?|\bLLC\b|\bPLC\b|GMBH|\bCO\.(?!\s*(?:REG|NO))|\bPTE\b"
 )
 
@@ -19,24 +19,7 @@ _TRADE_WORD = re.compile(
 )
 
 
-# OCR reads the S of SDN as 5 and its D as O, E or I ("5dn Bhd", "SON BHD", "SEN BHD", "SIN
-# BHAD"), its DN as LII ("SLIIBHD"), the D of BHD after SDN as another letter ("SDN. BHX."),
-# and splits its letters ("5 dn Bhd", "SDN BH D").
-_SDN_BHD_OCR = re.compile(
-    r"(?:5\s?[DO0]|S\s?[O0EI])\s?N\.?\s*B\s?H\s?A?D\b|S\s?D\s?N\.?\s*B(?:\s+H\s?|H\s+|HA)D\b|"
-    r"S\s?[LI]{2,3}\s?B\s?H\s?D\b",
-    re.IGNORECASE,
-)
-
-
-# The bracket closing an abbreviation read as a letter glued to SDN ("(KLISDN BHD").
-_BRACKET_MISREAD = re.compile(r"(\([A-Z]{1,3})[Il1|]\s?(?=SDN\b)")
-
-
-_BHD_MISREAD = re.compile(r"(SDN\.?\s*BH)[A-CE-Z]\b", re.IGNORECASE)
-
-
-# ...and the S of S/B as 5 ("99 SPEED MART 5/B").
+# OCR reads the S of S/B as 5 ("99 SPEED MART 5/B"), as it reads S as 5 elsewhere.
 _SB_MISREAD = re.compile(r"(?<![\d/])5/B\b")
 
 
@@ -83,15 +66,13 @@ def is_scribble(line: str) -> bool:
 
 
 def is_registration(line: str) -> bool:
-    """An id line: "(123456-U)", "Co-REG:654321-D", "Company No: 12345-U", "Site: 1234"."""
+    """An id line: "(123456-U)", "Co-REG:654321-D", "Company No: 12345-U"."""
     upper = line.upper()
     compact = re.sub(r"[\s()\[\].:]", "", upper)
     return bool(
         _REGISTRATION.match(compact)
         or re.match(r"CO-?REG|COMPANYREG", compact)
         or re.search(r"\d{5,}-\s?[A-Z]\b", upper)  # a registration number inside the line
-        or re.fullmatch(r"[A-Z .#]{1,12}:\s*\d+", upper)  # "Site:1046", "Store: 12"
-        or re.fullmatch(r"(?:SITE|STORE)\s*(?:NO\.?|#)?\s*\d+", upper)  # its colon unread
     )
 
 
@@ -142,10 +123,8 @@ def legal_name_below(lines: list[str], start: int) -> int | None:
 
 
 def ocr_fixed_suffix(line: str) -> str:
-    """The line with its misread "SDN BHD" (or "S/B") spelt right."""
-    spelt = _SB_MISREAD.sub("S/B", _SDN_BHD_OCR.sub("SDN BHD", line))
-    spelt = _BRACKET_MISREAD.sub(r"\1) ", spelt)
-    return _BHD_MISREAD.sub(lambda m: m[1] + ("D" if m[1][-1].isupper() else "d"), spelt)
+    """The line with its misread "S/B" spelt right."""
+    return _SB_MISREAD.sub("S/B", line)
 
 
 def header_lines(lines: list[str]) -> list[int]:
