@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the report's stack loads only when a report is made, not fo
     from rich.table import Table
 
     from extractors.report.run_report import RunReport
-    from extractors.report.tables import TextTable
+    from extractors.report.text_table import TextTable
 
 # A long run has hundreds of minutes: the terminal shows the first ones, the HTML page all.
 _TERMINAL_MINUTES = 30

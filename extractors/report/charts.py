@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from matplotlib.typing import RcKeyType
 
 from extractors.report.run_report import DatasetReport, LatencySummary, RunReport, UsageLine
-from extractors.report.tables import money
+from extractors.report.text_table import money
 
 _STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: selectable, searchable, small

@@ -18,18 +18,15 @@ from extractors.report.charts import (
 )
 from extractors.report.run_report import DatasetReport, RunReport
 from extractors.report.tables import (
-    TextTable,
     dataset_tables,
     documents_table,
-    duration,
-    money,
     overview_table,
     prices_table,
-    timestamp,
     timing_table,
     tokenless_label,
     usage_table,
 )
+from extractors.report.text_table import TextTable, duration, money, timestamp
 from extractors.report.trust_html import TRUST_CSS, PageDrawer, rows_to_check_section
 
 _CSS = """

@@ -1,29 +1,22 @@
 """The report as titled tables of text, one layout shared by the terminal and the HTML page."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from extractors.endpoint.providers import LOCAL
 from extractors.report.pricing import Price
 from extractors.report.run_report import (
     DatasetReport,
     DocumentLine,
-    DocumentToCheck,
-    RowToCheck,
     RunReport,
     UsageLine,
 )
-
-
-@dataclass(frozen=True)
-class TextTable:
-    """A titled table of display strings; `numeric` names the columns aligned right."""
-
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    numeric: frozenset[str] = frozenset()
-    note: str | None = None
+from extractors.report.text_table import (
+    TextTable,
+    duration,
+    money,
+    optional_cell,
+    page_cell,
+    timestamp,
+)
+from extractors.report.trust_tables import to_check_table, trust_table, warnings_table
 
 
 def overview_table(report: RunReport) -> TextTable:
@@ -51,11 +44,11 @@ def timing_table(report: RunReport) -> TextTable:
         (
             d.name,
             duration(d.wall_seconds),
-            _optional(d.pages_per_minute, "{:,.1f}"),
+            optional_cell(d.pages_per_minute, "{:,.1f}"),
             "a request" if d.latency.unit == "request" else "a document",
             f"{d.latency.count:,}",
-            _optional(d.latency.p50_ms, "{:,.0f}"),
-            _optional(d.latency.p95_ms, "{:,.0f}"),
+            optional_cell(d.latency.p50_ms, "{:,.0f}"),
+            optional_cell(d.latency.p95_ms, "{:,.0f}"),
         )
         for d in report.datasets
     )
@@ -88,7 +81,7 @@ def errors_table(dataset: DatasetReport) -> TextTable:
             group.reason or "-",
             f"{group.count:,}",
             example.source,
-            _page(example.page),
+            page_cell(example.page),
             example.error or "-",
         )
         for group in dataset.errors
@@ -109,9 +102,9 @@ def documents_table(dataset: DatasetReport, limit: int | None = None) -> TextTab
             f"{line.ok:,}",
             f"{line.errors:,}",
             f"{line.warnings:,}",
-            _optional(line.tokens, "{:,}"),
+            optional_cell(line.tokens, "{:,}"),
             _document_cost(line),
-            _optional(None if line.latency_ms is None else line.latency_ms / 1000, "{:,.1f}"),
+            optional_cell(None if line.latency_ms is None else line.latency_ms / 1000, "{:,.1f}"),
         )
         for line in shown
     )
@@ -137,97 +130,6 @@ def _document_cost(line: DocumentLine) -> str:
     return (
         "unknown" if line.cost is None or line.currency is None else money(line.cost, line.currency)
     )
-
-
-def warnings_table(dataset: DatasetReport) -> TextTable:
-    """Ok rows that say something is odd, by kind of warning, each with one as written."""
-    unit = "pages" if dataset.kind == "pages" else "documents"
-    rows = tuple(
-        (group.category, f"{group.count:,}", example.source, _page(example.page), example.error)
-        for group in dataset.warnings
-        for example in group.examples[:1]
-    )
-    columns = ("warning", unit, "example source", "page", "example")
-    note = "A row counts once per kind of warning; its warnings are in the `warnings` column."
-    return TextTable(f"{dataset.name}: warnings", columns, rows, frozenset((unit, "page")), note)
-
-
-def trust_table(dataset: DatasetReport) -> TextTable | None:
-    """How far the standing ok rows can be trusted; None when no row says (no confidence, no
-    warning: a dataset written before they existed, or without ok rows)."""
-    trust = dataset.trust
-    # A dataset written before rows carried a confidence has nothing to say here.
-    if trust is None or (trust.unmeasured == trust.ok_rows and not trust.with_warnings):
-        return None
-    rows = (
-        ("standing ok rows", f"{trust.ok_rows:,}"),
-        ("no warning, confidence high enough", f"{trust.clean:,}"),
-        ("with warnings", f"{trust.with_warnings:,}"),
-        (f"confidence under {trust.threshold:.2f}", f"{trust.low_confidence:,}"),
-        ("no confidence recorded", f"{trust.unmeasured:,}"),
-        ("rows to check", f"{trust.to_check:,}"),
-        ("documents holding them", f"{trust.documents_to_check:,}"),
-        ("mean confidence", _optional(trust.mean, "{:.3f}")),
-        ("median confidence", _optional(trust.median, "{:.3f}")),
-    )
-    note = (
-        "Rows to check: ok rows with a warning or a confidence under the threshold "
-        "(--low-confidence). Rows written before confidence existed have none."
-    )
-    columns = ("ok rows", "value")
-    return TextTable(f"{dataset.name}: trust", columns, rows, frozenset({"value"}), note)
-
-
-def to_check_table(dataset: DatasetReport, limit: int | None = None) -> TextTable:
-    """The rows to check per document, worst first: page, confidence and reasons.
-
-    The first `limit` rows when given; the note says how many rows and documents are left out.
-    """
-    listed = [(document, row) for document in dataset.to_check for row in document.shown][:limit]
-    cells: list[tuple[str, ...]] = []
-    for index, (document, row) in enumerate(listed):
-        first = index == 0 or listed[index - 1][0] is not document
-        head = (document.source, f"{document.rows:,}") if first else ("", "")
-        cells.append(
-            (*head, pages_label(row.pages), _optional(row.confidence, "{:.3f}"), _why(row))
-        )
-    columns = ("source", "to check", "page", "confidence", "reasons")
-    title = f"{dataset.name}: rows to check"
-    note = _left_out(dataset, listed)
-    return TextTable(title, columns, tuple(cells), frozenset(columns[1:4]), note)
-
-
-def _why(row: RowToCheck) -> str:
-    return "; ".join(row.warnings) or "low confidence, no warning"
-
-
-def _left_out(
-    dataset: DatasetReport, listed: list[tuple[DocumentToCheck, RowToCheck]]
-) -> str | None:
-    """How many rows to check, and documents holding them, are not listed."""
-    trust = dataset.trust
-    rows = 0 if trust is None else trust.to_check - len(listed)
-    if trust is None or rows <= 0:
-        return None
-    documents = trust.documents_to_check - len({document.source for document, _ in listed})
-    more = f", in {documents:,} more documents" if documents else ""
-    return (
-        f"{rows:,} more rows to check not listed{more}: the Parquet rows hold them "
-        "(filter on `warnings` and `confidence`)."
-    )
-
-
-def _page(page: int | None) -> str:
-    return "-" if page is None else str(page)
-
-
-def pages_label(pages: tuple[int, ...]) -> str:
-    """`3`, or a document's `1-4` / `1, 3`."""
-    if not pages:
-        return "-"
-    if len(pages) > 2 and list(pages) == list(range(pages[0], pages[-1] + 1)):
-        return f"{pages[0]}-{pages[-1]}"
-    return ", ".join(str(page) for page in pages)
 
 
 def usage_table(report: RunReport) -> TextTable:
@@ -344,25 +246,3 @@ def dataset_tables(
     if dataset.to_check and rows_to_check is not None:
         tables.append(to_check_table(dataset, rows_to_check))
     return [*tables, runs_table(dataset), throughput_table(dataset, minutes)]
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def duration(seconds: float) -> str:
-    """`42.0 s`, `12 min 05 s`, `3 h 02 min`."""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def money(amount: float, currency: str) -> str:
-    return f"{amount:,.4f} {currency}"
-
-
-def _optional(value: float | None, template: str) -> str:
-    return "-" if value is None else template.format(value)

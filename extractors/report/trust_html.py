@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 from extractors.report.run_report import DatasetReport, DocumentToCheck, RowToCheck
-from extractors.report.tables import pages_label
 from extractors.report.thumbnails import Thumbnail, page_thumbnail
+from extractors.report.trust_tables import pages_label
 from schemas.trust import Citation
 
 THUMBNAILS = 50
