@@ -7,10 +7,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from itertools import count
 
+import orjson
+
 from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.concurrency import AdaptiveConcurrency
 from extractors.endpoint.learned_limits import LearnedLimits
 from extractors.endpoint.rate_window import RateWindow, WindowEntry, attempt_entries
+from extractors.endpoint.run_hold import RunHold, run_wide_wait
 from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
 from extractors.options import InFlight, RateLimits
 from extractors.progress import NoProgress, ProgressListener
@@ -66,7 +69,8 @@ class RequestPool:
     A payload slot is taken before a chunk is rendered and given back when its answer arrives,
     so rendering runs ahead of the requests and memory stays bounded (see `InFlight`).
     Each attempt holds an in-flight slot of the adaptive limit and its share of `--rpm` /
-    `--tpm` only while it is on the wire: a request waiting out a 429 holds nothing.
+    `--tpm` only while it is on the wire: a request waiting out a 429 holds nothing, unless
+    the 429 says the limit is the run's (`run_hold`): then no attempt goes until it resets.
     """
 
     def __init__(
@@ -85,6 +89,7 @@ class RequestPool:
         rates = rates or RateLimits()
         self.request_window = _window(rates.requests_per_minute, rates.window_seconds)
         self.token_window = _window(rates.tokens_per_minute, rates.window_seconds)
+        self.hold = RunHold()
         self._payload_slots = asyncio.Semaphore(in_flight.payload_slots)
         self._aborted: RunAbortedError | None = None
 
@@ -116,7 +121,7 @@ class RequestPool:
         # Encoded while the request waits for its slot (its pages were drawn ahead), not when a
         # round of answers frees the slots together: measured, refilling 16 slots then took
         # 40 ms, most of it building bodies.
-        body = self.client.encoded_body(request)
+        encoded = self._encoded(request)
         for attempt in count(1):
             async with self.concurrency.slot() as generation:
                 self._raise_if_aborted()
@@ -124,12 +129,14 @@ class RequestPool:
                     # It waited for its slot while another request taught us a lower limit.
                     raise OutgrownRequestError(request.request_id)
                 request_entry, token_entry = await self._take_rates(request)
+                await self.hold.wait()
                 self._raise_if_aborted()
+                encoded = self._refreshed(request, encoded)
                 retry: RetryLaterError | None
                 entries = tuple(e for e in (request_entry, token_entry) if e is not None)
                 try:
                     with attempt_entries(entries):
-                        answer = await self._on_the_wire(request, attempt, body)
+                        answer = await self._on_the_wire(request, attempt, encoded[1])
                 except RetryLaterError as later:
                     retry = later
                 else:
@@ -144,9 +151,29 @@ class RequestPool:
                 return answer
             self.stats.retries += 1
             self.stats.throttled += retry.throttled
+            if (run_wide := run_wide_wait(retry)) is not None:
+                self.hold.hold(run_wide)
             self._progress.retrying(str(retry), retry.wait)
             await asyncio.sleep(retry.wait)
         raise AssertionError("unreachable: attempts end in an answer or an exception")
+
+    def _encoded(self, request: PreparedRequest) -> tuple[int | None, bytes]:
+        """The request's body, and the answer room it asks for when a context learned from a
+        refusal refitted it (None: the configured one, as the client encodes it)."""
+        room = self.learned.answer_room if self.learned is not None else None
+        if room is None:
+            return None, self.client.encoded_body(request)
+        body = self.client.request_body(request)
+        body[self.client.options.output_tokens_field] = room
+        return room, orjson.dumps(body)
+
+    def _refreshed(
+        self, request: PreparedRequest, encoded: tuple[int | None, bytes]
+    ) -> tuple[int | None, bytes]:
+        """The body again if the answer room was refitted while the request waited."""
+        if self.learned is None or self.learned.answer_room == encoded[0]:
+            return encoded
+        return self._encoded(request)
 
     async def _take_rates(
         self, request: PreparedRequest

@@ -2,8 +2,13 @@
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
+from chat_server import ChatServer
+from harness import run
+from markers import make_marked_pdf
+from page_checks import assert_every_page_once_ok
 
 from extractors.endpoint.concurrency import AdaptiveConcurrency
 from extractors.endpoint.learned_limits import LearnedLimits, classify_refusal
@@ -18,6 +23,16 @@ from extractors.options import BudgetOptions
         (400, "At most 4 image(s) may be provided in one prompt.", "too_many_images", 4),
         (400, "Too many images in the request", "too_many_images", None),
         (400, "The maximum number of images per request is 12 images", "too_many_images", 12),
+        # Wordings that state the limit: each read as it is, never halved.
+        (400, "too many images in one request: 5 > 4", "too_many_images", 4),
+        (400, "Too many images: 12 > 3", "too_many_images", 3),
+        (400, "You can send at most 4 images per request", "too_many_images", 4),
+        (400, "This model accepts a maximum of 4 images", "too_many_images", 4),
+        (400, "Number of images exceeds the limit of 4", "too_many_images", 4),
+        (400, "Image limit of 2 exceeded for this model", "too_many_images", 2),
+        (400, "Too many images in request. Max is 10.", "too_many_images", 10),
+        # A figure about pixels, not images, is no image limit.
+        (400, "image too large: 5000 > 4096", "other", None),
         # Scaleway Managed Inference: a bare 413 for the 13th image
         (413, "Request Entity Too Large", "too_many_images", None),
         # vLLM / OpenAI context overflow wordings (endpoints.md)
@@ -53,6 +68,43 @@ def test_learned_limits_only_narrow_the_budget() -> None:
         "context length learned: 32768 tokens",
     ]
     assert LearnedLimits(configured).learn_images(12, None) == 6  # no number stated: halve
+
+
+def test_a_stated_image_limit_replaces_a_halved_guess() -> None:
+    learned = LearnedLimits(BudgetOptions(max_images=12))
+    assert learned.learn_images(12, None) == 6  # guessed
+    assert learned.learn_images(12, 8) == 8  # stated: exactly, even above the guess
+    # 12 images refused without a figure, sent before the limit was stated: nothing new.
+    assert learned.learn_images(12, None) == 8
+    assert learned.learn_images(8, 5) == 5  # a tighter stated limit still narrows
+    assert learned.learn_images(5, None) == 2  # the stated limit itself refused: halved
+    assert learned.lessons == [
+        "images per request lowered to 6",
+        "images per request set to 8, as the endpoint states",
+        "images per request lowered to 5",
+        "images per request lowered to 2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("context", "room", "images_per_request"),
+    [
+        (8_000, 3_700, 3),  # (8,000 - 600) // 2: as --context-tokens 8000 would give
+        (40_000, 16_384, 12),  # the room configured fits: kept
+    ],
+)
+def test_a_learned_context_refits_the_answer_room(
+    context: int, room: int, images_per_request: int
+) -> None:
+    configured = BudgetOptions(context_tokens=128_000, max_output_tokens=16_384, prompt_tokens=600)
+    learned = LearnedLimits(configured)
+    assert learned.answer_room is None  # nothing learned: the configured room is sent
+    learned.learn_context(context)
+    budget = learned.budget
+    assert (budget.context_tokens, budget.max_output_tokens) == (context, room)
+    assert learned.answer_room == room
+    assert budget.images_per_request == images_per_request
+    assert budget.image_budget == context - 600 - room
 
 
 def test_rate_window_never_exceeds_its_limit_in_any_window() -> None:
@@ -183,3 +235,45 @@ def test_a_rate_window_counts_a_request_from_when_it_is_written() -> None:
     blocked, written, admitted = asyncio.run(scenario())
     assert blocked
     assert admitted - written >= 0.2
+
+
+def test_a_learned_8000_token_context_leaves_every_page_ok(tmp_path: Path) -> None:
+    """No --context-tokens: the 8,000 tokens are learned from the first refusal, the answer
+    room is refitted to them, and every page is asked again within them."""
+    make_marked_pdf(tmp_path / "doc_4.pdf", 4, 6)
+    with ChatServer(context_tokens=8_000) as server:
+        _, session = run(
+            [tmp_path], tmp_path / "out", base_url=server.base_url, model="pixtral-12b-2409"
+        )
+        sent = [(r.status, r.n_images, r.max_tokens) for r in server.requests]
+    room = (8_000 - session.learned.configured.prompt_tokens) // 2
+    assert sent[0][:2] == (400, 6)
+    assert sent[1:] == [(200, 1, room)] * 6  # one 3,264-token page fits beside the answer room
+    assert session.learned.lessons == [
+        "context length learned: 8000 tokens",
+        f"answer room refitted to {room}",
+    ]
+    assert_every_page_once_ok(tmp_path / "out", 6)
+
+
+def test_a_small_learned_context_with_4_images_per_request(tmp_path: Path) -> None:
+    """Both limits learned: 4 images (stated), then a 12,000-token context whose refitted
+    answer room still leaves 4 small pages a request."""
+    make_marked_pdf(tmp_path / "doc_7.pdf", 7, 12)
+    with ChatServer(max_images=4, context_tokens=12_000) as server:
+        _, session = run(
+            [tmp_path],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="pixtral-12b-2409",
+            concurrency=1,
+            max_dpi=50,  # ~1,000 tokens a page
+        )
+        sent = [(r.status, r.n_images) for r in server.requests]
+    assert sent[:2] == [(400, 12), (400, 4)]  # too many images, then too long a context
+    # The other two chunks of 4 go whole; the refused one is split in two.
+    assert sorted(size for status, size in sent[2:] if status == 200) == [2, 2, 4, 4]
+    assert all(status == 200 for status, _ in sent[2:])
+    budget = session.learned.budget
+    assert (budget.max_images, budget.context_tokens, budget.images_per_request) == (4, 12_000, 4)
+    assert_every_page_once_ok(tmp_path / "out", 12)
