@@ -23,6 +23,12 @@ from schemas.text_layer import TextLayerVerdict
 
 pillow_heif.register_heif_opener()
 
+# MuPDF prints its errors and warnings on stdout by default ("MuPDF error: format error: cycle in
+# page tree"), which breaks `--json`; they are still stored (pymupdf.TOOLS.mupdf_warnings), and
+# what is wrong with a file reaches its rows as the error PyMuPDF raises.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
 
 # What PyMuPDF raises for damaged files and pages: its own error classes and RuntimeError.
 _MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)

@@ -90,7 +90,7 @@ def recogniser_alphabet() -> frozenset[str]:
     if model is None:
         return frozenset()
     # Loaded with rapidocr anyway; not at import, for runs that never OCR. It ships no types.
-    import onnxruntime  # type: ignore[import-untyped]
+    import onnxruntime
 
     session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     return frozenset(session.get_modelmeta().custom_metadata_map.get("character", "").split("\n"))
