@@ -41,10 +41,15 @@ class AnswerTooLargeError(EndpointFailedError):
 class RetryLaterError(VisionbatchError):
     """One attempt failed transiently and attempts are left: try again after `wait` seconds."""
 
-    def __init__(self, message: str, wait: float, *, throttled: bool) -> None:
+    def __init__(
+        self, message: str, wait: float, *, throttled: bool, run_wide: bool = False
+    ) -> None:
         super().__init__(message)
         self.wait = wait
         self.throttled = throttled  # a 429: evidence for lowering the in-flight count
+        # The wait is a rate limit's that every request counts against (a gateway's own, a
+        # reset time): the whole run holds until then, not only this request.
+        self.run_wide = run_wide
 
 
 class OutgrownRequestError(VisionbatchError):

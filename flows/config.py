@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from extractors.answer.catalog import resolve_schema
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
+from extractors.endpoint.answer_room import fitted_answer_room
 from extractors.endpoint.prompt import Prompt
 from extractors.endpoint.providers import (
     ENGINE_SCHEMAS,
@@ -152,13 +153,6 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         render_workers=request.render_workers,
     )
     return ResolvedRun(preset.name, session)
-
-
-def fitted_answer_room(preferred: int, context_tokens: int, prompt_tokens: int) -> int:
-    """The answer room when none is asked for: the provider's, but at most half of what the
-    prompt leaves, so that a small context (LLaVA-1.5's 4,096) still has room for images;
-    fewer images then go in each request, since each page needs its share of the answer."""
-    return max(1, min(preferred, (context_tokens - prompt_tokens) // 2))
 
 
 def _carries_credentials(url: str) -> bool:

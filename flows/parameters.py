@@ -215,8 +215,16 @@ class BatchChoice(_Group):
     )
     dry_run: bool = Field(
         default=False,
-        description="Send nothing: print files, pages, requests, images, estimated tokens and "
-        "the estimated cost online and in batch.",
+        description="Send nothing, draw no page: print files (unreadable ones and why), pages, "
+        "requests, tokens, the cost online and in batch, the time online and the batch files, "
+        "in all, per folder and per format (all of it as one JSON object with --json).",
+    )
+    dry_run_latency: float | None = Field(
+        default=None,
+        gt=0,
+        description="With --dry-run: seconds one request takes (a trial run's median "
+        "latency_ms), to plan the time online (default: an assumed 2 s + 8 s a page).",
+        json_schema_extra=_value("SECONDS"),
     )
 
 

@@ -1,96 +1,180 @@
-"""A dry run: the requests a run would send, counted from the documents' page sizes, with no
-page drawn and no request sent."""
+"""A dry run: the requests a run would send, counted from the documents' page sizes and text
+layers, with no page drawn and no request sent; per file, then in all, per folder, per format."""
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from extractors.discover.files import shards
-from extractors.discover.local_walk import FoundInput
+from extractors.discover.local_walk import FoundInput, RefusedInput
+from extractors.document.document_rows import DocumentRow, DocumentRowBuilder
+from extractors.document.document_unit import DocumentRowUnit
+from extractors.document.dry_run_tally import WorkTally, stand_in
+from extractors.document.layer_hints import layer_texts
+from extractors.document.orchestrator import DocumentOrchestrator
+from extractors.document.page_chunks import PageChunk
 from extractors.document.page_rows import PageRowBuilder
-from extractors.document.page_unit import PageRowsUnit, _Chunk
+from extractors.document.page_unit import PageRowsUnit
 from extractors.document.session import ExtractionSession
-from extractors.document.unit import RowSink, UnitServices
+from extractors.document.unit import DocumentOutcome, OutputUnit, RowSink, UnitServices
 from extractors.endpoint.pool import PayloadSlot
-from extractors.records import DocumentLayout
-from extractors.sink.ledger import Ledger
+from extractors.errors import RunAbortedError
+from extractors.plan.chunking import plan_chunks
+from extractors.plan.sizing import size_pages
+from extractors.records import DocumentLayout, SourceFile
+from extractors.sink.chunk_answers import ChunkAnswers
+from extractors.sink.ledger import DocumentLedger, Ledger
 from extractors.sink.parts import Record
-from schemas import RowStatus
-
-
-@dataclass
-class PlannedWork:
-    """What a run would ask: its requests, their images and their estimated tokens."""
-
-    files: int = 0
-    pages: int = 0
-    pages_done: int = 0
-    # Pages whose own text layer is their row (`--text-layer auto`): no request.
-    text_layer_pages: int = 0
-    unreadable: int = 0
-    requests: int = 0
-    images: int = 0
-    prompt_tokens: int = 0
-    answer_room: int = 0
+from schemas import ErrorCategory, PageRow, RowStatus
 
 
 class CountingUnit(PageRowsUnit):
     """A page unit that counts each chunk's request instead of drawing and sending it."""
 
     def __init__(
-        self, services: UnitServices, rows: PageRowBuilder, ledger: Ledger, work: PlannedWork
+        self, services: UnitServices, rows: PageRowBuilder, ledger: Ledger, work: WorkTally
     ) -> None:
         super().__init__(services, rows, ledger)
         self.work = work
+
+    async def resume(self, source: SourceFile) -> DocumentOutcome | None:
+        outcome = await super().resume(source)
+        if outcome is not None:
+            counts = self.work.file(source)
+            counts.files_done += 1
+            counts.pages += outcome.skipped_pages
+            counts.pages_done += outcome.skipped_pages
+        return outcome
+
+    def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> PageRow:
+        self.work.unreadable_file(source, message)
+        return super().file_error(source, message, category)
+
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
+        counts = self.work.file(layout.source)
+        counts.pages += layout.page_count
+        outcome = await super().extract(layout, sink)
+        counts.pages_done += outcome.skipped_pages
+        return outcome
 
     def _pages_per_request(self) -> int:
         # How a run paces its requests is measured as it goes; counted here as packed full.
         return self.sender.budget.images_per_request
 
+    def _finished(self, sink: RowSink, rows: list[PageRow]) -> None:
+        """Rows made with no request: pages read from their layer (ok), pages too large."""
+        for row in rows:
+            counts = self.work.file_at(row.source)
+            if row.status == RowStatus.OK:
+                counts.text_layer_pages += 1
+            else:
+                counts.pages_unfit += 1
+        super()._finished(sink, rows)
+
     async def _run_chunk(
-        self, layout: DocumentLayout, sink: RowSink, chunk: _Chunk, held: PayloadSlot | None = None
+        self,
+        layout: DocumentLayout,
+        sink: RowSink,
+        chunk: PageChunk,
+        held: PayloadSlot | None = None,
     ) -> None:
         if held is not None:
             held.release()  # nothing is drawn
-        pages = len(chunk.plan.pages)
-        self.work.requests += 1
-        self.work.images += pages
-        self.work.prompt_tokens += self.options.budget.prompt_tokens + chunk.plan.image_tokens
-        self.work.answer_room += self._answer_room(pages)
+        pages = [p.page for p in chunk.plan.pages]
+        texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
+        standing = stand_in(layout.source, chunk.plan, texts, self.options.budget.prompt_tokens)
+        room = self._answer_room(len(pages))
+        self.work.request(self.work.file(layout.source), standing, room)
 
 
-@dataclass
-class _CountedRows:
-    """The rows a dry run's documents would write, counted and dropped."""
+class CountingDocumentUnit(DocumentRowUnit):
+    """A document unit that counts the chunks a document would be asked in; chunks a killed
+    run already got answers for are counted done, as the run would reuse them."""
 
-    ok: int = 0
-    errors: int = 0
+    def __init__(
+        self,
+        services: UnitServices,
+        rows: DocumentRowBuilder,
+        ledger: DocumentLedger,
+        chunk_answers: ChunkAnswers,
+        work: WorkTally,
+    ) -> None:
+        super().__init__(services, rows, ledger, chunk_answers)
+        self.work = work
+
+    async def resume(self, source: SourceFile) -> DocumentOutcome | None:
+        outcome = await super().resume(source)
+        if outcome is not None:
+            self.work.file(source).files_done += 1
+        return outcome
+
+    def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentRow:
+        self.work.unreadable_file(source, message)
+        return super().file_error(source, message, category)
+
+    async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
+        counts = self.work.file(layout.source)
+        counts.pages += layout.page_count
+        budget, every_page = self.sender.budget, range(1, layout.page_count + 1)
+        planned, unfit = size_pages(
+            layout.page_sizes, every_page, self.options.profile, budget.image_budget
+        )
+        if unfit:  # the document's row is an error: no request
+            counts.pages_unfit += layout.page_count
+            return DocumentOutcome([])
+        planned = self._as_text_where_born_digital(layout, planned)
+        counts.text_layer_pages += sum(1 for p in planned if p.as_text)
+        plans = plan_chunks(planned, budget)
+        key = self.rows.context.ledger_key(layout.source.sha256)
+        mode = self.options.render.text_layer
+        for plan in plans:
+            pages = tuple(p.page for p in plan.pages)
+            if len(plans) > 1 and self.chunk_answers.answer(key, pages) is not None:
+                counts.pages_done += len(pages)
+                continue
+            texts = layer_texts(layout, pages, mode, per_page=False)
+            prompt = self.options.budget.prompt_tokens
+            standing = stand_in(layout.source, plan, texts, prompt, layout.page_count)
+            self.work.request(counts, standing, budget.max_output_tokens)
+        return DocumentOutcome([])
+
+
+def counting_unit(unit: OutputUnit, work: WorkTally) -> OutputUnit:
+    """The session's unit, counting instead of asking."""
+    if isinstance(unit, PageRowsUnit):
+        services = UnitServices(unit.options, unit.sender, unit.progress)
+        return CountingUnit(services, unit.rows, unit.ledger, work)
+    if isinstance(unit, DocumentRowUnit):
+        services = UnitServices(unit.options, unit.sender, unit.progress)
+        return CountingDocumentUnit(services, unit.rows, unit.ledger, unit.chunk_answers, work)
+    raise TypeError(f"no dry run for a unit of type {type(unit).__name__}")
+
+
+class _Dropped:
+    """Where a dry run's rows go: nowhere (each was counted as it was made)."""
 
     def add(self, rows: Sequence[Record]) -> None:
-        ok = sum(1 for row in rows if row.status == RowStatus.OK)
-        self.ok += ok
-        self.errors += len(rows) - ok
+        return None
 
 
-async def plan_dry_run(session: ExtractionSession, paths: Iterable[FoundInput]) -> PlannedWork:
-    """The work of a run over `paths`; nothing is written and nothing is sent."""
-    unit = session.orchestrator.unit
-    if not isinstance(unit, PageRowsUnit):
-        raise TypeError("dry runs are planned for per-page schemas only")
-    work = PlannedWork()
-    services = UnitServices(unit.options, unit.sender, unit.progress)
-    counter = CountingUnit(services, unit.rows, unit.ledger, work)
-    orchestrator = replace(session.orchestrator, unit=counter)
+async def plan_dry_run(
+    session: ExtractionSession, paths: Iterable[FoundInput], work: WorkTally
+) -> WorkTally:
+    """The work of a run over `paths`, counted into `work`; nothing is written or sent."""
+    orchestrator = replace(
+        session.orchestrator, unit=counting_unit(session.orchestrator.unit, work)
+    )
     for shard in shards(paths, 64):
-        counted = [_CountedRows() for _ in shard]
-        outcomes = await asyncio.gather(
-            *(orchestrator.extract(path, rows) for path, rows in zip(shard, counted, strict=True))
-        )
-        for outcome, rows in zip(outcomes, counted, strict=True):
-            rows.add(outcome.rows)
-            work.files += 1
-            work.pages_done += outcome.skipped_pages
-            work.text_layer_pages += rows.ok
-            work.unreadable += rows.errors
-    work.pages = work.images + work.pages_done + work.text_layer_pages + work.unreadable
+        await asyncio.gather(*(_planned(orchestrator, path) for path in shard))
+        work.close_files()
     return work
+
+
+async def _planned(orchestrator: DocumentOrchestrator, location: FoundInput) -> None:
+    try:
+        await orchestrator.extract(location, _Dropped())
+    except RunAbortedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the plan
+        where = location.location if isinstance(location, RefusedInput) else location
+        orchestrator.internal_error(where, exc)  # counted unreadable, with its reason

@@ -35,7 +35,6 @@ from schemas import ErrorCategory, PageRow, RowStatus
 
 # The modes in which a usable text layer is a page's text, and no request is made for it.
 _LAYER_IS_TEXT = frozenset({TextLayerMode.AUTO, TextLayerMode.ONLY})
-_Chunk = PageChunk  # the name batch_unit and dry_run import
 
 
 class PageRowsUnit(UnitBase):

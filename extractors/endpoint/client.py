@@ -20,7 +20,7 @@ from extractors.endpoint.failure_text import certificate_failure, describe, is_c
 from extractors.endpoint.prompt import Prompt, response_format
 from extractors.endpoint.rate_window import stamp_attempt
 from extractors.endpoint.redaction import KeyRedactor
-from extractors.endpoint.retry_after import retry_after_seconds
+from extractors.endpoint.retry_after import asked_wait, retry_after_seconds
 from extractors.errors import (
     AnswerTooLargeError,
     EndpointFailedError,
@@ -112,9 +112,14 @@ class EndpointClient:
         except openai.APIError as exc:
             wait, note = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)
+            response = getattr(exc, "response", None)
+            asked = asked_wait(response.headers) if response is not None else None
             # The note goes first: the terminal shows the reason's first 60 characters.
             raise RetryLaterError(
-                note + describe(exc, self.redact), wait, throttled=status == 429
+                note + describe(exc, self.redact),
+                wait,
+                throttled=status == 429,
+                run_wide=asked is not None and asked.run_wide,
             ) from None
         except UnusableResponse as exc:
             wait = self._handle_unusable(exc, attempt)

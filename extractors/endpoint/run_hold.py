@@ -2,9 +2,7 @@
 
 import asyncio
 import time
-from typing import Any
 
-from extractors.endpoint.retry_after import asked_wait
 from extractors.errors import RetryLaterError
 
 
@@ -28,13 +26,5 @@ class RunHold:
 
 
 def run_wide_wait(retry: RetryLaterError) -> float | None:
-    """The wait of a throttled attempt when its headers say the limit is the run's, else None.
-
-    The client raises RetryLaterError from the SDK's error (suppressed, not lost): its response
-    headers are read here, as the client read them for the wait.
-    """
-    if not retry.throttled:
-        return None
-    response: Any = getattr(retry.__context__, "response", None)
-    asked = asked_wait(response.headers) if response is not None else None
-    return retry.wait if asked is not None and asked.run_wide else None
+    """The wait of a throttled attempt whose headers said the limit is the run's, else None."""
+    return retry.wait if retry.throttled and retry.run_wide else None

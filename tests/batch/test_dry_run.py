@@ -35,13 +35,14 @@ def test_a_dry_run_counts_what_the_run_then_sends(tmp_path: Path) -> None:
         sent = [r.n_images for r in server.requests]
         after = _dry_run(inputs, out, server)
 
-    assert before["files"] == 3 and before["pages"] == 16 and before["unreadable"] == 1
+    # Pages are the readable files' (an unreadable file's are unknown): 14 + 1.
+    assert before["files"] == 3 and before["pages"] == 15 and before["unreadable"] == 1
     assert before["requests"] == len(sent) == 3
     assert before["images"] == sum(sent) == 15
     assert before["prompt_tokens"] > 15 * 1000 and before["answer_room"] > 0
     # A bare URL is priced as self-hosted: nothing online, nothing in batch.
     assert (before["estimated_cost_online"], before["estimated_cost_batch"]) == (0.0, 0.0)
-    assert (after["requests"], after["pages_done"]) == (0, 15)
+    assert (after["requests"], after["pages_done"], after["files_done"]) == (0, 15, 2)
 
 
 def test_a_dry_run_needs_no_key_and_prices_the_batch_at_half_for_openai(tmp_path: Path) -> None:

@@ -1,0 +1,125 @@
+"""A dry run's figures as one JSON-ready object: the work, the time online, the batch files,
+the unreadable files and the subtotals (prices are added by the caller, from the report's
+price list)."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from extractors.document.dry_run_batch import JPEG_BYTES_PER_PIXEL, PROVIDER_LIMITS
+from extractors.document.dry_run_tally import WorkTally
+from extractors.document.dry_run_time import (
+    ASSUMED_LATENCY,
+    ENGINE_CPU_SECONDS_PER_PAGE,
+    ENGINE_WALL_SECONDS_PER_PAGE,
+    TypicalLatency,
+    engine_time,
+    online_time,
+    shown_duration,
+)
+from extractors.options import BatchFlavour
+
+# What means nothing for the embedded engine (no tokens, no price): left out of its figures.
+TOKEN_FIGURES = ("image_tokens", "text_tokens", "prompt_tokens", "answer_room")
+
+
+@dataclass(frozen=True)
+class PlanSetting:
+    """What the figures depend on besides the work: the run's provider, limits and latency."""
+
+    provider: str
+    model: str
+    schema: str
+    local_engine: bool
+    concurrency: int
+    rpm: int | None = None
+    tpm: int | None = None
+    # Seconds one request takes (`--dry-run-latency`); None: the assumed typical latency.
+    latency: float | None = None
+    # The provider's batch flavour, None when it has no batch API (files for vLLM only).
+    batch_flavour: BatchFlavour | None = None
+
+
+def plan_figures(work: WorkTally, setting: PlanSetting) -> dict[str, Any]:
+    """The figures of a planned run, one JSON-ready object."""
+    totals = work.totals.as_dict()
+    subtotals = work.subtotals()
+    if setting.local_engine:
+        totals = _without_tokens(totals)
+        subtotals = {k: {n: _without_tokens(c) for n, c in v.items()} for k, v in subtotals.items()}
+    figures: dict[str, Any] = {
+        "provider": setting.provider,
+        "model": setting.model,
+        "schema": setting.schema,
+        **totals,
+        "online_time": _engine_time(work) if setting.local_engine else _online(work, setting),
+        "batch": None if setting.local_engine else _batch(work, setting),
+        "unreadable_files": [asdict(u) for u in work.unreadable],
+        **subtotals,
+    }
+    return figures
+
+
+def _without_tokens(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if k not in TOKEN_FIGURES}
+
+
+def _online(work: WorkTally, setting: PlanSetting) -> dict[str, Any]:
+    totals = work.totals
+    if setting.latency is not None:
+        latency = TypicalLatency(setting.latency, 0.0)
+        seconds, source = totals.requests * setting.latency, "given (--dry-run-latency)"
+    else:
+        latency, source = ASSUMED_LATENCY, "assumed (pass --dry-run-latency)"
+        seconds = latency.total(totals.requests, totals.images)
+    tokens = totals.prompt_tokens + totals.answer_room
+    timed = online_time(
+        seconds, totals.requests, tokens, setting.concurrency, setting.rpm, setting.tpm
+    )
+    return {
+        "seconds": round(timed.seconds, 1),
+        "shown": shown_duration(timed.seconds),
+        "bound_by": timed.bound_by,
+        "by_latency": round(timed.by_latency, 1),
+        "by_rpm": round(timed.by_rpm, 1),
+        "by_tpm": round(timed.by_tpm, 1),
+        "concurrency": setting.concurrency,
+        "rpm": setting.rpm,
+        "tpm": setting.tpm,
+        "latency": {"source": source, **asdict(latency)},
+    }
+
+
+def _engine_time(work: WorkTally) -> dict[str, Any]:
+    """The embedded engine reads one image at a time on every core: its time is its pages'."""
+    cpu, wall = engine_time(work.totals.images)
+    return {
+        "seconds": round(wall, 1),
+        "shown": shown_duration(wall),
+        "bound_by": "engine",
+        "cpu_seconds": round(cpu, 1),
+        "cpu_seconds_per_page": ENGINE_CPU_SECONDS_PER_PAGE,
+        "wall_seconds_per_page": ENGINE_WALL_SECONDS_PER_PAGE,
+        "pages_read": work.totals.images,
+    }
+
+
+def _batch(work: WorkTally, setting: PlanSetting) -> dict[str, Any] | None:
+    plan = work.batch
+    if plan is None:
+        return None
+    limits = PROVIDER_LIMITS[setting.batch_flavour or "openai"]
+    return {
+        "flavour": setting.batch_flavour,
+        # False: the provider has no batch API; the files are for --batch-file-only (vLLM).
+        "batch_api": setting.batch_flavour is not None,
+        "files": [
+            {"name": f"input-{number:04d}", "lines": f.lines, "bytes": f.bytes}
+            for number, f in enumerate(plan.files, start=1)
+        ],
+        "lines": plan.lines,
+        "bytes": plan.bytes,
+        "max_lines": plan.max_lines,
+        "max_bytes": plan.max_bytes,
+        "completion_window_hours": limits.window_hours,
+        "jpeg_bytes_per_pixel": JPEG_BYTES_PER_PIXEL,  # the estimate's (corpus 90th percentile)
+    }
