@@ -145,8 +145,12 @@ class ChunkSender:
         except OutgrownRequestError:
             return Asked(request, replan=True)
         except RequestRejectedError as exc:
+            lessons = len(self.learned.lessons)
             refusal = self.learned.learn_from(request.chunk, exc.status_code, str(exc))
-            replan = not self.learned.admits(request.chunk)
+            # A refusal that taught a limit re-plans the request within it (whole again when it
+            # now fits); one that taught nothing is split. Lessons only narrow: no loop.
+            learned = len(self.learned.lessons) > lessons
+            replan = learned or not self.learned.admits(request.chunk)
             return Asked(request, failure=exc, refusal=refusal, replan=replan)
         except EndpointFailedError as exc:
             return Asked(request, failure=exc)

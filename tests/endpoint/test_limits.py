@@ -271,8 +271,8 @@ def test_a_small_learned_context_with_4_images_per_request(tmp_path: Path) -> No
         )
         sent = [(r.status, r.n_images) for r in server.requests]
     assert sent[:2] == [(400, 12), (400, 4)]  # too many images, then too long a context
-    # The other two chunks of 4 go whole; the refused one is split in two.
-    assert sorted(size for status, size in sent[2:] if status == 200) == [2, 2, 4, 4]
+    # Every chunk of 4 goes whole, the refused one too: what it taught makes it fit.
+    assert sorted(size for status, size in sent[2:] if status == 200) == [4, 4, 4]
     assert all(status == 200 for status, _ in sent[2:])
     budget = session.learned.budget
     assert (budget.max_images, budget.context_tokens, budget.images_per_request) == (4, 12_000, 4)
