@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ValidationError
 
+from extractors.answer.citation_words import PageWords, layer_words, ocr_words
+from extractors.answer.citations import cite_fields
 from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
@@ -23,13 +25,30 @@ from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import layer_texts
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.prompt import layer_text_tokens
+from extractors.endpoint.providers import LOCAL
+from extractors.offline.ocr_trust import ocr_trust
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
-from extractors.records import ChunkPlan, DocumentLayout, PlannedPage, Reask, SourceFile
+from extractors.records import (
+    ChunkPlan,
+    DocumentLayout,
+    EndpointAnswer,
+    PlannedPage,
+    Reask,
+    SourceFile,
+)
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger
+from extractors.trust import LAYER_BASE, MODEL_PRIOR, Doubt, Trust, model_base
 from schemas import ChunkAnswerRow, ErrorCategory, RowStatus, TextSource
+from schemas.trust import Citation
+
+# Chunks that disagreed on a value: one of them was misread, and the row keeps one of them.
+_CONFLICT_FACTOR = 0.8
+# An answer that failed validation and was fixed when asked again: the fix is usually right,
+# but the model was unsure of the document's shape.
+_REASKED = Doubt("asked again after an invalid answer", 0.9)
 
 # A refusal that teaches a smaller limit re-plans the document; a few lessons suffice.
 _MAX_REPLANS = 4
@@ -45,6 +64,11 @@ class _ChunkResult:
     category: ErrorCategory | None = None
     raw_answer: str | None = None
     replan: bool = False
+    # What the answer itself says of its trust (token probabilities, OCR line scores); None
+    # for a chunk answer resumed from a killed run, which keeps only its values.
+    trust: Trust | None = None
+    # The words the embedded engine read on the chunk's pages, for citations.
+    read: tuple[PageWords, ...] = ()
 
 
 class DocumentRowUnit(UnitBase):
@@ -194,7 +218,11 @@ class DocumentRowUnit(UnitBase):
                 costs = costs + RequestCosts.of(answer)
                 parsed = parse_document(answer.content, model)
                 if parsed.values is not None:
-                    return _ChunkResult(costs, values=parsed.values)
+                    trust = self._answer_trust(answer)
+                    if reasks_left < self.options.validation_reasks:
+                        trust = trust.doubted(_REASKED)
+                    read = tuple(ocr_words(answer.ocr_pages, request.images))
+                    return _ChunkResult(costs, values=parsed.values, trust=trust, read=read)
                 problems = _with_cutoff(parsed.problems, answer.finish_reason)
                 if reasks_left == 0:
                     return _ChunkResult(
@@ -206,6 +234,18 @@ class DocumentRowUnit(UnitBase):
                 reask = Reask(answer.content or "", problems)
                 request = replace(request, request_id=new_request_id(), reask=reask)
         raise AssertionError("unreachable: the loop returns on its last pass")
+
+    def _answer_trust(self, answer: EndpointAnswer) -> Trust:
+        """The embedded engine's: its least sure image (line scores, lines unread), or, when it
+        read no image (a receipt's text layer was sent), the layer's. A model's: its token
+        probabilities, else the prior."""
+        trusts = [ocr_trust(page) for page in answer.ocr_pages]
+        if trusts:
+            doubts = tuple(doubt for trust in trusts for doubt in trust.doubts)
+            return Trust(min(trust.base for trust in trusts), doubts)
+        if self.rows.context.provider == LOCAL:
+            return Trust(LAYER_BASE)
+        return Trust(model_base(answer.mean_logprob))
 
     def _unanswered(self, asked: Asked, costs: RequestCosts) -> _ChunkResult:
         """A request with no answer: re-plan when the endpoint taught a limit, else an error."""
@@ -235,7 +275,10 @@ class DocumentRowUnit(UnitBase):
         # Fields read from the PDF's own text of every page, not from images of them.
         text_source = TextSource.TEXT_LAYER if read_from_layer else None
         if len(parts) == 1:
-            return self.rows.ok_row(source, pages, parts[0], costs, 1, (), text_source)
+            trust, citations = self._trust(layout, results, parts[0], ())
+            return self.rows.ok_row(
+                source, pages, parts[0], costs, 1, (), text_source, trust, citations
+            )
         merged = merge_chunks([part.model_dump() for part in parts])
         try:
             values = self.options.schema.model.model_validate(merged.values)
@@ -245,9 +288,54 @@ class DocumentRowUnit(UnitBase):
             return self.rows.error_row(
                 source, pages, error, ErrorCategory.ANSWER, costs, raw, len(results)
             )
+        trust, citations = self._trust(layout, results, values, merged.conflicts)
         return self.rows.ok_row(
-            source, pages, values, costs, len(results), merged.conflicts, text_source
+            source,
+            pages,
+            values,
+            costs,
+            len(results),
+            merged.conflicts,
+            text_source,
+            trust,
+            citations,
         )
+
+    def _trust(
+        self,
+        layout: DocumentLayout,
+        results: Sequence[_ChunkResult],
+        values: BaseModel,
+        conflicts: Sequence[str],
+    ) -> tuple[Trust, tuple[Citation, ...]]:
+        """The row's trust: its least sure chunk's base (a resumed chunk's is the prior), the
+        chunks' doubts, one per merge conflict, and those of fields not found on the pages."""
+        trusts = [r.trust or Trust(MODEL_PRIOR) for r in results]
+        doubts = [doubt for trust in trusts for doubt in trust.doubts]
+        doubts += [Doubt(f"chunks disagree: {c}", _CONFLICT_FACTOR) for c in conflicts]
+        pages, unchecked = self._page_words(layout, results)
+        cited = cite_fields(values, pages, unchecked)
+        trust = Trust(min(t.base for t in trusts), (*doubts, *cited.doubts))
+        return trust, cited.citations
+
+    def _page_words(
+        self, layout: DocumentLayout, results: Sequence[_ChunkResult]
+    ) -> tuple[list[PageWords], list[int]]:
+        """Each page's words, from its usable text layer, else from the engine's lines; and
+        the pages that have neither (read by a remote model, or resumed without their lines).
+        """
+        read = {words.page: words for result in results for words in result.read}
+        scale = self.options.render.max_dpi / 72  # layout sizes are pixels at the DPI cap
+        pages, unchecked = [], []
+        for page, (width, height) in enumerate(layout.page_sizes, start=1):
+            layer = layout.text_layer(page)
+            if layer is not None and layer.usable and layer.words:
+                pages.append(layer_words(page, layer, (width / scale, height / scale)))
+            elif page in read:
+                pages.append(read[page])
+            else:
+                unchecked.append(page)
+        return pages, unchecked
 
 
 def _with_cutoff(problems: str | None, finish_reason: str | None) -> str:
