@@ -89,6 +89,9 @@ class TextLayer:
     script: str | None = None
     # Its visible words with their boxes, in PDF points (citations of document fields).
     words: tuple[PageWord, ...] = ()
+    # A usable layer's visible text as Markdown (headings, paragraphs, lists): the row's text.
+    # `text` stays plain, for the judge, the hints sent beside images and the character counts.
+    markdown: str = ""
 
     @property
     def usable(self) -> bool:
@@ -156,6 +159,9 @@ class PreparedRequest:
     layer_texts: tuple[str, ...] = ()
     # (page, its text layer) of the pages sent as text, with no image (`--text-layer only`).
     text_pages: tuple[tuple[int, str], ...] = ()
+    # (page, characters sent, characters in its layer) of the layers cut to fit beside their
+    # images: the rows say where.
+    hint_cuts: tuple[tuple[int, int, int], ...] = ()
     # 0 for a first asking; n for the n-th asking again after a degenerate answer, sent with
     # other sampling (a higher temperature, another seed) so that it does not repeat itself.
     resample: int = 0

@@ -1,7 +1,7 @@
 """The rows of the pages one answer holds: ok with their trust, held to be asked again after a
 degenerate answer, settled against a first answer, or an error when nothing usable came."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from extractors.document.answer_checks import (
@@ -51,14 +51,19 @@ class AnsweredRows:
         held: Sequence[HeldAnswer] = (),
         may_reask: bool = True,
         notes: tuple[Doubt, ...] = (),
+        page_notes: Mapping[int, tuple[Doubt, ...]] | None = None,
     ) -> tuple[list[PageRow], list[HeldAnswer]]:
         """Rows of the pages an answer holds, and the pages held to be asked again (a model's
         degenerate answers, when `may_reask`); `held` are first answers this one settles,
-        `notes` doubts of every page (why they were asked again)."""
+        `notes` doubts of every page (why they were asked again), `page_notes` of some (a
+        layer hint cut to fit)."""
         first = {h.page: h for h in held}
         reasked = {c.page for c in checked if c.findings and may_reask and not self.engine}
+        page_notes = page_notes or {}
         trusts = [
-            self.trust(layout, answer, c, first.get(c.page), c.page in reasked).doubted(*notes)
+            self.trust(layout, answer, c, first.get(c.page), c.page in reasked).doubted(
+                *notes, *page_notes.get(c.page, ())
+            )
             for c in checked
         ]
         built = self.rows.ok_rows(

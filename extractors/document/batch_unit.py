@@ -2,7 +2,7 @@
 lines instead of sent."""
 
 from extractors.batch.files import BatchFileWriter
-from extractors.document.page_chunks import PageChunk
+from extractors.document.page_chunks import PageChunk, answer_room
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
 from extractors.document.unit import RowSink, UnitServices
@@ -38,8 +38,8 @@ class BatchPlanUnit(PageRowsUnit):
         chunk: PageChunk,
         held: PayloadSlot | None = None,
     ) -> None:
-        answer_room = self._answer_room(len(chunk.plan.pages))
-        drawn = self.sender.rendered(layout.source, chunk.plan, answer_room, held=held)
+        room = answer_room(self.sender.budget, len(chunk.plan.pages))
+        drawn = self.sender.rendered(layout.source, chunk.plan, room, held=held)
         async with drawn as rendered:
             failed = [
                 self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)

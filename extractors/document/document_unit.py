@@ -10,65 +10,37 @@ one still invalid becomes an error row keeping the raw answer.
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, ValidationError
 
-from extractors.answer.citation_words import PageWords, layer_words, ocr_words
-from extractors.answer.citations import cite_fields
+from extractors.answer.citation_words import ocr_words
 from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
+from extractors.document.document_trust import REASKED, ChunkResult, DocumentTrust
 from extractors.document.gathering import gather_all
-from extractors.document.layer_hints import layer_texts
+from extractors.document.layer_hints import fitted_hints, hint_cut_doubt, layer_texts
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.prompt import layer_text_tokens
-from extractors.endpoint.providers import LOCAL
-from extractors.offline.ocr_trust import ocr_trust
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
 from extractors.records import (
     ChunkPlan,
     DocumentLayout,
-    EndpointAnswer,
     PlannedPage,
     Reask,
     SourceFile,
 )
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger
-from extractors.trust import LAYER_BASE, MODEL_PRIOR, Doubt, Trust, model_base
 from schemas import ChunkAnswerRow, ErrorCategory, RowStatus, TextSource
-from schemas.trust import Citation
-
-# Chunks that disagreed on a value: one of them was misread, and the row keeps one of them.
-_CONFLICT_FACTOR = 0.8
-# An answer that failed validation and was fixed when asked again: the fix is usually right,
-# but the model was unsure of the document's shape.
-_REASKED = Doubt("asked again after an invalid answer", 0.9)
 
 # A refusal that teaches a smaller limit re-plans the document; a few lessons suffice.
 _MAX_REPLANS = 4
-
-
-@dataclass(frozen=True)
-class _ChunkResult:
-    """One chunk's validated fields, or why it has none; `replan` asks for a new plan."""
-
-    costs: RequestCosts
-    values: BaseModel | None = None
-    error: str | None = None
-    category: ErrorCategory | None = None
-    raw_answer: str | None = None
-    replan: bool = False
-    # What the answer itself says of its trust (token probabilities, OCR line scores); None
-    # for a chunk answer resumed from a killed run, which keeps only its values.
-    trust: Trust | None = None
-    # The words the embedded engine read on the chunk's pages, for citations.
-    read: tuple[PageWords, ...] = ()
 
 
 class DocumentRowUnit(UnitBase):
@@ -86,6 +58,7 @@ class DocumentRowUnit(UnitBase):
         self.ledger = ledger
         self.chunk_answers = chunk_answers
         self.part_model = partial_model(self.options.schema.model)
+        self.trust = DocumentTrust(rows.context, self.options.render.max_dpi)
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)
@@ -144,12 +117,18 @@ class DocumentRowUnit(UnitBase):
         sent = []
         for planned in pages:
             layer = layout.text_layer(planned.page)
-            if layer is not None and layer.usable:
-                planned = PlannedPage(planned.page, 0, 0, layer_text_tokens((layer.text,)))
+            tokens = layer_text_tokens((layer.text,)) if layer is not None else 0
+            # A layer too long to go as text goes as the page's image, its hint cut to fit.
+            if (
+                layer is not None
+                and layer.usable
+                and tokens <= self.sender.budget.image_budget // 2
+            ):
+                planned = PlannedPage(planned.page, 0, 0, tokens)
             sent.append(planned)
         return sent
 
-    async def _chunk(self, layout: DocumentLayout, plan: ChunkPlan) -> _ChunkResult:
+    async def _chunk(self, layout: DocumentLayout, plan: ChunkPlan) -> ChunkResult:
         """One chunk of several: its stored answer when a killed run got it, else asked and
         kept as soon as it is valid."""
         key = self.rows.context.ledger_key(layout.source.sha256)
@@ -164,14 +143,14 @@ class DocumentRowUnit(UnitBase):
                 stored["completion_tokens"],
                 stored["latency_ms"],
             )
-            return _ChunkResult(costs, values=values)
+            return ChunkResult(costs, values=values)
         result = await self._ask(layout, plan, self.part_model)
         if result.values is not None:
             self.chunk_answers.record(self._chunk_row(layout, pages, result))
         return result
 
     def _chunk_row(
-        self, layout: DocumentLayout, pages: tuple[int, ...], result: _ChunkResult
+        self, layout: DocumentLayout, pages: tuple[int, ...], result: ChunkResult
     ) -> ChunkAnswerRow:
         assert result.values is not None  # only validated chunks are kept
         costs, context = result.costs, self.rows.context
@@ -196,17 +175,22 @@ class DocumentRowUnit(UnitBase):
 
     async def _ask(
         self, layout: DocumentLayout, plan: ChunkPlan, model: type[BaseModel]
-    ) -> _ChunkResult:
+    ) -> ChunkResult:
         """Render, send, validate, and re-ask once with the validation errors."""
-        answer_room = self.options.budget.max_output_tokens
         sender = self.sender
+        answer_room = sender.budget.max_output_tokens  # refitted when a context is learned
         pages = [p.page for p in plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=False)
-        drawn_chunk = sender.rendered(layout.source, plan, answer_room, layout.page_count, texts)
+        room = sender.budget.image_budget - plan.image_tokens
+        hints = fitted_hints(layout, plan.pages, texts, room)
+        hints_cut = [hint_cut_doubt(kept, total) for _, kept, total in hints.cut_pages]
+        drawn_chunk = sender.rendered(
+            layout.source, plan, answer_room, layout.page_count, hints.texts
+        )
         async with drawn_chunk as drawn:
             if drawn.failed:
                 error = str(drawn.failed[0][1])
-                return _ChunkResult(RequestCosts(), error=error, category=ErrorCategory.SOURCE)
+                return ChunkResult(RequestCosts(), error=error, category=ErrorCategory.SOURCE)
             request = drawn.request
             assert request is not None  # every page rendered
             costs = RequestCosts()
@@ -218,14 +202,14 @@ class DocumentRowUnit(UnitBase):
                 costs = costs + RequestCosts.of(answer)
                 parsed = parse_document(answer.content, model)
                 if parsed.values is not None:
-                    trust = self._answer_trust(answer)
+                    trust = self.trust.of_answer(answer).doubted(*hints_cut)
                     if reasks_left < self.options.validation_reasks:
-                        trust = trust.doubted(_REASKED)
+                        trust = trust.doubted(REASKED)
                     read = tuple(ocr_words(answer.ocr_pages, request.images))
-                    return _ChunkResult(costs, values=parsed.values, trust=trust, read=read)
+                    return ChunkResult(costs, values=parsed.values, trust=trust, read=read)
                 problems = _with_cutoff(parsed.problems, answer.finish_reason)
                 if reasks_left == 0:
-                    return _ChunkResult(
+                    return ChunkResult(
                         costs,
                         error=f"invalid answer: {problems}",
                         category=ErrorCategory.ANSWER,
@@ -235,30 +219,18 @@ class DocumentRowUnit(UnitBase):
                 request = replace(request, request_id=new_request_id(), reask=reask)
         raise AssertionError("unreachable: the loop returns on its last pass")
 
-    def _answer_trust(self, answer: EndpointAnswer) -> Trust:
-        """The embedded engine's: its least sure image (line scores, lines unread), or, when it
-        read no image (a receipt's text layer was sent), the layer's. A model's: its token
-        probabilities, else the prior."""
-        trusts = [ocr_trust(page) for page in answer.ocr_pages]
-        if trusts:
-            doubts = tuple(doubt for trust in trusts for doubt in trust.doubts)
-            return Trust(min(trust.base for trust in trusts), doubts)
-        if self.rows.context.provider == LOCAL:
-            return Trust(LAYER_BASE)
-        return Trust(model_base(answer.mean_logprob))
-
-    def _unanswered(self, asked: Asked, costs: RequestCosts) -> _ChunkResult:
+    def _unanswered(self, asked: Asked, costs: RequestCosts) -> ChunkResult:
         """A request with no answer: re-plan when the endpoint taught a limit, else an error."""
         costs = costs + RequestCosts((), asked.attempts)
         if asked.replan:
-            return _ChunkResult(costs, replan=True)
+            return ChunkResult(costs, replan=True)
         error = self.sender.redact(str(asked.failure))
-        return _ChunkResult(costs, error=error, category=asked.error_category)
+        return ChunkResult(costs, error=error, category=asked.error_category)
 
     def _row(
         self,
         layout: DocumentLayout,
-        results: Sequence[_ChunkResult],
+        results: Sequence[ChunkResult],
         costs: RequestCosts,
         read_from_layer: bool = False,
     ) -> DocumentRow:
@@ -275,7 +247,7 @@ class DocumentRowUnit(UnitBase):
         # Fields read from the PDF's own text of every page, not from images of them.
         text_source = TextSource.TEXT_LAYER if read_from_layer else None
         if len(parts) == 1:
-            trust, citations = self._trust(layout, results, parts[0], ())
+            trust, citations = self.trust.of_row(layout, results, parts[0], ())
             return self.rows.ok_row(
                 source, pages, parts[0], costs, 1, (), text_source, trust, citations
             )
@@ -288,7 +260,7 @@ class DocumentRowUnit(UnitBase):
             return self.rows.error_row(
                 source, pages, error, ErrorCategory.ANSWER, costs, raw, len(results)
             )
-        trust, citations = self._trust(layout, results, values, merged.conflicts)
+        trust, citations = self.trust.of_row(layout, results, values, merged.conflicts)
         return self.rows.ok_row(
             source,
             pages,
@@ -300,42 +272,6 @@ class DocumentRowUnit(UnitBase):
             trust,
             citations,
         )
-
-    def _trust(
-        self,
-        layout: DocumentLayout,
-        results: Sequence[_ChunkResult],
-        values: BaseModel,
-        conflicts: Sequence[str],
-    ) -> tuple[Trust, tuple[Citation, ...]]:
-        """The row's trust: its least sure chunk's base (a resumed chunk's is the prior), the
-        chunks' doubts, one per merge conflict, and those of fields not found on the pages."""
-        trusts = [r.trust or Trust(MODEL_PRIOR) for r in results]
-        doubts = [doubt for trust in trusts for doubt in trust.doubts]
-        doubts += [Doubt(f"chunks disagree: {c}", _CONFLICT_FACTOR) for c in conflicts]
-        pages, unchecked = self._page_words(layout, results)
-        cited = cite_fields(values, pages, unchecked)
-        trust = Trust(min(t.base for t in trusts), (*doubts, *cited.doubts))
-        return trust, cited.citations
-
-    def _page_words(
-        self, layout: DocumentLayout, results: Sequence[_ChunkResult]
-    ) -> tuple[list[PageWords], list[int]]:
-        """Each page's words, from its usable text layer, else from the engine's lines; and
-        the pages that have neither (read by a remote model, or resumed without their lines).
-        """
-        read = {words.page: words for result in results for words in result.read}
-        scale = self.options.render.max_dpi / 72  # layout sizes are pixels at the DPI cap
-        pages, unchecked = [], []
-        for page, (width, height) in enumerate(layout.page_sizes, start=1):
-            layer = layout.text_layer(page)
-            if layer is not None and layer.usable and layer.words:
-                pages.append(layer_words(page, layer, (width / scale, height / scale)))
-            elif page in read:
-                pages.append(read[page])
-            else:
-                unchecked.append(page)
-        return pages, unchecked
 
 
 def _with_cutoff(problems: str | None, finish_reason: str | None) -> str:

@@ -12,7 +12,7 @@ from extractors.document.document_unit import DocumentRowUnit
 from extractors.document.dry_run_tally import WorkTally, stand_in
 from extractors.document.layer_hints import layer_texts
 from extractors.document.orchestrator import DocumentOrchestrator
-from extractors.document.page_chunks import PageChunk
+from extractors.document.page_chunks import PageChunk, answer_room
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
 from extractors.document.session import ExtractionSession
@@ -83,7 +83,7 @@ class CountingUnit(PageRowsUnit):
         pages = [p.page for p in chunk.plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
         standing = stand_in(layout.source, chunk.plan, texts, self.options.budget.prompt_tokens)
-        room = self._answer_room(len(pages))
+        room = answer_room(self.sender.budget, len(pages))
         self.work.request(self.work.file(layout.source), standing, room)
 
 

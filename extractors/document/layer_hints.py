@@ -1,11 +1,11 @@
 """Which pages' own text goes beside their images in a request (`--text-layer`), cut to fit."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from extractors.endpoint.prompt import text_tokens
 from extractors.options import TextLayerMode
-from extractors.records import DocumentLayout
+from extractors.records import DocumentLayout, PlannedPage
 from extractors.trust import Doubt
 
 # A cut hint is still a hint: the model reads the page, and the layer helps with what it holds.
@@ -43,9 +43,29 @@ class FittedHints:
         """The page's note when its hint was cut: where, so a reader knows what the model saw."""
         if page not in self.cuts:
             return ()
-        kept, total = self.cuts[page]
-        warning = f"text layer hint cut to fit the request: {kept:,} of {total:,} characters"
-        return (Doubt(warning, _CUT_FACTOR),)
+        return (hint_cut_doubt(*self.cuts[page]),)
+
+    @property
+    def cut_pages(self) -> tuple[tuple[int, int, int], ...]:
+        """(page, characters sent, characters in its layer) of each cut hint."""
+        return tuple((page, kept, total) for page, (kept, total) in sorted(self.cuts.items()))
+
+
+def hint_cut_doubt(kept: int, total: int) -> Doubt:
+    """The note of a page whose layer was cut to fit beside its image."""
+    warning = f"text layer hint cut to fit the request: {kept:,} of {total:,} characters"
+    return Doubt(warning, _CUT_FACTOR)
+
+
+def fitted_hints(
+    layout: DocumentLayout, pages: Sequence[PlannedPage], texts: Mapping[int, str], room: int
+) -> FittedHints:
+    """The hints of a request's pages cut to `room`, the tokens its context has left once its
+    images are in (a page sent as its text alone is not cut: it was planned as text)."""
+    as_text = {p.page for p in pages if p.as_text}
+    cut = fit_hints({p: t for p, t in texts.items() if p not in as_text}, room)
+    kept = {p: t for p, t in texts.items() if p in as_text}
+    return FittedHints({**cut.texts, **kept}, cut.cuts)
 
 
 def fit_hints(texts: Mapping[int, str], room_tokens: int) -> FittedHints:

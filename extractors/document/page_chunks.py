@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from extractors.document.answer_checks import HeldAnswer, cut_off_note
 from extractors.document.chunk_sender import Asked
 from extractors.errors import PageDoesNotFitError
+from extractors.options import BudgetOptions
 from extractors.plan.chunking import split_chunk
 from extractors.plan.profiles.base import TokenProfile
 from extractors.plan.sizing import size_page
@@ -102,3 +103,9 @@ def refused_retry(
     except PageDoesNotFitError:
         return []
     return [PageChunk(ChunkPlan((shrunk,)), chunk.reasks_left - 1, attempts, problems)]
+
+
+def answer_room(budget: BudgetOptions, pages: int) -> int:
+    """The answer room of a request of `pages` pages, in the budget as the endpoint has taught
+    it (a learned context refits the room)."""
+    return min(budget.max_output_tokens, budget.output_tokens_per_image * pages)

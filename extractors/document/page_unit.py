@@ -11,9 +11,9 @@ from extractors.document.answer_checks import check_pages
 from extractors.document.answered_rows import AnsweredRows
 from extractors.document.chunk_sender import Asked
 from extractors.document.gathering import gather_all
-from extractors.document.layer_hints import layer_texts
+from extractors.document.layer_hints import fitted_hints, hint_cut_doubt, layer_texts
 from extractors.document.paced_sending import send_paced
-from extractors.document.page_chunks import PageChunk, missing_retry, refused_retry
+from extractors.document.page_chunks import PageChunk, answer_room, missing_retry, refused_retry
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.pool import PayloadSlot
@@ -142,11 +142,13 @@ class PageRowsUnit(UnitBase):
             self._finished(sink, unfit)
             await self._gather(layout, sink, smaller)
             return
-        answer_room = self._answer_room(len(chunk.plan.pages))
+        room_for_answer = answer_room(self.sender.budget, len(chunk.plan.pages))
         pages = [p.page for p in chunk.plan.pages]
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
+        room = self.sender.budget.image_budget - chunk.plan.image_tokens
+        hints = fitted_hints(layout, chunk.plan.pages, texts, room)
         drawn = self.sender.rendered(
-            layout.source, chunk.plan, answer_room, 0, texts, held, chunk.resample
+            layout.source, chunk.plan, room_for_answer, 0, hints.texts, held, chunk.resample
         )
         async with drawn as rendered:
             failed = [
@@ -156,7 +158,8 @@ class PageRowsUnit(UnitBase):
             self._finished(sink, failed)
             if rendered.request is None:
                 return
-            asked = await self.sender.ask(rendered.request)
+            request = replace(rendered.request, hint_cuts=hints.cut_pages)
+            asked = await self.sender.ask(request)
         # The payload slot is free again: re-asks below may take slots without deadlock.
         if asked.answer is not None:
             await self._after_answer(layout, sink, chunk, asked.request, asked.answer)
@@ -178,8 +181,9 @@ class PageRowsUnit(UnitBase):
         attempts = chunk.prior_attempts + answer.attempts
         answered = [(i, request.images[i - 1], item) for i, item in sorted(parsed.items.items())]
         checked = check_pages(answered, answer, layout.text_layers, len(request.images))
+        cut = {page: (hint_cut_doubt(kept, total),) for page, kept, total in request.hint_cuts}
         rows, again = self.answered.of_answer(
-            layout, answer, checked, attempts, chunk.held, chunk.resample == 0, chunk.notes
+            layout, answer, checked, attempts, chunk.held, chunk.resample == 0, chunk.notes, cut
         )
         missing = tuple(p for i, p in enumerate(sent, start=1) if i not in parsed.items)
         rows += self._without_second(layout, chunk, missing, attempts)
@@ -266,10 +270,6 @@ class PageRowsUnit(UnitBase):
         resized, unfit = self._sized(layout, too_big, chunk.prior_attempts)
         pages = sorted([*fitting, *resized], key=lambda p: p.page)
         return [replace(chunk, plan=part) for part in plan_chunks(pages, budget)], unfit
-
-    def _answer_room(self, pages: int) -> int:
-        budget = self.options.budget
-        return min(budget.max_output_tokens, budget.output_tokens_per_image * pages)
 
     def _page_error(
         self,

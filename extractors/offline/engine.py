@@ -4,7 +4,6 @@ With no endpoint configured the pipeline talks to this server through the same c
 as to any remote endpoint, so offline runs exercise the real request path.
 """
 
-import base64
 import hashlib
 import io
 import json
@@ -24,11 +23,16 @@ import numpy as np
 from PIL import Image
 
 from extractors.endpoint.completion import OCR_EXTENSION
-from extractors.endpoint.prompt import LAYER_TEXT_LABEL, PAGE_TEXT_LABEL
 from extractors.offline.ocr_report import PageReading, line_box, ocr_report
 from extractors.offline.reading_order import PageTop, reading_order
 from extractors.offline.receipts.fields import receipt_answer
 from extractors.offline.recognised import RecognisedLine, latin_forms
+from extractors.offline.request_parts import (
+    layer_texts,
+    request_images,
+    requested_schema,
+    text_pages,
+)
 from extractors.offline.second_reading import Reading, read_again
 from extractors.offline.sideways import page_top
 from extractors.records import OcrLine
@@ -156,11 +160,11 @@ def page_text(lines: list[RecognisedLine], top: PageTop = "up") -> str:
 
 def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
     """A chat-completions answer: one `pages` item per image, or one receipt's fields."""
-    payloads = dict(enumerate(_request_images(body), start=1))
-    schema = _requested_schema(body)
+    payloads = dict(enumerate(request_images(body), start=1))
+    schema = requested_schema(body)
     if schema not in ("page_text", "receipt"):
         raise ValueError(f"the embedded engine cannot extract schema {schema!r}")
-    layers = _layer_texts(body)
+    layers = layer_texts(body)
     # A receipt's page sent with its PDF text layer is read from it: exact, and no OCR to pay.
     # A transcription is always OCR'd: `--text-layer hint` asks for a reading, not a copy; its
     # layer still tells the report which script the page is in.
@@ -171,7 +175,7 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
         items = [{"image": n, "text": text} for n, text in enumerate(texts, start=1)]
         content = json.dumps({"pages": items}, ensure_ascii=False)
     else:
-        content = receipt_answer("\n".join(texts + _text_pages(body)))
+        content = receipt_answer("\n".join(texts + text_pages(body)))
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -189,54 +193,6 @@ def answer_request(engine: OcrEngine, body: dict[str, Any]) -> dict[str, Any]:
         "usage": None,
         OCR_EXTENSION: ocr_report(readings, layers),
     }
-
-
-def _requested_schema(body: dict[str, Any]) -> str:
-    """Which schema a request asks for: by the name in its `response_format`."""
-    spec = (body.get("response_format") or {}).get("json_schema") or {}
-    return str(spec.get("name") or "page_text")
-
-
-def _layer_texts(body: dict[str, Any]) -> dict[int, str]:
-    """Image number -> the text layer sent beside it ("Text layer of image k: ...")."""
-    texts = {}
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for part in content if isinstance(content, list) else []:
-            text = part.get("text") if isinstance(part, dict) else None
-            if isinstance(text, str) and text.startswith(LAYER_TEXT_LABEL):
-                number, _, layer = text.removeprefix(LAYER_TEXT_LABEL).partition(":")
-                if number.strip().isdigit():
-                    texts[int(number)] = layer.strip()
-    return texts
-
-
-def _text_pages(body: dict[str, Any]) -> list[str]:
-    """The pages sent as their text alone ("Text of page p: ..."), in order."""
-    pages = []
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for part in content if isinstance(content, list) else []:
-            text = part.get("text") if isinstance(part, dict) else None
-            if isinstance(text, str) and text.startswith(PAGE_TEXT_LABEL):
-                pages.append(text.removeprefix(PAGE_TEXT_LABEL).partition(":")[2].strip())
-    return pages
-
-
-def _request_images(body: dict[str, Any]) -> Iterator[bytes]:
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        if not isinstance(content, list):
-            continue
-        for part in content:
-            if isinstance(part, dict) and part.get("type") == "image_url":
-                url = (
-                    part["image_url"]["url"]
-                    if isinstance(part["image_url"], dict)
-                    else part["image_url"]
-                )
-                _, _, payload = str(url).partition("base64,")
-                yield base64.b64decode(payload)
 
 
 class _Handler(BaseHTTPRequestHandler):

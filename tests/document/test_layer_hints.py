@@ -1,5 +1,12 @@
 """Text-layer hints cut to the room a request has: a long layer never makes a page unextractable."""
 
+from pathlib import Path
+
+import polars as pl
+import pymupdf
+import pytest
+from chat_server import ChatServer
+from harness import run
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -54,3 +61,47 @@ def test_fitted_hints_never_exceed_their_room(texts: dict[int, str], room: int) 
     fitted = fit_hints(texts, room)
     assert sum(text_tokens(t) for t in fitted.texts.values()) <= room
     assert set(fitted.texts) | set(fitted.cuts) == set(texts)
+
+
+def _long_layer_pdf(path: Path, lines: int = 300) -> str:
+    """One page whose visible layer is ~60,000 characters (2-pt text in two columns)."""
+    document = pymupdf.open()
+    page = document.new_page(width=612, height=792)
+    line = "Ledger entry: the quarterly figures for the northern region were revised upward. "
+    for column in (20, 316):
+        page.insert_text((column, 10), [line] * lines, fontsize=2, lineheight=1.25)
+    document.save(path)
+    document.close()
+    return line
+
+
+@pytest.mark.parametrize("schema", ["page_text", "receipt"])
+def test_a_page_whose_layer_outgrows_the_context_is_read_with_its_hint_cut(
+    tmp_path: Path, schema: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    line = _long_layer_pdf(folder / "long.pdf")
+    mode = "hint" if schema == "page_text" else "auto"
+    with ChatServer(context_tokens=16_000) as server:
+        run(
+            [folder],
+            tmp_path / "out",
+            base_url=server.base_url,
+            model="pixtral-12b-2409",
+            context_tokens=16_000,
+            text_layer=mode,
+            schema_name=schema,
+        )
+        statuses = [r.status for r in server.requests]
+        hints = [t for r in server.requests for t in r.texts if t.startswith("Text layer of")]
+    # Sent once, within the context: never refused for its length.
+    assert statuses == [200]
+    (hint,) = hints
+    assert hint.startswith(f"Text layer of image 1: {line.strip()}")
+    assert "[text layer cut here:" in hint and len(hint) < 30_000
+    dataset = "pages" if schema == "page_text" else "receipt"
+    (row,) = pl.read_parquet(tmp_path / "out" / dataset).to_dicts()
+    assert row["status"] == "ok"
+    (cut,) = [w for w in row["warnings"] if w.startswith("text layer hint cut to fit")]
+    assert cut.endswith(" characters") and row["confidence"] < 0.9
