@@ -124,6 +124,9 @@ class EndpointOptions:
     # Whether the endpoint takes a `seed`: a page asked again after a degenerate answer is
     # sent with another one (and a higher temperature).
     takes_seed: bool = False
+    # Extra headers sent with every request, (name, value) pairs: a gateway's key or settings.
+    # Those named like credentials are blanked from logs and rows, as the key is.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import typer
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
-from typer.core import TyperArgument, TyperCommand
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 # `--since` takes a day, or a day and a time.
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -55,22 +55,50 @@ class HelpCommand(TyperCommand):
         return [piece.replace("{", "").replace("}", "") for piece in pieces]
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        for param in params:
-            if isinstance(param, TyperArgument):
-                # Its name column already reads `INPUT...`; typer would add the Python type.
-                param.__class__ = _UntypedArgument
-                param.metavar = param.metavar or (param.name or "").upper()
-            elif param.metavar is None:
-                # `--help`, `--quiet`: no value to name; `--html HTML` rather than `<path>`.
-                flag = getattr(param, "is_flag", False)
-                param.metavar = "" if flag else (param.name or "VALUE").upper()
-        return params
+        return _named_values(super().get_params(ctx))
+
+
+class HelpGroup(TyperGroup):
+    """The top-level and `server` help as the commands': `--help`, not `--help <bool>`.
+
+    Typer's rich help shows each option's type where it has no metavar, and click's own
+    `--help` option has none: a group's help would read `--help <bool>`.
+    """
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _named_values(super().get_params(ctx))
+
+
+def _named_values(params: list[Any]) -> list[Any]:
+    """Each parameter's value named as uv names it, and defaults that are words shown bare."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            # Its name column already reads `INPUT...`; typer would add the Python type.
+            param.__class__ = _UntypedArgument
+            param.metavar = param.metavar or (param.name or "").upper()
+            continue
+        if param.metavar is None:
+            # `--help`, `--quiet`: no value to name; `--html HTML` rather than `<path>`.
+            flag = getattr(param, "is_flag", False)
+            param.metavar = "" if flag else (param.name or "VALUE").upper()
+        if isinstance(param, TyperOption) and isinstance(param.show_default, str):
+            param.__class__ = _WordedDefaultOption
+    return params
 
 
 class _UntypedArgument(TyperArgument):
     def display_type_rich(self, ctx: Any) -> str | None:
         return None
+
+
+class _WordedDefaultOption(TyperOption):
+    """`[default: the provider's: 8 for scaleway]`, without the parentheses typer adds to a
+    default given as text."""
+
+    def _get_default_string(self, *, show_default_is_str: bool, **kwargs: Any) -> str:
+        if show_default_is_str:
+            return str(self.show_default)
+        return str(super()._get_default_string(show_default_is_str=False, **kwargs))
 
 
 def group_parameters(groups: Iterable[type[BaseModel]]) -> list[inspect.Parameter]:
@@ -119,12 +147,22 @@ def _parameter(name: str, info: FieldInfo, panel: str) -> inspect.Parameter:
         help=help_text,
         metavar=_metavar(info, annotation),
         rich_help_panel=panel,
-        show_default=not required and info.default not in (None, []),
+        show_default=_shown_default(info),
         **extra,
     )
     default = ... if required else (None if info.default == [] else info.default)
     hint = annotation if required else annotation | None
     return _keyword(name, Annotated[hint, option], default)
+
+
+def _shown_default(info: FieldInfo) -> bool | str:
+    """The default the help shows: the value, or what None stands for (`the provider's`)."""
+    if info.is_required():
+        return False
+    worded = _extra(info).get("default_text")
+    if worded is not None:
+        return str(worded)
+    return info.default not in (None, [])
 
 
 def _plain(annotation: Any) -> Any:

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 from extractors.answer.catalog import resolve_schema
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
 from extractors.endpoint.answer_room import fitted_answer_room
+from extractors.endpoint.headers import Headers, merged, parse_header
 from extractors.endpoint.prompt import Prompt
 from extractors.endpoint.providers import (
     ENGINE_SCHEMAS,
     GENERIC,
+    LITELLM,
     LOCAL,
     ProviderPreset,
     get_preset,
@@ -37,6 +39,9 @@ class Secrets:
 
     api_key: str = field(default="", repr=False)
     password: str | None = field(default=None, repr=False)
+    # Extra headers as given, `NAME=VALUE` (`--header`, VISIONBATCH_HEADERS): a gateway's key
+    # travels in one, so none of them is ever a parameter.
+    headers: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,11 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         if not model:
             raise RunAbortedError(f"provider {preset.name} needs --model (or VISIONBATCH_MODEL)")
         profile = get_profile(request.token_profile or _default_profile(preset, model))
+        given_headers = tuple(parse_header(item) for item in secrets.headers)
     except ValueError as exc:
         raise RunAbortedError(str(exc)) from None
+    if preset.name == LOCAL:
+        _refuse_endpoint_options(request, preset, given_headers)
     if preset.name == LOCAL and prompt.schema.name not in ENGINE_SCHEMAS:
         raise RunAbortedError(
             f"the embedded OCR engine extracts {' and '.join(ENGINE_SCHEMAS)} only; "
@@ -113,11 +121,12 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
             f"--context-tokens {budget.context_tokens} leaves no room for images after "
             f"{max_output} output tokens and ~{budget.prompt_tokens} prompt tokens"
         )
+    timeout = request.timeout or preset.timeout
     endpoint = EndpointOptions(
         base_url=base_url,
         model=model,
         api_key=secrets.api_key,
-        timeout=request.timeout or preset.timeout,
+        timeout=timeout,
         max_retry_wait=request.max_retry_wait,
         max_answer_bytes=round(request.max_answer_mb * 1_000_000),
         structured_output=preset.structured_output,
@@ -127,6 +136,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         sampling=Sampling(request.temperature, request.top_p, request.seed),
         logprobs=preset.logprobs,
         takes_seed=preset.seed,
+        headers=merged(preset.headers_for(timeout), given_headers),
     )
     render = RenderOptions(
         max_dpi=request.max_dpi,
@@ -155,6 +165,30 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
     return ResolvedRun(preset.name, session)
 
 
+def _refuse_endpoint_options(request: RunRequest, preset: ProviderPreset, headers: Headers) -> None:
+    """RunAbortedError naming the endpoint-only options given to a run of the embedded engine:
+    it would ignore them, and rows stamped `model = gpt-9-vision` would say what did not run."""
+    given = [
+        flag
+        for flag, value, default in (
+            ("--model", request.model, preset.default_model),
+            ("--temperature", request.temperature, 0.0),
+            ("--top-p", request.top_p, None),
+            ("--seed", request.seed, None),
+            ("--max-output-tokens", request.max_output_tokens, None),
+        )
+        if value is not None and value != default
+    ]
+    if headers:
+        given.append("--header (or VISIONBATCH_HEADERS)")
+    if given:
+        raise RunAbortedError(
+            f"{', '.join(given)} {'needs' if len(given) == 1 else 'need'} a vision endpoint "
+            "(--provider or --base-url); with "
+            f"none, the embedded OCR engine ({preset.default_model}) reads the pages"
+        )
+
+
 def _carries_credentials(url: str) -> bool:
     """Whether a URL has a user or password: it would be shown in logs and Prefect's
     parameters, and sent as Basic auth instead of the bearer key."""
@@ -177,6 +211,6 @@ def _preset_for(request: RunRequest) -> ProviderPreset:
 
 
 def _default_profile(preset: ProviderPreset, model: str) -> str:
-    if preset.name in (GENERIC, "vllm", "scaleway-managed"):
+    if preset.name in (GENERIC, LITELLM, "vllm", "scaleway-managed"):
         return infer_profile(model, default=preset.profile)
     return preset.profile

@@ -6,11 +6,13 @@ turns them into the stages' frozen options. Secrets are never among them: parame
 Prefect's UI and database.
 """
 
+import os
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extractors.endpoint.providers import LOCAL, get_preset
 from extractors.options import DiscoveryOptions, PackingMode, TextLayerMode
 
 
@@ -19,10 +21,37 @@ def _flag(name: str, metavar: str | None = None) -> dict[str, Any]:
     return {"flag": name, **_value(metavar)}
 
 
-def _value(metavar: str | None) -> dict[str, Any]:
+def _value(metavar: str | None, default: str | None = None) -> dict[str, Any]:
     """What the help calls an option's value, where its type alone would not say it:
-    `--out DIR`, not `--out TEXT`."""
-    return {} if metavar is None else {"metavar": metavar}
+    `--out DIR`, not `--out TEXT`; and its default, where it is not one value: `--concurrency
+    N [default: the provider's: 8 for scaleway]`."""
+    shown = {} if default is None else {"default_text": default}
+    return shown if metavar is None else {"metavar": metavar, **shown}
+
+
+def _default(text: str) -> dict[str, Any]:
+    """The help's default for a field whose default is None: what None stands for."""
+    return _value(None, text)
+
+
+# The preset the help takes its examples from, and the embedded engine's.
+_EXAMPLE = "scaleway"
+
+
+def _by_provider(attribute: str, unit: str = "") -> str:
+    """`the provider's: 8 for scaleway, 2 for local`: a default that follows `--provider`."""
+    example, local = getattr(get_preset(_EXAMPLE), attribute), getattr(get_preset(LOCAL), attribute)
+    text = f"the provider's: {_figure(example)}{unit} for {_EXAMPLE}"
+    return text if local == example else f"{text}, {_figure(local)}{unit} for {LOCAL}"
+
+
+def _figure(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _cores() -> int:
+    """The cores this process may use, as the renderers and `--dask local` count them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class _Group(BaseModel):
@@ -34,27 +63,34 @@ class InputSelection(_Group):
     """Input selection"""
 
     inputs: list[str] = Field(description="Files or folders (recursed); paths or fsspec URLs.")
-    out: str = Field(
-        description="Output directory or URL (pages in OUT/pages/).",
-        json_schema_extra=_value("DIR"),
-    )
     include: list[str] = Field(
         default=[],
         description="Only files whose path under the folder matches this glob (repeatable; "
         "`*` crosses folders: '*.pdf').",
-        json_schema_extra=_value("GLOB"),
+        json_schema_extra=_value("GLOB", "every file"),
     )
     exclude: list[str] = Field(
         default=[],
         description="Leave out files matching this glob (repeatable).",
-        json_schema_extra=_value("GLOB"),
+        json_schema_extra=_value("GLOB", "none"),
     )
     since: datetime | None = Field(
         default=None,
         description="Only files modified at or after this date (local time).",
-        json_schema_extra=_value("DATE"),
+        json_schema_extra=_value("DATE", "any date"),
     )
-    limit: int | None = Field(default=None, ge=1, description="At most N files.")
+    limit: int | None = Field(
+        default=None, ge=1, description="At most N files.", json_schema_extra=_default("all")
+    )
+
+
+class OutputChoice(_Group):
+    """Output"""
+
+    out: str = Field(
+        description="Output directory or URL (pages in OUT/pages/).",
+        json_schema_extra=_value("DIR"),
+    )
 
 
 class EndpointChoice(_Group):
@@ -63,21 +99,27 @@ class EndpointChoice(_Group):
     provider: str | None = Field(
         default=None,
         description="Provider preset (env VISIONBATCH_PROVIDER; `visionbatch providers`).",
-        json_schema_extra=_value("NAME"),
+        json_schema_extra=_value(
+            "NAME", "openai-compatible with --base-url, else local (the embedded OCR engine)"
+        ),
     )
     base_url: str | None = Field(
         default=None,
         description="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL).",
-        json_schema_extra=_value("URL"),
+        json_schema_extra=_value("URL", "the provider's"),
     )
     model: str | None = Field(
-        default=None, description="Model (env VISIONBATCH_MODEL).", json_schema_extra=_value("NAME")
+        default=None,
+        description="Model (env VISIONBATCH_MODEL).",
+        json_schema_extra=_value(
+            "NAME", f"the provider's: {get_preset(_EXAMPLE).default_model} for {_EXAMPLE}"
+        ),
     )
     timeout: float | None = Field(
         default=None,
         gt=0,
         description="Seconds per attempt, all of it: connect, send and the whole answer.",
-        json_schema_extra=_value("SECONDS"),
+        json_schema_extra=_value("SECONDS", _by_provider("timeout", " s")),
     )
 
 
@@ -93,15 +135,26 @@ class ExtractionChoice(_Group):
     prompt_file: str | None = Field(
         default=None,
         description="Text file of instructions added to the schema's (recorded per row).",
-        json_schema_extra=_flag("--prompt", "FILE"),
+        json_schema_extra={**_flag("--prompt", "FILE"), **_default("none")},
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
-    top_p: float | None = Field(default=None, gt=0.0, le=1.0, description="Nucleus sampling.")
-    seed: int | None = Field(default=None, description="Sampling seed, where supported.")
+    top_p: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="Nucleus sampling.",
+        json_schema_extra=_default("the endpoint's"),
+    )
+    seed: int | None = Field(
+        default=None,
+        description="Sampling seed, where supported.",
+        json_schema_extra=_default("none"),
+    )
     token_profile: str | None = Field(
         default=None,
-        description="pixtral, qwen2.5-vl, gemma3, llava-1.5, openai (default: by model).",
-        json_schema_extra=_value("NAME"),
+        description="How pages are sized into image tokens: pixtral, qwen2.5-vl, gemma3, "
+        "llava-1.5, openai.",
+        json_schema_extra=_value("NAME", "by model, else the provider's"),
     )
     max_dpi: int = Field(default=200, ge=10, description="Resolution cap for PDFs.")
     text_layer: TextLayerMode = Field(
@@ -117,22 +170,28 @@ class RequestLimits(_Group):
     """Limits"""
 
     concurrency: int | None = Field(
-        default=None, ge=1, description="Requests in flight (default: the provider's)."
+        default=None,
+        ge=1,
+        description="Requests in flight (at most; lowered while the endpoint answers 429).",
+        json_schema_extra=_default(_by_provider("concurrency")),
     )
     requests_per_minute: int | None = Field(
         default=None,
         ge=1,
         description="Most requests per minute (every attempt).",
-        json_schema_extra=_flag("--rpm"),
+        json_schema_extra={**_flag("--rpm"), **_default("no limit")},
     )
     tokens_per_minute: int | None = Field(
         default=None,
         ge=1,
         description="Most tokens per minute (prompt + answer).",
-        json_schema_extra=_flag("--tpm"),
+        json_schema_extra={**_flag("--tpm"), **_default("no limit")},
     )
     max_images: int | None = Field(
-        default=None, ge=1, description="Images per request (default: provider limit)."
+        default=None,
+        ge=1,
+        description="Images per request.",
+        json_schema_extra=_default(_by_provider("max_images")),
     )
     packing: PackingMode = Field(
         default=PackingMode.ADAPTIVE,
@@ -142,9 +201,20 @@ class RequestLimits(_Group):
         json_schema_extra=_value("adaptive|full"),
     )
     context_tokens: int | None = Field(
-        default=None, ge=1, description="Model context (default: model's)."
+        default=None,
+        ge=1,
+        description="Model context, in tokens.",
+        json_schema_extra=_default(_by_provider("context_tokens")),
     )
-    max_output_tokens: int | None = Field(default=None, ge=1, description="Answer tokens.")
+    max_output_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        description="Answer tokens.",
+        json_schema_extra=_default(
+            f"the provider's: {get_preset(_EXAMPLE).max_output_tokens} for {_EXAMPLE}, less "
+            "where the context is small"
+        ),
+    )
     max_retry_wait: float = Field(
         default=120.0,
         gt=0,
@@ -164,7 +234,8 @@ class ScaleOut(_Group):
     render_workers: int | None = Field(
         default=None,
         ge=1,
-        description="Processes rendering pages (default: cores).",
+        description="Processes rendering pages.",
+        json_schema_extra=_default(f"the cores: {_cores()}"),
     )
     render_timeout: float = Field(
         default=60.0,
@@ -176,10 +247,13 @@ class ScaleOut(_Group):
         default=None,
         description="Run shards on Dask: `local` (a LocalCluster) or a scheduler address "
         "(tcp://host:8786).",
-        json_schema_extra=_value("local|ADDRESS"),
+        json_schema_extra=_value("local|ADDRESS", "no Dask: shards run in this process"),
     )
     dask_workers: int | None = Field(
-        default=None, ge=1, description="Workers of `--dask local` (default: cores)."
+        default=None,
+        ge=1,
+        description="Workers of `--dask local`.",
+        json_schema_extra=_default(f"the cores: {_cores()}"),
     )
 
 
@@ -211,7 +285,7 @@ class BatchChoice(_Group):
         default=None,
         description="Scaleway: the Object Storage prefix the input files go to "
         "(s3://bucket/prefix).",
-        json_schema_extra=_value("URL"),
+        json_schema_extra=_value("URL", "none"),
     )
     dry_run: bool = Field(
         default=False,
@@ -223,14 +297,15 @@ class BatchChoice(_Group):
         default=None,
         gt=0,
         description="With --dry-run: seconds one request takes (a trial run's median "
-        "latency_ms), to plan the time online (default: an assumed 2 s + 8 s a page).",
-        json_schema_extra=_value("SECONDS"),
+        "latency_ms), to plan the time online.",
+        json_schema_extra=_value("SECONDS", "an assumed 2 s + 8 s a page"),
     )
 
 
 # The groups of a run, in the order the help shows them.
 RUN_GROUPS: tuple[type[BaseModel], ...] = (
     InputSelection,
+    OutputChoice,
     EndpointChoice,
     ExtractionChoice,
     RequestLimits,
@@ -240,7 +315,13 @@ RUN_GROUPS: tuple[type[BaseModel], ...] = (
 
 
 class RunRequest(
-    InputSelection, EndpointChoice, ExtractionChoice, RequestLimits, ScaleOut, BatchChoice
+    InputSelection,
+    OutputChoice,
+    EndpointChoice,
+    ExtractionChoice,
+    RequestLimits,
+    ScaleOut,
+    BatchChoice,
 ):
     """The flow's parameters: what to run, never a secret (they show in Prefect's UI)."""
 

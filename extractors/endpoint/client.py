@@ -2,6 +2,7 @@
 
 import random
 import time
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
 
 from extractors.endpoint.completion import read_completion
 from extractors.endpoint.failure_text import certificate_failure, describe, is_connect_error
+from extractors.endpoint.gateway_tries import gateway_retries
+from extractors.endpoint.headers import secret_values
 from extractors.endpoint.prompt import Prompt, response_format
 from extractors.endpoint.rate_window import stamp_attempt
 from extractors.endpoint.redaction import KeyRedactor
@@ -51,23 +54,29 @@ RESAMPLE_TEMPERATURES = (0.6, 0.9)
 _RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _AUTH_STATUSES = frozenset({401, 403})
 # An endpoint that has never answered anything (refused, unresolvable, TLS failing) is most
-# likely a wrong URL: the run stops after this many attempts or seconds, not minutes of
-# backoff. One that has answered before gets the full backoff: it may be restarting.
-_NEVER_ANSWERED_ATTEMPTS = 4
-_NEVER_ANSWERED_SECONDS = 10.0
+# likely a wrong URL: the run stops once this many seconds have passed since its first failed
+# attempt, by the clock (a count of attempts took 16 s on a loaded machine), retrying until
+# then with waits cut to end at the budget. One that has answered before gets the full
+# backoff: it may be restarting. With the run's start (~5 s loaded), a wrong URL is reported
+# within 15 s.
+NEVER_ANSWERED_SECONDS = 6.0
 
 
 class EndpointClient:
     """Sends prepared requests; the pipeline, not the SDK, owns retries (it knows Retry-After)."""
 
-    def __init__(self, options: EndpointOptions, prompt: Prompt) -> None:
+    def __init__(
+        self, options: EndpointOptions, prompt: Prompt, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.options = options
         self._prompt = prompt
+        self._clock = clock
         self._answered_once = False
         self._first_unanswered: float | None = None
         # Retryable failures since the endpoint last answered anything (any request).
         self._failure_streak = 0
-        self._redactor = KeyRedactor(options.api_key)
+        secrets = (options.api_key, *secret_values(options.headers))
+        self._redactors = tuple(KeyRedactor(secret) for secret in secrets if secret)
 
     @cached_property
     def _client(self) -> "openai.AsyncOpenAI":
@@ -89,6 +98,7 @@ class EndpointClient:
             timeout=options.timeout,
             max_retries=0,
             http_client=http_client,
+            default_headers=dict(options.headers),
         )
 
     async def attempt(
@@ -106,9 +116,13 @@ class EndpointClient:
         from extractors.endpoint.guarded_http import UnusableResponse
 
         try:
-            completion = await self._client.post(
-                "/chat/completions", content=body, cast_to=ChatCompletion
+            # The response itself, not only its parsed body: a gateway's headers count its tries.
+            raw = await self._client.post(
+                "/chat/completions",
+                content=body,
+                cast_to=openai.AsyncAPIResponse[ChatCompletion],
             )
+            completion = await raw.parse()
         except openai.APIError as exc:
             wait, note = self._handle_failure(exc, attempt)
             status = getattr(exc, "status_code", None)
@@ -126,16 +140,19 @@ class EndpointClient:
             raise RetryLaterError(self._unusable_reason(exc), wait, throttled=False) from None
         self._answered_once = True
         self._failure_streak = 0
-        return read_completion(request.request_id, completion, started, attempt)
+        tries = attempt + gateway_retries(raw.headers)
+        return read_completion(request.request_id, completion, started, tries)
 
     async def close(self) -> None:
         if "_client" in self.__dict__:  # made on the first request
             await self._client.close()
 
     def redact(self, text: str) -> str:
-        """Text with the API key blanked out (in any encoding of it that can be recognised),
-        for anything that may be logged or stored."""
-        return self._redactor(text)
+        """Text with the API key and credential-like headers blanked out (in any encoding of
+        them that can be recognised), for anything that may be logged or stored."""
+        for redactor in self._redactors:
+            text = redactor(text)
+        return text
 
     def encoded_body(self, request: PreparedRequest) -> bytes:
         """The request's body as sent: encoded once, before it waits for a request slot, so
@@ -221,7 +238,7 @@ class EndpointClient:
         elif is_connect_error(exc.__cause__):
             # Refused, unresolvable or failing TLS: no connection at all (a reset is not this:
             # something is listening there).
-            self._give_up_if_never_answered(attempt, reason)
+            self._give_up_if_never_answered(reason)
         if status in _AUTH_STATUSES:
             raise FatalEndpointError(
                 f"authentication refused by {self.options.base_url} (HTTP {status}): {reason}"
@@ -233,21 +250,27 @@ class EndpointClient:
                 f"{reason} (gave up after {attempt} attempts)", attempt
             ) from None
         self._failure_streak += 1
-        return self._wait_before_retry(exc, min(attempt, self._failure_streak))
+        wait, note = self._wait_before_retry(exc, min(attempt, self._failure_streak))
+        return max(0.0, min(wait, self._left_before_giving_up())), note
 
-    def _give_up_if_never_answered(self, attempt: int, reason: str) -> None:
+    def _give_up_if_never_answered(self, reason: str) -> None:
         """FatalEndpointError for a connection failure of an endpoint that never answered,
-        once it has failed long enough that retrying more is only a wait for the user."""
+        once it has failed for `NEVER_ANSWERED_SECONDS`: retrying more is only a wait."""
         if self._answered_once:
             return
-        now = time.monotonic()
         if self._first_unanswered is None:
-            self._first_unanswered = now
-        waited = now - self._first_unanswered
-        if attempt >= _NEVER_ANSWERED_ATTEMPTS or waited >= _NEVER_ANSWERED_SECONDS:
+            self._first_unanswered = self._clock()
+        if self._left_before_giving_up() <= 0:
             raise FatalEndpointError(
                 f"cannot connect to {self.options.base_url}: {reason}"
             ) from None
+
+    def _left_before_giving_up(self) -> float:
+        """Seconds until an endpoint that never answered is given up on (inf once it has
+        answered): the last retry is made at the budget's end, not a backoff past it."""
+        if self._answered_once or self._first_unanswered is None:
+            return float("inf")
+        return NEVER_ANSWERED_SECONDS - (self._clock() - self._first_unanswered)
 
     def _wait_before_retry(self, exc: "openai.APIError", failures: int) -> tuple[float, str]:
         """Exponential backoff with jitter, but never shorter than the server's Retry-After,

@@ -26,6 +26,8 @@ class RequestStats:
 
     requests: int = 0
     retries: int = 0
+    # Of the retries, those a gateway made upstream on its own and reported with its answer.
+    gateway_retries: int = 0
     throttled: int = 0
     failed_requests: int = 0
     in_flight: int = 0
@@ -41,6 +43,7 @@ class RequestStats:
         """Add another pool's counts (a Dask worker's); in-flight peaks are the highest one."""
         self.requests += other.requests
         self.retries += other.retries
+        self.gateway_retries += other.gateway_retries
         self.throttled += other.throttled
         self.failed_requests += other.failed_requests
         self.prompt_tokens += other.prompt_tokens
@@ -143,6 +146,7 @@ class RequestPool:
                     retry = None
             await self.concurrency.record(generation, throttled=bool(retry and retry.throttled))
             if retry is None:
+                self._count_gateway_tries(answer, attempt)
                 if token_entry is not None:
                     RateWindow.settle(token_entry, answer.total_tokens or request.estimated_tokens)
                 self.stats.prompt_tokens += answer.prompt_tokens or 0
@@ -156,6 +160,16 @@ class RequestPool:
             self._progress.retrying(str(retry), retry.wait)
             await asyncio.sleep(retry.wait)
         raise AssertionError("unreachable: attempts end in an answer or an exception")
+
+    def _count_gateway_tries(self, answer: EndpointAnswer, attempt: int) -> None:
+        """Count the retries a gateway reported making upstream before this answer.
+
+        No gateway says why it retried (a 429 or a 5xx), so they are not counted as throttling:
+        the in-flight limit follows 429s only when the gateway passes them on (`num_retries: 0`).
+        """
+        hidden = answer.attempts - attempt
+        self.stats.retries += hidden
+        self.stats.gateway_retries += hidden
 
     def _encoded(self, request: PreparedRequest) -> tuple[int | None, bytes]:
         """The request's body, and the answer room it asks for when a context learned from a

@@ -7,6 +7,7 @@ from extractors.options import BatchFlavour, StructuredOutput
 
 LOCAL = "local"
 GENERIC = "openai-compatible"
+LITELLM = "litellm"
 # What the embedded OCR engine (the `local` preset) can extract: text, and receipts by rules.
 ENGINE_SCHEMAS = ("page_text", "receipt")
 
@@ -39,6 +40,17 @@ class ProviderPreset:
     # Whether it takes a `seed` (OpenAI, vLLM and Ollama document one): a page asked again
     # after a degenerate answer gets another seed besides a higher temperature.
     seed: bool = False
+    # Headers sent with every request (`--header` adds to them or replaces one).
+    headers: tuple[tuple[str, str], ...] = ()
+    # A header that carries `--timeout` (seconds) to a gateway, so that an attempt we abandon
+    # is abandoned upstream too rather than kept running (and billed) while we resend it.
+    timeout_header: str | None = None
+
+    def headers_for(self, timeout: float) -> tuple[tuple[str, str], ...]:
+        """The preset's headers for a run with this per-attempt timeout."""
+        if self.timeout_header is None:
+            return self.headers
+        return (*self.headers, (self.timeout_header, f"{timeout:g}"))
 
 
 PRESETS: dict[str, ProviderPreset] = {
@@ -121,6 +133,20 @@ PRESETS: dict[str, ProviderPreset] = {
             "pixtral",
             128_000,
             batch="mistral",
+        ),
+        ProviderPreset(
+            # The LiteLLM proxy (its default port), in front of whatever the user routes to:
+            # visionbatch owns the retries (it reads every 429's wait and slows for them; the
+            # proxy would hide them), and an attempt given up here is given up upstream.
+            LITELLM,
+            "http://localhost:4000/v1",
+            None,
+            12,
+            "pixtral",
+            128_000,
+            needs_key=False,
+            headers=(("x-litellm-num-retries", "0"),),
+            timeout_header="x-litellm-timeout",
         ),
         ProviderPreset(
             "ollama",

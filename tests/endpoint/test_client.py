@@ -47,10 +47,24 @@ def test_the_key_is_redacted_from_text() -> None:
     assert "sk-123-secret" not in repr(options)
 
 
-async def _attempts(client: EndpointClient, request: PreparedRequest, count: int) -> list[str]:
+class StepClock:
+    """A clock the test moves: `step` seconds pass between two attempts."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 1_000.0, step
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _attempts(
+    client: EndpointClient, request: PreparedRequest, count: int, clock: StepClock | None = None
+) -> list[str]:
     """What each of `count` attempts ended in: ok, retry, or fatal (which ends the loop)."""
     outcomes = []
     for attempt in range(1, count + 1):
+        if clock is not None and attempt > 1:
+            clock.now += clock.step
         try:
             await client.attempt(request, attempt, 0.0, client.encoded_body(request))
             outcomes.append("ok")
@@ -75,10 +89,12 @@ def test_refused_connections_stop_the_run_only_if_the_endpoint_never_answered(
             before = await _attempts(answered, request, 1)
         # Nothing listens at `url` any more: a wrong URL for a client that never had an
         # answer from it, an outage for one that had.
-        never = EndpointClient(EndpointOptions(base_url=url, model="m"), prompt)
+        # Attempts 2.5 s apart by the clock: the budget (6 s) is over at the fourth.
+        clock = StepClock(2.5)
+        never = EndpointClient(EndpointOptions(base_url=url, model="m"), prompt, clock=clock)
         try:
             return before + await _attempts(answered, request, 6), await _attempts(
-                never, request, 6
+                never, request, 6, clock
             )
         finally:
             await answered.close()

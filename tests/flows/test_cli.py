@@ -299,3 +299,88 @@ def test_providers_are_readable_at_80_columns_and_in_a_pipe() -> None:
     assert "…" not in completed.stdout
     assert "https://api.gravixlayer.com/v1/inference" in completed.stdout
     assert "mistral/pixtral-12b-2409:bf16" in completed.stdout
+
+
+def help_text(*command: str) -> str:
+    result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def panel(text: str, title: str) -> str:
+    """The lines of one help panel (`╭─ Output ─...╮` to its `╰`)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if f"─ {title} ─" in line)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("╰"))
+    return "\n".join(lines[start:end])
+
+
+@pytest.mark.parametrize("command", [(), ("server",), ("run",), ("serve",)])
+def test_no_help_names_a_python_type(command: tuple[str, ...]) -> None:
+    text = help_text(*command)
+    assert "--help" in text and "<bool>" not in text and "<" not in text.replace("<=", "")
+
+
+def test_run_help_has_an_output_panel_and_shows_every_default() -> None:
+    text = help_text("run")
+    output = panel(text, "Output")
+    assert [flag for flag in ("--out", "--quiet", "--json") if flag in output] == [
+        "--out",
+        "--quiet",
+        "--json",
+    ]
+    assert "--out" not in panel(text, "Input selection")
+    flat = " ".join(text.split())
+    for shown in (
+        "[default: the provider's: 8 for scaleway, 2 for local]",  # --concurrency
+        "[default: the provider's: 120 s for scaleway, 600 s for local]",  # --timeout
+        "[default: the cores: ",  # --render-workers
+        "[default: 200]",  # --max-dpi
+    ):
+        assert shown in flat, shown
+    assert "(the provider's" not in flat  # a worded default is shown bare, not in parentheses
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.output) == (0, f"visionbatch {version('visionbatch')}\n")
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--model", "gpt-9-vision"], "--model needs"),
+        (["--temperature", "0.4", "--seed", "3"], "--temperature, --seed need"),
+        (["--header", "X-Title=app"], "--header (or VISIONBATCH_HEADERS) needs"),
+    ],
+)
+def test_endpoint_options_without_an_endpoint_are_refused_at_once(
+    tmp_path: Path, flags: list[str], named: str
+) -> None:
+    """The embedded engine would ignore them and stamp rows with what did not run."""
+    make_marked_image(tmp_path / "img_2.png", 2)
+    env = {name: None for name in ("VISIONBATCH_BASE_URL", "VISIONBATCH_PROVIDER")}
+    env |= {"VISIONBATCH_MODEL": None, "VISIONBATCH_HEADERS": None}
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", str(tmp_path / "img_2.png"), "--out", str(out), *flags], env=env
+    )
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith(f"visionbatch: error: {named} a vision endpoint")
+    assert "embedded OCR engine (rapidocr-ppocrv6)" in lines[0]
+    assert not (out / "pages").exists()  # refused before anything started
+
+
+def test_a_malformed_header_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--header", "sk-no-name-secret"],
+        env={"VISIONBATCH_HEADERS": None},
+    )
+    assert result.exit_code == 2
+    assert "a header is not NAME=VALUE" in result.output
+    assert "sk-no-name-secret" not in result.output

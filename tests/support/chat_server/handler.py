@@ -191,6 +191,8 @@ class ChatHandler(BaseHTTPRequestHandler):
         chat._enter()
         record = RecordedRequest(path=path, started_at=time.monotonic())
         record.authorization = self.headers.get("Authorization")
+        # Every header as sent, names in lower case (what a gateway's settings ride on).
+        record.headers = {name.lower(): value for name, value in self.headers.items()}
         record.headers = {k.lower(): v for k, v in self.headers.items()}
         self._record = record
         self._answer_values = None

@@ -25,5 +25,6 @@ PROFILES: dict[str, dict[str, Any]] = {
     "vllm": {"prefix": "/v1", "max_images": 4},
     "openai": {"prefix": "/v1", "api_key": "k", "strict_schemas": True},
     "ollama": {"prefix": "/v1"},
+    "litellm": {"prefix": "/v1"},
     "mistral": {"prefix": "/v1", "api_key": "k", "max_images": 8},
 }
