@@ -20,6 +20,9 @@ from extractors.errors import RunAbortedError
 
 _LOCAL_PROTOCOLS = ("file", "local")
 
+# The extra of ours that installs a scheme's packages (pyproject's optional-dependencies).
+_EXTRAS = {"s3": "s3", "s3a": "s3", "http": "http", "https": "http"}
+
 
 def normalise_location(location: str) -> str:
     """A `file://` URL as a plain path; anything else unchanged."""
@@ -48,11 +51,23 @@ def is_remote(location: str) -> bool:
 
 def remote_filesystem(location: str) -> tuple[AbstractFileSystem, str]:
     """The fsspec filesystem of a URL and the path inside it; RunAbortedError when the scheme
-    is unknown or its package (s3fs, gcsfs...) is not installed: the run cannot start."""
+    is unknown or its package (s3fs, gcsfs...) is not installed: the run cannot start.
+
+    Credentials and the store's address come from where the scheme's package reads them: for
+    `s3://`, botocore's `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_ENDPOINT_URL`
+    (MinIO, Scaleway and other S3-compatible stores), on whichever machine opens the URL.
+    """
     try:
         return url_to_fs(location)
-    except (ImportError, ValueError) as exc:
+    except ImportError as exc:
+        raise RunAbortedError(f"cannot open {location}: {exc}{_install_hint(location)}") from None
+    except ValueError as exc:
         raise RunAbortedError(f"cannot open {location}: {exc}") from None
+
+
+def _install_hint(location: str) -> str:
+    extra = _EXTRAS.get(get_protocol(location))
+    return f" (pip install 'visionbatch[{extra}]')" if extra else ""
 
 
 @contextmanager

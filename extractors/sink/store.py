@@ -72,6 +72,9 @@ class DatasetStore:
         if not self.remote:
             return sorted(str(p) for p in Path(self.location).glob(PART_GLOB))
         fs, root = self._fs
+        # Other processes (Dask workers, a killed run) write parts too: a listing this
+        # filesystem cached earlier would miss them, so the store is asked afresh.
+        fs.invalidate_cache(root)
         return sorted(fs.glob(f"{root.rstrip('/')}/{PART_GLOB}"))
 
     def scan(
