@@ -16,6 +16,7 @@ for _name in (
     "VISIONBATCH_MODEL",
     "VISIONBATCH_PROVIDER",
     "VISIONBATCH_PASSWORD",
+    "VISIONBATCH_HEADERS",
 ):
     os.environ.pop(_name, None)
 

@@ -1,9 +1,10 @@
 """The Scaleway flavour: the input goes to Object Storage through fsspec, the batch is created
 from its pre-signed URL, and the results are read from beside it.
 
-No S3 server runs here (moto is not installed): fsspec's in-memory filesystem stands in for
-the bucket, with a `sign` that makes a URL the way s3fs's does (a query string on the object's
-address); the test batch server reads the object and writes the results through fsspec too.
+The fast variant: fsspec's in-memory filesystem stands in for the bucket, with a `sign` that
+makes a URL the way s3fs's does (a query string on the object's address); the test batch server
+reads the object and writes the results through fsspec too. `test_batch_scaleway_s3.py` runs
+the flavour on a real S3 API (moto's server).
 """
 
 from pathlib import Path
