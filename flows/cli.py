@@ -1,32 +1,54 @@
 """The `visionbatch` command line."""
 
 import inspect
+import json
+import os
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from extractors.errors import RunAbortedError
-from flows.cli_options import HelpCommand, command, flag_of, given, group_parameters
+from flows.cli_options import HelpCommand, HelpGroup, command, flag_of, given, group_parameters
+from flows.export_command import export
 from flows.ingest_command import ingest
-from flows.parameters import RUN_GROUPS, ExtractionChoice, RunRequest
+from flows.parameters import RUN_GROUPS, EndpointChoice, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
 from flows.terminal_text import say, say_error
 
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
 app = typer.Typer(
+    cls=HelpGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Batch document extraction: PDFs and images to Parquet via vision models.",
 )
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"visionbatch {version('visionbatch')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main_callback() -> None:
+def main_callback(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """visionbatch: files in, one Parquet row per page out."""
 
 
@@ -44,6 +66,41 @@ _PASSWORD = inspect.Parameter(
     ],
     default=None,
 )
+
+
+# Never a flow parameter: a gateway's key often travels in a header (see _with_headers).
+_HEADER = inspect.Parameter(
+    "header",
+    inspect.Parameter.KEYWORD_ONLY,
+    annotation=Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Header sent with every request, e.g. 'X-Title=my app' (repeatable; env "
+            "VISIONBATCH_HEADERS); one named like a credential (*key*, *token*, authorization) "
+            "is never logged or stored.",
+            metavar="NAME=VALUE",
+            rich_help_panel=EndpointChoice.__doc__,
+            show_default=False,
+        ),
+    ],
+    default=None,
+)
+
+
+def _with_headers(values: dict[str, Any]) -> None:
+    """Check `--header` values (exit 2 for a malformed one) and hand them to the run through
+    the environment, as the key is handed: never as parameters."""
+    from extractors.endpoint.headers import parse_header
+    from flows.settings import export_headers
+
+    items = values.get("header") or []
+    try:
+        for item in items:
+            parse_header(item)
+    except ValueError as exc:
+        say_error(f"--header: {exc}")
+        raise typer.Exit(2) from None
+    export_headers(items)
 
 
 def _output_parameters() -> list[inspect.Parameter]:
@@ -97,6 +154,7 @@ def run_request(values: dict[str, Any]) -> RunRequest:
 
 def _run(values: dict[str, Any]) -> None:
     request = run_request(values)
+    _with_headers(values)
     if request.dry_run:
         from flows.dry_run import dry_run_or_exit
         from flows.settings import EnvironmentSettings
@@ -129,13 +187,17 @@ def _serve(values: dict[str, Any]) -> None:
     request = run_request(values)
     from flows.settings import EnvironmentSettings
 
+    password = values.get("password")
     try:
-        preflight(request, EnvironmentSettings().secrets())
+        preflight(request, EnvironmentSettings().secrets(password))
     except RunAbortedError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
+    if password is not None:
+        # Scheduled runs are processes of their own: they read it where they read keys.
+        os.environ["VISIONBATCH_PASSWORD"] = password
     prepare_prefect()
-    from flows.schedule import build_deployment, serve_deployment
+    from flows.schedule import build_deployment
 
     interval = values.get("interval")
     every = timedelta(seconds=interval) if interval is not None else None
@@ -146,19 +208,41 @@ def _serve(values: dict[str, Any]) -> None:
     except ValueError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
-    serve_deployment(deployment)
+    _serve_until_stopped(deployment, values["json"], values["quiet"] or values["json"])
+
+
+def _serve_until_stopped(deployment: "RunnerDeployment", as_json: bool, quiet: bool) -> None:
+    """Serve until SIGINT or SIGTERM, one line per run; then one line and 128 + the signal."""
+    from flows.schedule import RunLine, serve_deployment
+    from flows.stop import exit_now
+
+    def say_run(line: RunLine) -> None:
+        if as_json:
+            typer.echo(json.dumps({"run": line.name, "line": line.text, "summary": line.summary}))
+        elif not quiet or line.summary is None:
+            say(line.text, err=line.summary is None)
+
+    if not quiet:
+        when = deployment.schedules[0].schedule if deployment.schedules else "no schedule"
+        say(f"serving {deployment.name} ({when}); Ctrl-C stops", err=True)
+    try:
+        code = serve_deployment(deployment, say_run)
+    except KeyboardInterrupt:  # while the scheduler's server starts, before our handlers
+        code = 130
+    say("stopped: no run is waiting; serve again to resume the schedule", err=True)
+    exit_now(code)
 
 
 app.command("run", cls=HelpCommand)(
     command(
-        [*_RUN_PARAMETERS, _PASSWORD, *_output_parameters()],
+        [*_RUN_PARAMETERS, _HEADER, _PASSWORD, *_output_parameters()],
         _run,
         "Extract every page of INPUT... into OUT (Parquet).",
     )
 )
 app.command("serve", cls=HelpCommand)(
     command(
-        [*_RUN_PARAMETERS, *_schedule_parameters()],
+        [*_RUN_PARAMETERS, _HEADER, _PASSWORD, *_output_parameters(), *_schedule_parameters()],
         _serve,
         """Serve the extraction of INPUT... into OUT as a Prefect deployment on a schedule.
 
@@ -175,6 +259,7 @@ def _absolute(location: str) -> str:
 
 app.command("report", cls=HelpCommand)(report)
 app.command("ingest", cls=HelpCommand)(ingest)
+app.command("export", cls=HelpCommand)(export)
 
 
 @app.command("providers", cls=HelpCommand)
@@ -221,7 +306,9 @@ def evaluate_fields(
         console.print(misses_table(report, show_misses))
 
 
-server_app = typer.Typer(help="The local Prefect server that runs reuse (see README).")
+server_app = typer.Typer(
+    cls=HelpGroup, help="The local Prefect server that runs reuse (see README)."
+)
 app.add_typer(server_app, name="server")
 
 

@@ -4,7 +4,7 @@ from schemas.chunk_answer import CHUNK_ANSWER_ARROW_SCHEMA, ChunkAnswerRow
 from schemas.document_row import PROVENANCE_COLUMNS, DocumentProvenance, document_arrow_schema
 from schemas.fields import LineItem, Party
 from schemas.invoice import Invoice
-from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowStatus
+from schemas.page_row import PAGE_ROW_ARROW_SCHEMA, ErrorCategory, PageRow, RowStatus, TextFormat
 from schemas.pages import PageText, pages_envelope_schema
 from schemas.receipt import Receipt
 from schemas.summary import RunSummary
@@ -25,6 +25,7 @@ __all__ = [
     "Receipt",
     "RowStatus",
     "RunSummary",
+    "TextFormat",
     "TextLayerVerdict",
     "TextSource",
     "document_arrow_schema",

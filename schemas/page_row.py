@@ -29,6 +29,24 @@ class ErrorCategory(StrEnum):
     INTERNAL = "internal"  # a bug of ours, caught so that the file is not lost
 
 
+class TextFormat(StrEnum):
+    """What a row's `text` is written in."""
+
+    MARKDOWN = "markdown"  # a model's answer (asked for Markdown) or a text layer's structure
+    PLAIN = "plain"  # the embedded engine's lines, or a text layer kept as it is
+
+
+TEXT_HELP = (
+    "The page's text, in `text_format`: Markdown for a text layer (headings, paragraphs, lists "
+    "from its fonts) and for a model (asked for Markdown: what it wrote, not checked); plain "
+    "lines for the embedded engine; null on error."
+)
+
+TEXT_FORMAT_HELP = (
+    "markdown or plain: how `text` is written (see `text`); null on error and for rows written "
+    "before the column existed."
+)
+
 OPTIONS_VERSION_HELP = (
     "Fingerprint of the options that shape what is sent (max DPI, token profile, image "
     "encoding, --text-layer mode): resume matches it, so pages rendered or read differently "
@@ -55,7 +73,8 @@ class PageRow(BaseModel):
     )
     page_count: int | None = Field(description="Pages in the file; null when unknown.")
     status: RowStatus = Field(description="ok, or error (then `error` says why).")
-    text: str | None = Field(description="The page's transcription (Markdown); null on error.")
+    text: str | None = Field(description=TEXT_HELP)
+    text_format: TextFormat | None = Field(default=None, description=TEXT_FORMAT_HELP)
     error: str | None = Field(description="What went wrong, in one line; null when ok.")
     error_category: ErrorCategory | None = Field(description=ERROR_CATEGORY_HELP)
     model: str = Field(description="Model that was asked.")
@@ -119,6 +138,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "page_count": pa.int32(),
     "status": pa.string(),
     "text": pa.large_string(),
+    "text_format": pa.string(),
     "error": pa.string(),
     "error_category": pa.string(),
     "model": pa.string(),

@@ -19,6 +19,7 @@ from extractors.records import (
 )
 from extractors.trust import LAYER_BASE, Doubt, Trust, model_base
 from schemas import ErrorCategory, PageRow, RowStatus, TextSource
+from schemas.page_row import TextFormat
 
 NO_TEXT_FOUND = "no text found"
 # An ok page with nothing on it is most often a photo or a blank page: a note, not a fault
@@ -57,6 +58,7 @@ class PageRowBuilder:
                 **self._provenance(source, image.page, page_count, now),
                 status=RowStatus.OK,
                 text=text,
+                text_format=self._answer_format,
                 error=None,
                 error_category=None,
                 request_id=answer.request_id,
@@ -115,7 +117,8 @@ class PageRowBuilder:
         return PageRow(
             **self._provenance(source, page, page_count, datetime.now(UTC)),
             status=RowStatus.OK,
-            text=layer.text,
+            text=layer.markdown or layer.text,
+            text_format=TextFormat.MARKDOWN if layer.markdown else TextFormat.PLAIN,
             error=None,
             error_category=None,
             request_id=None,
@@ -137,6 +140,12 @@ class PageRowBuilder:
     @property
     def _answered_by(self) -> TextSource:
         return answered_by(self.context)
+
+    @property
+    def _answer_format(self) -> TextFormat:
+        """The embedded engine answers its lines as they are; a model is asked for Markdown
+        (`schemas/pages.py`) and its answer is taken as such, not checked."""
+        return TextFormat.PLAIN if self._answered_by == TextSource.OCR else TextFormat.MARKDOWN
 
     def copied_row(self, stored: dict[str, object], source: SourceFile) -> PageRow:
         """A stored ok row of identical content found again at another path."""

@@ -3,7 +3,9 @@
 Measured (benchmarks/text_layer.py): PyMuPDF's blocks in reading order cost 0.4-7 ms a page and
 keep every character of the layer; pymupdf4llm's Markdown kept as many but took ~700 times as
 long (7 s a page on the IRS 1040 form) and prints on stdout. So the text is PyMuPDF's own,
-block by block, top to bottom.
+block by block, top to bottom; the row's text is that text as Markdown (extractors/load/layer/
+markdown.py: headings from font size and weight, paragraphs, lists), built from the same visible
+spans, while the judge, the hints and the words keep the plain text.
 
 A layer stands for the page only by what is visibly drawn: hidden text (white on white, under
 1 pt, covered, invisible or transparent on a page that is not a scan) is left out of the text
@@ -16,8 +18,16 @@ import re
 import pymupdf
 
 from extractors.load.layer.garbled import garbled_reason
-from extractors.load.layer.hidden_text import find_hidden_text
-from extractors.load.layer.visible_text import all_words, raw_blocks, visible_text, visible_words
+from extractors.load.layer.hidden_text import CharKey, find_hidden_text
+from extractors.load.layer.markdown import page_markdown
+from extractors.load.layer.visible_text import (
+    all_words,
+    raw_blocks,
+    span_blocks,
+    visible_span_blocks,
+    visible_text,
+    visible_words,
+)
 from extractors.load.scripts import main_script
 from extractors.records import PageWord, TextLayer
 from extractors.trust import Doubt
@@ -61,10 +71,19 @@ def read_text_layer(page: pymupdf.Page) -> TextLayer:
     doubts = (Doubt(hidden.warning(), _HIDDEN_FACTOR),) if hidden.lines else ()
     chars, script = _chars(text), main_script(text)
     verdict = _verdict(text, chars, coverage, script, bool(hidden.keys))
-    words: tuple[PageWord, ...] = ()
-    if verdict == TextLayerVerdict.USABLE:
-        words = visible_words(raw, hidden.keys) if hidden.keys else all_words(textpage)
-    return TextLayer(verdict, chars, round(coverage, 3), text, doubts, script, words)
+    if verdict != TextLayerVerdict.USABLE:
+        return TextLayer(verdict, chars, round(coverage, 3), text, doubts, script)
+    words, markdown = _words_and_markdown(textpage, raw, hidden.keys)
+    return TextLayer(verdict, chars, round(coverage, 3), text, doubts, script, words, markdown)
+
+
+def _words_and_markdown(
+    textpage: pymupdf.TextPage, raw: list[dict], hidden: frozenset[CharKey]
+) -> tuple[tuple[PageWord, ...], str]:
+    """A usable layer's visible words with their boxes, and its visible text as Markdown."""
+    if hidden:
+        return visible_words(raw, hidden), page_markdown(visible_span_blocks(raw, hidden))
+    return all_words(textpage), page_markdown(span_blocks(textpage))
 
 
 def _verdict(

@@ -22,6 +22,24 @@ def visible_text(raw: list[dict], hidden: frozenset[CharKey]) -> str:
     return "\n\n".join(blocks)
 
 
+def span_blocks(textpage: pymupdf.TextPage) -> list[dict]:
+    """The text page's blocks down to spans (text, size, flags, font), in reading order."""
+    return list(textpage.extractDICT(sort=True)["blocks"])
+
+
+def visible_span_blocks(raw: list[dict], hidden: frozenset[CharKey]) -> list[dict]:
+    """`raw_blocks` in `span_blocks` form, each span's text made of its visible characters."""
+    return [
+        {
+            "lines": [
+                {"bbox": line["bbox"], "spans": _visible_spans(line, hidden)}
+                for line in block.get("lines", ())
+            ]
+        }
+        for block in raw
+    ]
+
+
 def all_words(textpage: pymupdf.TextPage) -> tuple[PageWord, ...]:
     """Every word of the text page with its box in PDF points (a page with nothing hidden)."""
     return tuple(
@@ -45,6 +63,22 @@ def _visible_chars(line: dict, hidden: frozenset[CharKey]) -> list[dict]:
         for span in line["spans"]
         for char in span["chars"]
         if char_key(char["c"], char["origin"]) not in hidden
+    ]
+
+
+def _visible_spans(line: dict, hidden: frozenset[CharKey]) -> list[dict]:
+    return [
+        {
+            "text": "".join(
+                char["c"]
+                for char in span["chars"]
+                if char_key(char["c"], char["origin"]) not in hidden
+            ),
+            "size": span["size"],
+            "flags": span["flags"],
+            "font": span["font"],
+        }
+        for span in line["spans"]
     ]
 
 
