@@ -238,7 +238,7 @@ class EndpointClient:
         elif is_connect_error(exc.__cause__):
             # Refused, unresolvable or failing TLS: no connection at all (a reset is not this:
             # something is listening there).
-            self._give_up_if_never_answered(reason)
+            self._give_up_if_never_answered(reason, attempt)
         if status in _AUTH_STATUSES:
             raise FatalEndpointError(
                 f"authentication refused by {self.options.base_url} (HTTP {status}): {reason}"
@@ -253,14 +253,15 @@ class EndpointClient:
         wait, note = self._wait_before_retry(exc, min(attempt, self._failure_streak))
         return max(0.0, min(wait, self._left_before_giving_up())), note
 
-    def _give_up_if_never_answered(self, reason: str) -> None:
+    def _give_up_if_never_answered(self, reason: str, attempt: int) -> None:
         """FatalEndpointError for a connection failure of an endpoint that never answered,
-        once it has failed for `NEVER_ANSWERED_SECONDS`: retrying more is only a wait."""
+        once it has failed for `NEVER_ANSWERED_SECONDS`, or a request has spent its attempts
+        on it sooner: retrying more is only a wait, and a wrong URL is the run's error."""
         if self._answered_once:
             return
         if self._first_unanswered is None:
             self._first_unanswered = self._clock()
-        if self._left_before_giving_up() <= 0:
+        if self._left_before_giving_up() <= 0 or attempt >= self.options.max_attempts:
             raise FatalEndpointError(
                 f"cannot connect to {self.options.base_url}: {reason}"
             ) from None
