@@ -6,52 +6,19 @@ turns them into the stages' frozen options. Secrets are never among them: parame
 Prefect's UI and database.
 """
 
-import os
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from extractors.endpoint.providers import LOCAL, get_preset
 from extractors.options import DiscoveryOptions, PackingMode, TextLayerMode
-
-
-def _flag(name: str, metavar: str | None = None) -> dict[str, Any]:
-    """The command-line flag of a field whose name is not its flag (and its value's name)."""
-    return {"flag": name, **_value(metavar)}
-
-
-def _value(metavar: str | None, default: str | None = None) -> dict[str, Any]:
-    """What the help calls an option's value, where its type alone would not say it:
-    `--out DIR`, not `--out TEXT`; and its default, where it is not one value: `--concurrency
-    N [default: the provider's: 8 for scaleway]`."""
-    shown = {} if default is None else {"default_text": default}
-    return shown if metavar is None else {"metavar": metavar, **shown}
-
-
-def _default(text: str) -> dict[str, Any]:
-    """The help's default for a field whose default is None: what None stands for."""
-    return _value(None, text)
-
-
-# The preset the help takes its examples from, and the embedded engine's.
-_EXAMPLE = "scaleway"
-
-
-def _by_provider(attribute: str, unit: str = "") -> str:
-    """`the provider's: 8 for scaleway, 2 for local`: a default that follows `--provider`."""
-    example, local = getattr(get_preset(_EXAMPLE), attribute), getattr(get_preset(LOCAL), attribute)
-    text = f"the provider's: {_figure(example)}{unit} for {_EXAMPLE}"
-    return text if local == example else f"{text}, {_figure(local)}{unit} for {LOCAL}"
-
-
-def _figure(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _cores() -> int:
-    """The cores this process may use, as the renderers and `--dask local` count them."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+from flows.parameter_help import (
+    by_provider,
+    cores,
+    default_help,
+    example_default,
+    flag,
+    value_help,
+)
 
 
 class _Group(BaseModel):
@@ -67,20 +34,20 @@ class InputSelection(_Group):
         default=[],
         description="Only files whose path under the folder matches this glob (repeatable; "
         "`*` crosses folders: '*.pdf').",
-        json_schema_extra=_value("GLOB", "every file"),
+        json_schema_extra=value_help("GLOB", "every file"),
     )
     exclude: list[str] = Field(
         default=[],
         description="Leave out files matching this glob (repeatable).",
-        json_schema_extra=_value("GLOB", "none"),
+        json_schema_extra=value_help("GLOB", "none"),
     )
     since: datetime | None = Field(
         default=None,
         description="Only files modified at or after this date (local time).",
-        json_schema_extra=_value("DATE", "any date"),
+        json_schema_extra=value_help("DATE", "any date"),
     )
     limit: int | None = Field(
-        default=None, ge=1, description="At most N files.", json_schema_extra=_default("all")
+        default=None, ge=1, description="At most N files.", json_schema_extra=default_help("all")
     )
 
 
@@ -89,7 +56,7 @@ class OutputChoice(_Group):
 
     out: str = Field(
         description="Output directory or URL (pages in OUT/pages/).",
-        json_schema_extra=_value("DIR"),
+        json_schema_extra=value_help("DIR"),
     )
 
 
@@ -99,27 +66,25 @@ class EndpointChoice(_Group):
     provider: str | None = Field(
         default=None,
         description="Provider preset (env VISIONBATCH_PROVIDER; `visionbatch providers`).",
-        json_schema_extra=_value(
+        json_schema_extra=value_help(
             "NAME", "openai-compatible with --base-url, else local (the embedded OCR engine)"
         ),
     )
     base_url: str | None = Field(
         default=None,
         description="OpenAI-compatible base URL (env VISIONBATCH_BASE_URL).",
-        json_schema_extra=_value("URL", "the provider's"),
+        json_schema_extra=value_help("URL", "the provider's"),
     )
     model: str | None = Field(
         default=None,
         description="Model (env VISIONBATCH_MODEL).",
-        json_schema_extra=_value(
-            "NAME", f"the provider's: {get_preset(_EXAMPLE).default_model} for {_EXAMPLE}"
-        ),
+        json_schema_extra=value_help("NAME", example_default("default_model")),
     )
     timeout: float | None = Field(
         default=None,
         gt=0,
         description="Seconds per attempt, all of it: connect, send and the whole answer.",
-        json_schema_extra=_value("SECONDS", _by_provider("timeout", " s")),
+        json_schema_extra=value_help("SECONDS", by_provider("timeout", " s")),
     )
 
 
@@ -130,12 +95,12 @@ class ExtractionChoice(_Group):
         default="page_text",
         description="page_text (per page), receipt, invoice (per document), a JSON Schema file "
         "(path/to/schema.json) or a Pydantic model (package.module:Model).",
-        json_schema_extra=_flag("--schema", "NAME|FILE|MODULE:MODEL"),
+        json_schema_extra=flag("--schema", "NAME|FILE|MODULE:MODEL"),
     )
     prompt_file: str | None = Field(
         default=None,
         description="Text file of instructions added to the schema's (recorded per row).",
-        json_schema_extra={**_flag("--prompt", "FILE"), **_default("none")},
+        json_schema_extra={**flag("--prompt", "FILE"), **default_help("none")},
     )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature.")
     top_p: float | None = Field(
@@ -143,18 +108,18 @@ class ExtractionChoice(_Group):
         gt=0.0,
         le=1.0,
         description="Nucleus sampling.",
-        json_schema_extra=_default("the endpoint's"),
+        json_schema_extra=default_help("the endpoint's"),
     )
     seed: int | None = Field(
         default=None,
         description="Sampling seed, where supported.",
-        json_schema_extra=_default("none"),
+        json_schema_extra=default_help("none"),
     )
     token_profile: str | None = Field(
         default=None,
         description="How pages are sized into image tokens: pixtral, qwen2.5-vl, gemma3, "
         "llava-1.5, openai.",
-        json_schema_extra=_value("NAME", "by model, else the provider's"),
+        json_schema_extra=value_help("NAME", "by model, else the provider's"),
     )
     max_dpi: int = Field(default=200, ge=10, description="Resolution cap for PDFs.")
     text_layer: TextLayerMode = Field(
@@ -162,7 +127,7 @@ class ExtractionChoice(_Group):
         description="A PDF page's own text: auto (page_text: a usable layer is the text, no "
         "request; schemas: sent beside the image), hint (beside the image, page_text too), "
         "off (never: force OCR), only (schemas: born-digital pages as text, no image).",
-        json_schema_extra=_value("auto|hint|off|only"),
+        json_schema_extra=value_help("auto|hint|off|only"),
     )
 
 
@@ -173,46 +138,45 @@ class RequestLimits(_Group):
         default=None,
         ge=1,
         description="Requests in flight (at most; lowered while the endpoint answers 429).",
-        json_schema_extra=_default(_by_provider("concurrency")),
+        json_schema_extra=default_help(by_provider("concurrency")),
     )
     requests_per_minute: int | None = Field(
         default=None,
         ge=1,
         description="Most requests per minute (every attempt).",
-        json_schema_extra={**_flag("--rpm"), **_default("no limit")},
+        json_schema_extra={**flag("--rpm"), **default_help("no limit")},
     )
     tokens_per_minute: int | None = Field(
         default=None,
         ge=1,
         description="Most tokens per minute (prompt + answer).",
-        json_schema_extra={**_flag("--tpm"), **_default("no limit")},
+        json_schema_extra={**flag("--tpm"), **default_help("no limit")},
     )
     max_images: int | None = Field(
         default=None,
         ge=1,
         description="Images per request.",
-        json_schema_extra=_default(_by_provider("max_images")),
+        json_schema_extra=default_help(by_provider("max_images")),
     )
     packing: PackingMode = Field(
         default=PackingMode.ADAPTIVE,
         description="Pages per page_text request: adaptive (fewer while drawing pages is "
         "slower than the endpoint answers, so no request slot idles) or full (as many as "
         "--max-images and the context allow: fewest requests and prompt tokens).",
-        json_schema_extra=_value("adaptive|full"),
+        json_schema_extra=value_help("adaptive|full"),
     )
     context_tokens: int | None = Field(
         default=None,
         ge=1,
         description="Model context, in tokens.",
-        json_schema_extra=_default(_by_provider("context_tokens")),
+        json_schema_extra=default_help(by_provider("context_tokens")),
     )
     max_output_tokens: int | None = Field(
         default=None,
         ge=1,
         description="Answer tokens.",
-        json_schema_extra=_default(
-            f"the provider's: {get_preset(_EXAMPLE).max_output_tokens} for {_EXAMPLE}, less "
-            "where the context is small"
+        json_schema_extra=default_help(
+            example_default("max_output_tokens") + ", less where the context is small"
         ),
     )
     max_retry_wait: float = Field(
@@ -235,7 +199,7 @@ class ScaleOut(_Group):
         default=None,
         ge=1,
         description="Processes rendering pages.",
-        json_schema_extra=_default(f"the cores: {_cores()}"),
+        json_schema_extra=default_help(f"the cores: {cores()}"),
     )
     render_timeout: float = Field(
         default=60.0,
@@ -247,13 +211,13 @@ class ScaleOut(_Group):
         default=None,
         description="Run shards on Dask: `local` (a LocalCluster) or a scheduler address "
         "(tcp://host:8786).",
-        json_schema_extra=_value("local|ADDRESS", "no Dask: shards run in this process"),
+        json_schema_extra=value_help("local|ADDRESS", "no Dask: shards run in this process"),
     )
     dask_workers: int | None = Field(
         default=None,
         ge=1,
         description="Workers of `--dask local`.",
-        json_schema_extra=_default(f"the cores: {_cores()}"),
+        json_schema_extra=default_help(f"the cores: {cores()}"),
     )
 
 
@@ -274,7 +238,7 @@ class BatchChoice(_Group):
         default=60.0,
         gt=0,
         description="Seconds between two looks at a running batch.",
-        json_schema_extra=_value("SECONDS"),
+        json_schema_extra=value_help("SECONDS"),
     )
     batch_file_only: bool = Field(
         default=False,
@@ -285,7 +249,7 @@ class BatchChoice(_Group):
         default=None,
         description="Scaleway: the Object Storage prefix the input files go to "
         "(s3://bucket/prefix).",
-        json_schema_extra=_value("URL", "none"),
+        json_schema_extra=value_help("URL", "none"),
     )
     dry_run: bool = Field(
         default=False,
@@ -298,7 +262,7 @@ class BatchChoice(_Group):
         gt=0,
         description="With --dry-run: seconds one request takes (a trial run's median "
         "latency_ms), to plan the time online.",
-        json_schema_extra=_value("SECONDS", "an assumed 2 s + 8 s a page"),
+        json_schema_extra=value_help("SECONDS", "an assumed 2 s + 8 s a page"),
     )
 
 

@@ -23,6 +23,7 @@ from extractors.endpoint.headers import secret_values
 from extractors.endpoint.prompt import Prompt, response_format
 from extractors.endpoint.rate_window import stamp_attempt
 from extractors.endpoint.redaction import KeyRedactor
+from extractors.endpoint.resampling import sampling_for
 from extractors.endpoint.retry_after import asked_wait, retry_after_seconds
 from extractors.errors import (
     AnswerTooLargeError,
@@ -47,10 +48,6 @@ def import_sdk() -> None:
     openai.DefaultAsyncHttpxClient()  # unused: nothing is opened before its first request
 
 
-# Temperatures of the first, second... asking again after a degenerate answer: high enough to
-# leave a loop's groove (chandra retries at 0.3, olmocr climbs 0.1 -> 1.0), low enough to stay
-# a faithful transcription.
-RESAMPLE_TEMPERATURES = (0.6, 0.9)
 _RETRIED_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _AUTH_STATUSES = frozenset({401, 403})
 # An endpoint that has never answered anything (refused, unresolvable, TLS failing) is most
@@ -170,7 +167,7 @@ class EndpointClient:
         kwargs: dict[str, Any] = {
             "model": self.options.model,
             "messages": self._prompt.messages(request, mode),
-            **self._sampling(request.resample),
+            **sampling_for(self.options, request.resample),
             self.options.output_tokens_field: self.options.max_output_tokens,
         }
         if self.options.logprobs:
@@ -179,19 +176,6 @@ class EndpointClient:
             kwargs["response_format"] = response_format(
                 self._prompt.schema, self.options.strict_schema
             )
-        return kwargs
-
-    def _sampling(self, resample: int) -> dict[str, Any]:
-        """The configured sampling; for the n-th asking again after a degenerate answer, a
-        higher temperature (olmocr's and chandra's remedy for a loop) and another seed."""
-        sampling = self.options.sampling
-        kwargs = sampling.as_kwargs()
-        if resample <= 0:
-            return kwargs
-        step = RESAMPLE_TEMPERATURES[min(resample, len(RESAMPLE_TEMPERATURES)) - 1]
-        kwargs["temperature"] = max(sampling.temperature, step)
-        if sampling.seed is not None or self.options.takes_seed:
-            kwargs["seed"] = (sampling.seed or 0) + resample
         return kwargs
 
     def _handle_unusable(self, exc: "UnusableResponse", attempt: int) -> float:

@@ -15,8 +15,8 @@ from markers import encode_value, make_marked_pdf, marked_image
 from extractors.document.answer_checks import unread_script, unread_script_doubt
 from extractors.document.answered_rows import AnsweredRows
 from extractors.document.page_rows import PageRowBuilder
-from extractors.endpoint.client import RESAMPLE_TEMPERATURES
 from extractors.endpoint.providers import LOCAL
+from extractors.endpoint.resampling import RESAMPLE_TEMPERATURES
 from extractors.plan.profiles.registry import get_profile
 from extractors.records import RowContext, TextLayer
 from extractors.trust import Doubt
