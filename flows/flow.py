@@ -18,11 +18,12 @@ from extractors.discover.storage import absolute_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
 from extractors.progress import ProgressListener
+from flows.bookkeeping import ControlPlane, KeptProgress
 from flows.config import ResolvedRun, resolve_run
 from flows.hooks import current_hooks
 from flows.parameters import RunRequest
 from flows.settings import EnvironmentSettings
-from flows.shards import RunProgress, run_shards
+from flows.shards import run_shards
 from flows.summary import summarise
 from schemas import RunSummary
 
@@ -33,6 +34,8 @@ async def extract(request: RunRequest) -> RunSummary:
     started = time.monotonic()
     hooks = current_hooks()
     hooks.on_start()
+    # Prefect's API keeps the run's record, not its data: the run finishes without it.
+    plane = ControlPlane.of_this_flow_run()
     secrets = hooks.secrets
     if secrets is None:  # a deployed or scheduled run: the environment is read here, once
         environment = EnvironmentSettings()
@@ -51,7 +54,9 @@ async def extract(request: RunRequest) -> RunSummary:
             # The output is never an input: not inside an input folder, nor its datasets
             # when it is one.
             excluded = (out, str(session.dataset_dir))
-            tracker = await RunProgress.start(hooks.progress, inputs, excluded, request.discovery)
+            tracker = await KeptProgress.begin(
+                plane, hooks.progress, inputs, excluded, request.discovery
+            )
             # A batch run that left its batches running (--no-wait) asks nothing online yet.
             paths = (
                 discover(inputs, exclude=excluded, options=request.discovery)
@@ -75,11 +80,14 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals = await run_on_dask(plan, paths, tracker)
             session.compact()
     summary = summarise(resolved, request, session, totals, started)
+    hooks.on_finish(summary, plane)
     table = [{"metric": k, "value": v} for k, v in summary.model_dump(mode="json").items()]
-    await acreate_table_artifact(
-        table=table,
-        key="visionbatch-run-summary",
-        description=f"visionbatch run {summary.run_id} into {summary.out}",
+    await plane.keep(
+        acreate_table_artifact(
+            table=table,
+            key="visionbatch-run-summary",
+            description=f"visionbatch run {summary.run_id} into {summary.out}",
+        )
     )
     return summary
 

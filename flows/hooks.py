@@ -4,9 +4,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extractors.progress import NoProgress, ProgressListener
 from flows.config import Secrets
+
+if TYPE_CHECKING:
+    from flows.bookkeeping import ControlPlane
+    from schemas import RunSummary
+
+
+def _nothing(summary: "RunSummary", plane: "ControlPlane") -> None:
+    """A run without a caller waiting (deployed, scheduled) has no one to tell."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,9 @@ class RunHooks:
     progress: ProgressListener = field(default_factory=NoProgress)
     # Called as the flow's body starts (the CLI takes back SIGINT and SIGTERM from Prefect).
     on_start: Callable[[], None] = lambda: None
+    # Called once the body's work is done (rows written), before Prefect's last reports, with
+    # the run's summary and the API those go to: the caller can do without them.
+    on_finish: "Callable[[RunSummary, ControlPlane], None]" = _nothing
 
 
 _HOOKS: ContextVar[RunHooks | None] = ContextVar("visionbatch_run_hooks", default=None)

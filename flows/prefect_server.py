@@ -1,15 +1,18 @@
 """A local Prefect server kept for reuse, so that a run does not pay Prefect's start-up again.
 
 Without a server, every flow run starts Prefect's temporary one (~10 s on this kind of
-machine, ../shared/docs/prefect.md). The first run here starts `prefect server start
---background` on a loopback port instead and records the port in PREFECT_HOME; later runs
-find it by a health check and connect in about a second. `visionbatch server stop` stops it.
+machine, ../shared/docs/prefect.md). The first run here starts `prefect server start` on a
+loopback port instead, in a session of its own (so that `timeout`, a CI step or a closed
+terminal, which end the command's process group, leave it running), with Prefect's basic auth
+on a secret only this user can read (`flows/server_identity.py`); later runs find it, check that
+it is theirs, and connect in about a second. `visionbatch server stop` stops it.
 PREFECT_API_URL (in the environment or the active Prefect profile) always wins, and
 VISIONBATCH_PREFECT_SERVER=temporary keeps Prefect's own temporary server per run.
 """
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -20,10 +23,26 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from flows.server_identity import (
+    ServerRecord,
+    is_ours,
+    make_files_private,
+    make_private_dir,
+    new_auth_string,
+    owns_listening_port,
+    write_private,
+)
+
 _STATE = "visionbatch-server.json"
+_LOG = "visionbatch-server.log"
+_PREFECT_PID = "server.pid"  # Prefect's own, so that `prefect server stop` stops ours too
+_DATABASE = ("prefect.db", "prefect.db-wal", "prefect.db-shm")
 _OPT_OUT = "VISIONBATCH_PREFECT_SERVER"
 # A fresh PREFECT_HOME takes ~14 s to migrate its database; a slow machine more.
 _START_TIMEOUT = 120.0
+# uvicorn waits for open connections (a run's event stream) before it exits: then SIGKILL
+# (SQLite in WAL mode survives it).
+_STOP_TIMEOUT = 10.0
 
 
 class PrefectServerError(RuntimeError):
@@ -50,44 +69,53 @@ def configured_api_url() -> str | None:
 
 def use_reusable_server() -> str | None:
     """Point this process (and Prefect, imported later) at the reusable server, starting it
-    when none answers; None when a configured server or the temporary one is to be used."""
+    when ours does not answer; None when a configured server or the temporary one is used."""
     if configured_api_url() or os.environ.get(_OPT_OUT) == "temporary":
         return None
-    home = prefect_home()
-    home.mkdir(parents=True, exist_ok=True)
+    # Other local users can read neither the secret nor the database.
+    home = make_private_dir(prefect_home())
     # Two commands started together must not start two servers.
-    with FileLock(home / "visionbatch-server.lock"):
-        api_url = running_server() or _start(home)
-    os.environ["PREFECT_API_URL"] = api_url
-    return api_url
+    with FileLock(home / "visionbatch-server.lock", mode=0o600):
+        server = _our_server() or _start(home)
+    make_files_private(home, _DATABASE)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    os.environ["PREFECT_API_AUTH_STRING"] = server.auth
+    return server.api_url
 
 
 def running_server() -> str | None:
-    """The reusable server's API URL when it answers its health check."""
-    try:
-        port = int(json.loads((prefect_home() / _STATE).read_text())["port"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    api_url = f"http://127.0.0.1:{port}/api"
-    return api_url if healthy(api_url) else None
+    """The reusable server's API URL when it is running and ours."""
+    server = _our_server()
+    return server.api_url if server else None
 
 
 def stop_server() -> bool:
-    """Stop the reusable server (Prefect's own `server stop`); whether one was running."""
-    state = prefect_home() / _STATE
-    was_running = running_server() is not None
-    subprocess.run(
-        [str(_prefect_command()), "server", "stop"],
-        capture_output=True,
-        env=_server_environment(),
-        timeout=60,
-        check=False,
-    )
-    state.unlink(missing_ok=True)
-    return was_running
+    """Stop the reusable server; whether one of ours was running."""
+    home = prefect_home()
+    record = _read_record(home)
+    ours = record is not None and owns_listening_port(record.pid, record.port)
+    if record is not None and ours:
+        _end_process(record.pid)
+        _forget_prefect_pid(home, record.pid)
+    (home / _STATE).unlink(missing_ok=True)
+    return ours
+
+
+def _our_server() -> ServerRecord | None:
+    record = _read_record(prefect_home())
+    return record if record is not None and is_ours(record) else None
+
+
+def _read_record(home: Path) -> ServerRecord | None:
+    try:
+        state = json.loads((home / _STATE).read_text(encoding="utf-8"))
+        return ServerRecord(int(state["port"]), int(state["pid"]), str(state["auth"]))
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or an older format
+        return None
 
 
 def healthy(api_url: str, timeout: float = 1.0) -> bool:
+    """Whether a server answers Prefect's health check (exempt from auth: says not whose)."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as answer:
             return bool(answer.status == 200)
@@ -112,7 +140,7 @@ def wait_healthy(api_url: str, timeout: float, alive: "subprocess.Popen[bytes] |
 def _forget_dead_server(home: Path) -> None:
     """Remove Prefect's pid file of a server that is no longer running (a reboot, a kill -9):
     `prefect server start --background` refuses to start while the file exists."""
-    pid_file = home / "server.pid"
+    pid_file = home / _PREFECT_PID
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
@@ -137,24 +165,105 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(home: Path) -> str:
-    port = free_port()
+def _start(home: Path) -> ServerRecord:
+    """A new server on a new port, with a new secret; whatever held the old port is left be."""
+    _retire(_read_record(home))
     _forget_dead_server(home)
-    started = subprocess.run(
-        server_command(port, "--background"),
-        capture_output=True,
-        env=_server_environment(),
-        timeout=_START_TIMEOUT,
-        check=False,
-    )
-    if started.returncode != 0:
-        said = (started.stderr or started.stdout).decode(errors="replace")
-        reason = " ".join(said.split())[-300:] or f"exit status {started.returncode}"
-        raise PrefectServerError(f"cannot start a local Prefect server: {reason}")
-    (home / _STATE).write_text(json.dumps({"port": port}))
-    api_url = f"http://127.0.0.1:{port}/api"
-    wait_healthy(api_url, _START_TIMEOUT, None)
-    return api_url
+    try:
+        return _start_on_free_port(home)
+    except PrefectServerError:
+        # Another process may take a free port before the server binds it (seen with several
+        # servers starting at once): one more try, on another port.
+        return _start_on_free_port(home)
+
+
+def _start_on_free_port(home: Path) -> ServerRecord:
+    auth = new_auth_string()
+    port = free_port()
+    process = _launch(home, port, auth)
+    record = ServerRecord(port, process.pid, auth)
+    write_private(home / _STATE, json.dumps({"port": port, "pid": record.pid, "auth": auth}))
+    write_private(home / _PREFECT_PID, str(record.pid))
+    try:
+        wait_healthy(record.api_url, _START_TIMEOUT, process)
+        # Its first answers are slow (about a second on a busy 2-core machine).
+        if not is_ours(record, timeout=_START_TIMEOUT / 4):
+            raise PrefectServerError("a server answered on its port but is not the one started")
+    except PrefectServerError as exc:
+        _end_process(record.pid)
+        _forget_prefect_pid(home, record.pid)
+        (home / _STATE).unlink(missing_ok=True)
+        raise PrefectServerError(f"{exc}{_last_words(home)}") from None
+    return record
+
+
+def _launch(home: Path, port: int, auth: str) -> "subprocess.Popen[bytes]":
+    """The server in a session of its own (it outlives the command's process group, by
+    design), its files created 0600 (umask), its output in a log file of PREFECT_HOME."""
+    write_private(home / _LOG, "")
+    with (home / _LOG).open("ab") as log:
+        return subprocess.Popen(
+            server_command(port),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**_server_environment(), "PREFECT_SERVER_API_AUTH_STRING": auth},
+            start_new_session=True,
+            umask=0o077,
+        )
+
+
+def _retire(record: ServerRecord | None) -> None:
+    """Stop a server of ours that no longer takes its secret (its record was rewritten)."""
+    if record is not None and owns_listening_port(record.pid, record.port):
+        _end_process(record.pid)
+
+
+def _end_process(pid: int) -> None:
+    """SIGTERM, then SIGKILL if it is still there after a while. Not our child: polled."""
+    for sig, patience in ((signal.SIGTERM, _STOP_TIMEOUT), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)  # our child when this process started it
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass  # started by another command: only polled
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _forget_prefect_pid(home: Path, pid: int) -> None:
+    pid_file = home / _PREFECT_PID
+    try:
+        if int(pid_file.read_text().strip()) == pid:
+            pid_file.unlink()
+    except (OSError, ValueError):
+        return
+
+
+def _last_words(home: Path) -> str:
+    """The end of the server's log, for the error that says it did not start."""
+    try:
+        said = (home / _LOG).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    return f": {lines[-1][-300:]}" if lines else ""
 
 
 def _prefect_command() -> Path:
@@ -163,5 +272,6 @@ def _prefect_command() -> Path:
 
 def _server_environment() -> dict[str, str]:
     environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    environment.pop("PREFECT_API_URL", None)
+    for name in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING"):
+        environment.pop(name, None)
     return environment
