@@ -4,12 +4,16 @@ from typing import Protocol
 
 
 class ProgressListener(Protocol):
-    """Told how many documents there are and as they finish, as pages are planned and
-    finished, as requests start and end, and when one is retried."""
+    """Told how many documents there are and as they finish, how many pages they hold, as
+    pages are planned and finished, as requests start and end, and when one is retried."""
 
     def documents_found(self, total: int) -> None: ...
 
     def documents_done(self, count: int) -> None: ...
+
+    def pages_found(self, total: int) -> None:
+        """The pages of all the documents, counted beside the run (told once, if known)."""
+        ...
 
     def pages_planned(self, count: int) -> None: ...
 
@@ -29,6 +33,9 @@ class NoProgress:
         return None
 
     def documents_done(self, count: int) -> None:
+        return None
+
+    def pages_found(self, total: int) -> None:
         return None
 
     def pages_planned(self, count: int) -> None:

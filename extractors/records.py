@@ -131,6 +131,8 @@ class RenderedImage:
     # Share of the image's pixels that are ink (clearly darker than the paper): a page with ink
     # and an empty answer is a failed reading, not a blank page.
     ink: float = 0.0
+    # What drawing it said that its row should ("MuPDF: syntax error: unknown keyword...").
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,13 @@ from rich.console import Console
 
 from extractors.errors import RunAbortedError
 from flows.cli_options import HelpCommand, HelpGroup, command, flag_of, given, group_parameters
+from flows.eval_command import evaluate_fields
 from flows.export_command import export
 from flows.ingest_command import ingest
 from flows.parameters import RUN_GROUPS, EndpointChoice, ExtractionChoice, RunRequest
 from flows.report_command import report
 from flows.run_command import preflight, prepare_prefect, run_or_exit
+from flows.server_command import server_app
 from flows.terminal_text import say, say_error
 
 if TYPE_CHECKING:
@@ -208,10 +210,13 @@ def _serve(values: dict[str, Any]) -> None:
     except ValueError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
-    _serve_until_stopped(deployment, values["json"], values["quiet"] or values["json"])
+    when = f"every {interval:g} s" if interval is not None else f"cron {values.get('cron')}"
+    _serve_until_stopped(deployment, when, values["json"], values["quiet"] or values["json"])
 
 
-def _serve_until_stopped(deployment: "RunnerDeployment", as_json: bool, quiet: bool) -> None:
+def _serve_until_stopped(
+    deployment: "RunnerDeployment", when: str, as_json: bool, quiet: bool
+) -> None:
     """Serve until SIGINT or SIGTERM, one line per run; then one line and 128 + the signal."""
     from flows.schedule import RunLine, serve_deployment
     from flows.stop import exit_now
@@ -223,13 +228,16 @@ def _serve_until_stopped(deployment: "RunnerDeployment", as_json: bool, quiet: b
             say(line.text, err=line.summary is None)
 
     if not quiet:
-        when = deployment.schedules[0].schedule if deployment.schedules else "no schedule"
-        say(f"serving {deployment.name} ({when}); Ctrl-C stops", err=True)
+        say(
+            f"serving {deployment.flow_name}/{deployment.name} ({when}): a line per run; "
+            "Ctrl-C stops",
+            err=True,
+        )
     try:
         code = serve_deployment(deployment, say_run)
     except KeyboardInterrupt:  # while the scheduler's server starts, before our handlers
         code = 130
-    say("stopped: no run is waiting; serve again to resume the schedule", err=True)
+    say(f"stopped serving {deployment.name}; serve again to go on", err=True)
     exit_now(code)
 
 
@@ -271,66 +279,8 @@ def list_providers() -> None:
     console.print(providers_view(console.width))
 
 
-@app.command("eval", cls=HelpCommand)
-def evaluate_fields(
-    out: Annotated[Path, typer.Argument(help="Output directory of a --schema receipt run.")],
-    truth: Annotated[
-        Path,
-        typer.Option(
-            "--truth", metavar="DIR", help="Folder of ground-truth JSON files (SROIE style)."
-        ),
-    ],
-    schema: Annotated[str, typer.Option(help="Dataset under OUT to evaluate.")] = "receipt",
-    show_misses: Annotated[int, typer.Option(min=0, metavar="N", help="Misses to list.")] = 30,
-) -> None:
-    """Compare extracted receipt fields with ground truth: accuracy per field, and the misses."""
-    from extractors.report.evaluation import evaluate, load_truth
-    from extractors.sink.store import read_rows
-
-    dataset = out / schema
-    rows = read_rows(dataset)
-    if not rows:
-        say_error(f"no rows in {dataset}")
-        raise typer.Exit(1)
-    report = evaluate(rows, load_truth(truth))
-    if not report.receipts:
-        say_error(f"no document in {dataset} has a truth file in {truth}")
-        raise typer.Exit(1)
-    console = Console()
-    from flows.terminal import evaluation_lines, evaluation_table, misses_table
-
-    for line in evaluation_lines(report):
-        say(line)
-    console.print(evaluation_table(report))
-    if report.misses and show_misses:
-        console.print(misses_table(report, show_misses))
-
-
-server_app = typer.Typer(
-    cls=HelpGroup, help="The local Prefect server that runs reuse (see README)."
-)
+app.command("eval", cls=HelpCommand)(evaluate_fields)
 app.add_typer(server_app, name="server")
-
-
-@server_app.command("status")
-def server_status() -> None:
-    """Say whether the reusable local Prefect server is running, and where."""
-    from flows.prefect_server import configured_api_url, running_server
-
-    configured = configured_api_url()
-    if configured:
-        typer.echo(f"PREFECT_API_URL is set: runs use {configured}")
-        return
-    running = running_server()
-    typer.echo(f"running at {running}" if running else "not running")
-
-
-@server_app.command("stop")
-def server_stop() -> None:
-    """Stop the reusable local Prefect server (the next run starts it again)."""
-    from flows.prefect_server import stop_server
-
-    typer.echo("stopped" if stop_server() else "not running")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from extractors.answer.catalog import resolve_schema
+from extractors.discover.page_ranges import parse_page_ranges
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
 from extractors.endpoint.answer_room import fitted_answer_room
 from extractors.endpoint.headers import Headers, merged, parse_header
@@ -143,7 +144,13 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         text_layer=request.text_layer,
         render_timeout=request.render_timeout,
     )
-    extraction = ExtractionOptions(prompt=prompt, profile=profile, budget=budget, render=render)
+    extraction = ExtractionOptions(
+        prompt=prompt,
+        profile=profile,
+        budget=budget,
+        render=render,
+        pages=parse_page_ranges(request.pages),
+    )
     rows = RowContext(
         run_id=run_id or uuid.uuid4().hex[:12],
         model=model,

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
@@ -114,8 +115,20 @@ def dask_task_runner(where: str, workers: int | None = None) -> DaskTaskRunner:
         return DaskTaskRunner(address=where)
     # One thread per worker process: a shard's own asyncio loop does the concurrency, and
     # PyMuPDF is not thread-safe.
-    cluster = {"n_workers": workers or available_cores(), "threads_per_worker": 1}
+    cluster = {
+        "n_workers": workers or available_cores(),
+        "threads_per_worker": 1,
+        # Each worker runs this module's `dask_setup` as it starts (Dask's preload).
+        "preload": [__name__],
+    }
     return DaskTaskRunner(cluster_kwargs=cluster)
+
+
+def dask_setup(worker: object) -> None:
+    """A LocalCluster worker ignores SIGINT: Ctrl-C at a terminal reaches the whole process
+    group, and only the run's process answers it (the cluster closes with the run). Without
+    this each worker printed its own KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def worker_environment() -> ContextManager[None]:

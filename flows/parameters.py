@@ -1,15 +1,15 @@
 """A run's options, each declared once, in groups: the CLI's flags and the flow's parameters.
 
-Each field carries its help text and validation; the CLI builds its flags from these fields
-(`flows/cli_options.py`), Prefect shows them as the flow's parameters, and `flows/config.py`
-turns them into the stages' frozen options. Secrets are never among them: parameters show in
-Prefect's UI and database.
+Each field carries its help text and validation: the CLI builds its flags from them
+(`flows/cli_options.py`), Prefect shows them as the flow's parameters, `flows/config.py` turns
+them into the stages' frozen options. Never a secret: parameters show in Prefect's UI and DB.
 """
 
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from extractors.discover.page_ranges import PageSelection
 from extractors.options import DiscoveryOptions, PackingMode, TextLayerMode
 from flows.parameter_help import (
     by_provider,
@@ -48,6 +48,11 @@ class InputSelection(_Group):
     )
     limit: int | None = Field(
         default=None, ge=1, description="At most N files.", json_schema_extra=default_help("all")
+    )
+    pages: PageSelection = Field(
+        default=None,
+        description="Only these pages of each file: 1-5,10,-3 (-3: the last 3); no row for others.",
+        json_schema_extra=value_help("RANGES", "every page"),
     )
 
 

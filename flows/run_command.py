@@ -39,26 +39,41 @@ _PREFECT_DEFAULTS = {
 }
 
 
-def prepare_prefect() -> None:
+def prepare_prefect() -> bool:
     """Prefect's settings for a quiet command line and the reusable server to run against;
-    call before anything imports Prefect (it reads its settings then)."""
+    call before anything imports Prefect (it reads its settings then). False when no server
+    is set: Prefect would start its temporary one."""
     for name, value in _PREFECT_DEFAULTS.items():
         os.environ.setdefault(name, value)
     # Prefect's event worker warns "Still processing items" while it drains at exit: noise
     # after the run's own last line (its logger is not under Prefect's logging settings).
     logging.getLogger("EventsWorker").setLevel(logging.ERROR)
-    _reuse_prefect_server()
+    return _reuse_prefect_server()
 
 
-def _reuse_prefect_server() -> None:
-    """Connect to the reusable local Prefect server (started on first need); Prefect's
-    temporary server, with a warning, when it cannot be had."""
-    from flows.prefect_server import PrefectServerError, use_reusable_server
+def _reuse_prefect_server() -> bool:
+    """Connect to the reusable local Prefect server (started on first need), or to the one
+    configured; False, with a warning when the reusable one cannot be had, when none is."""
+    from flows.prefect_server import PrefectServerError, configured_api_url, use_reusable_server
 
     try:
-        use_reusable_server()
+        return use_reusable_server() is not None or configured_api_url() is not None
     except (PrefectServerError, OSError, subprocess.SubprocessError) as exc:
         say(f"visionbatch: warning: {exc}; using Prefect's temporary server", err=True)
+        return False
+
+
+def _start_prefect() -> None:
+    """The reusable or configured server; else Prefect's temporary one, started now and
+    apart from the run's process group (`flows/stop.py`). Ctrl-C meanwhile is one line."""
+    from flows.stop import exit_now, start_temporary_server_apart
+
+    try:
+        if not prepare_prefect():
+            start_temporary_server_apart()
+    except KeyboardInterrupt:
+        typer.echo("interrupted before the run started", err=True)
+        exit_now(130)
 
 
 def run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
@@ -79,7 +94,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
     from flows.warm_start import warm_up_in_background
 
     warm_up_in_background(request)
-    prepare_prefect()
+    _start_prefect()
     stop = StopSignals()
     terminal = TerminalProgress(console) if console.is_terminal and not console.quiet else None
     tally = PageTally(terminal or NoProgress())
@@ -118,9 +133,38 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
 async def _call_flow(
     request: RunRequest, secrets: "Secrets", progress: "ProgressListener", stop: "StopSignals"
 ) -> "RunSummary":
+    from flows.bookkeeping import RunEnd, outlive_lost_api, quiet_lost_events
     from flows.flow import extract
     from flows.hooks import RunHooks, run_hooks
 
     stop.arm()
-    async with run_hooks(RunHooks(secrets, progress, on_start=stop.arm)):
-        return await extract(request)
+    # Prefect's API keeps the run's record, not its rows: a run finishes without it.
+    end = RunEnd()
+    quiet_lost_events()
+    counting = asyncio.create_task(_count_pages(request, secrets, progress))
+    try:
+        hooks = RunHooks(secrets, progress, on_start=stop.arm, on_finish=end.finished)
+        async with run_hooks(hooks):
+            summary = await outlive_lost_api(extract(request), end)
+    finally:
+        counting.cancel()
+    if end.api_gone():
+        say(f"visionbatch: warning: {end.lost_track()}", err=True)
+    return summary
+
+
+async def _count_pages(
+    request: RunRequest, secrets: "Secrets", progress: "ProgressListener"
+) -> None:
+    """The pages bar's total, counted on a thread beside the run (`benchmarks/page_count.py`
+    measures it per file); none for remote inputs, which are not fetched for it."""
+    from extractors.discover.page_count import count_pages
+    from extractors.discover.storage import absolute_location
+
+    inputs = [absolute_location(location) for location in request.inputs]
+    excluded = [absolute_location(request.out)]
+    total = await asyncio.to_thread(
+        count_pages, inputs, excluded, request.discovery, secrets.password
+    )
+    if total is not None:
+        progress.pages_found(total)

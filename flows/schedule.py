@@ -4,19 +4,28 @@ Each scheduled run is an ordinary run into the same OUT: the resume ledger (cont
 model, schema, prompt) makes it take only files that are new or changed since the last one.
 """
 
+import asyncio
+import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.flow import extract
 from flows.parameters import RunRequest
 from flows.prefect_server import free_port, server_command, wait_healthy
+from flows.stop import StopSignals
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.objects import FlowRun
 
 DEFAULT_DEPLOYMENT = "inbox"
 
@@ -48,18 +57,136 @@ def build_deployment(
     )
 
 
-def serve_deployment(deployment: RunnerDeployment) -> None:
-    """Register the deployment and run its scheduled runs in this process until interrupted.
+SUMMARY_ARTIFACT = "visionbatch-run-summary"
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """What `serve` says of one scheduled run: a line, and the run's summary when it has one."""
+
+    name: str
+    text: str
+    summary: dict[str, Any] | None = None
+
+
+# Told of each run as it ends (`serve` prints it, as a line or as JSON).
+RunSayer = Callable[[RunLine], None]
+
+
+def serve_deployment(deployment: RunnerDeployment, say_run: RunSayer) -> int:
+    """Register the deployment and run its scheduled runs in this process until SIGINT or
+    SIGTERM; `say_run` gets one line per finished run. Returns the exit code (128 + signal).
 
     With PREFECT_API_URL set (the user's, or the reusable local server's), the deployment goes
     to that server. Without it, a Prefect server is started beside this process: Prefect's
     temporary server runs no scheduler, so scheduled runs would never be created.
     """
     if PREFECT_API_URL.value():
-        serve(deployment, print_starting_message=True, limit=1)
-        return
+        return asyncio.run(_serve_until_stopped(deployment, say_run))
     with local_prefect_server() as api_url, temporary_settings({PREFECT_API_URL: api_url}):
-        serve(deployment, print_starting_message=True, limit=1)
+        return asyncio.run(_serve_until_stopped(deployment, say_run))
+
+
+async def _serve_until_stopped(deployment: RunnerDeployment, say_run: RunSayer) -> int:
+    """Prefect's runner, stopped by our own signal handlers (`flows/stop.py`): its SIGTERM
+    handler calls a coroutine without awaiting it, and it has none for SIGINT."""
+    from prefect.runner import Runner
+
+    stop = StopSignals()
+    stop.arm()
+    runner = Runner(limit=1, pause_on_shutdown=False)
+    deployment_id = await runner.aadd_deployment(deployment)
+    serving = asyncio.create_task(runner.start())
+    reporting = asyncio.create_task(report_runs(deployment_id, say_run))
+    await asyncio.sleep(0)  # the runner sets its SIGTERM handler as it starts: ours again
+    stop.arm()
+    try:
+        await asyncio.gather(serving, reporting)
+    except asyncio.CancelledError:
+        if stop.received is None:
+            raise
+    finally:
+        reporting.cancel()
+    return stop.exit_code
+
+
+async def report_runs(deployment_id: UUID, say_run: RunSayer, every: float = 2.0) -> None:
+    """One line for each run of the deployment that ends, as it ends."""
+    from prefect import get_client
+
+    seen: set[UUID] = set()
+    since = datetime.now(UTC)  # runs of an earlier `serve` of this deployment are not ours
+    async with get_client() as client:
+        while True:
+            for flow_run in await _finished_runs(client, deployment_id, since):
+                if flow_run.id not in seen:
+                    seen.add(flow_run.id)
+                    say_run(await _run_line(client, flow_run))
+            await asyncio.sleep(every)
+
+
+async def _finished_runs(
+    client: "PrefectClient", deployment_id: UUID, since: datetime
+) -> "list[FlowRun]":
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterEndTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    ended = [StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+    return await client.read_flow_runs(
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=ended)),
+            end_time=FlowRunFilterEndTime.model_validate({"after_": since}),
+        ),
+        sort=FlowRunSort.END_TIME_DESC,
+        limit=20,
+    )
+
+
+async def _run_line(client: "PrefectClient", flow_run: "FlowRun") -> RunLine:
+    """The run's summary (its `visionbatch-run-summary` artifact) in one line."""
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterKey,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+
+    artifacts = await client.read_artifacts(
+        artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[SUMMARY_ARTIFACT])),
+        flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])),
+    )
+    table = _table(artifacts[0].data) if artifacts else None
+    if table is None:
+        state = (flow_run.state_name or "ended").lower()
+        message = flow_run.state.message if flow_run.state else None
+        text = f"run {flow_run.name}: {state}" + (f": {message}" if message else "")
+        return RunLine(flow_run.name, text)
+    return summary_line(flow_run.name, {row["metric"]: row["value"] for row in table})
+
+
+def _table(data: object) -> list[dict[str, Any]] | None:
+    """A table artifact's rows (Prefect stores them as a JSON string)."""
+    rows = json.loads(data) if isinstance(data, str) else data
+    return rows if isinstance(rows, list) else None
+
+
+def summary_line(name: str, summary: dict[str, Any]) -> RunLine:
+    """`run NAME: 3 files found, 5 pages ok, 1 error, 2.4 s`."""
+    unit, errors = summary.get("unit", "page"), int(summary["pages_error"])
+    text = (
+        f"run {name}: {summary['documents']} files found, {summary['pages_ok']} {unit}s ok, "
+        f"{errors} error{'s' if errors != 1 else ''}, {float(summary['wall_seconds']):.1f} s"
+    )
+    return RunLine(name, text, summary)
 
 
 @contextmanager
@@ -70,6 +197,8 @@ def local_prefect_server(start_timeout: float = 120.0) -> Iterator[str]:
         server_command(port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Apart from our process group: Ctrl-C is for `serve`, which stops it after its runner.
+        start_new_session=True,
         env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
     )
     api_url = f"http://127.0.0.1:{port}/api"

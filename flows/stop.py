@@ -10,7 +10,10 @@ import asyncio
 import atexit
 import os
 import signal
+import subprocess
 from dataclasses import dataclass
+from functools import partial
+from unittest import mock
 
 from extractors.progress import ProgressListener
 
@@ -59,6 +62,9 @@ class PageTally:
     def documents_done(self, count: int) -> None:
         self.inner.documents_done(count)
 
+    def pages_found(self, total: int) -> None:
+        self.inner.pages_found(total)
+
     def pages_planned(self, count: int) -> None:
         self.planned += count
         self.inner.pages_planned(count)
@@ -79,3 +85,27 @@ def exit_now(code: int) -> None:
     interpreter's teardown, which would wait on native threads still inside a page."""
     atexit._run_exitfuncs()
     os._exit(code)
+
+
+def start_temporary_server_apart() -> None:
+    """Start Prefect's temporary server now, in a session of its own, for the run to use.
+
+    Prefect starts it in the run's process group, so Ctrl-C at a terminal (SIGINT to the whole
+    group) stopped the server too, and the run then waited on Prefect's client retrying a
+    server that was gone (over 60 s) before its one line. Apart, it gets only the SIGTERM of
+    Prefect's own exit hook. Prefect's client finds this instance (one per port) and uses it.
+    """
+    from prefect.server.api import server
+
+    class TemporaryServerApart(server.SubprocessASGIServer):
+        def _run_uvicorn_command(self) -> "subprocess.Popen[bytes]":
+            with mock.patch.object(server, "subprocess", _NewSession):
+                return super()._run_uvicorn_command()
+
+    TemporaryServerApart().start()
+
+
+class _NewSession:
+    """`subprocess` as Prefect's server module sees it while it starts its server."""
+
+    Popen = partial(subprocess.Popen, start_new_session=True)

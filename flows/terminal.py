@@ -1,5 +1,7 @@
 """What a person at a terminal sees: a progress bar while the run goes, a table at the end."""
 
+import time
+from datetime import timedelta
 from types import TracebackType
 
 from rich.console import Console
@@ -8,10 +10,11 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -22,10 +25,30 @@ from flows.terminal_text import printable
 from schemas import RunSummary
 
 
+def eta_seconds(total: float | None, completed: float, since: float | None, now: float) -> float:
+    """Seconds left at the rate measured since work began; -1 while there is no rate yet
+    (nothing done, no total, or no start)."""
+    if total is None or since is None or completed <= 0 or now <= since:
+        return -1.0
+    rate = completed / (now - since)
+    return max(0.0, total - completed) / rate
+
+
+class EtaColumn(ProgressColumn):
+    """`ETA 0:01:23` from the rate measured since the task's work began, recomputed at every
+    refresh (so it grows while nothing finishes); blank until there is a rate."""
+
+    def render(self, task: Task) -> Text:
+        left = eta_seconds(task.total, task.completed, task.fields.get("since"), time.monotonic())
+        if left < 0:
+            return Text("")
+        return Text(f"ETA {timedelta(seconds=round(left))}", style="progress.remaining")
+
+
 class TerminalProgress:
-    """Two rich progress bars: files (whose total is counted up front, hence a true ETA for a
-    backfill) and pages (whose total grows as documents are opened), and what the run waits
-    on: starting, rendering, requests in flight, or a retry."""
+    """Two rich progress bars: files and pages, each with the total counted beside the run
+    (no total, and no ETA, until it is), and what the run waits on: starting, rendering,
+    requests in flight, or a retry."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
@@ -34,16 +57,20 @@ class TerminalProgress:
             MofNCompleteColumn(),
             TextColumn("{task.fields[errors]}"),
             TimeElapsedColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
+            EtaColumn(),
             TextColumn("{task.fields[state]}"),
             console=console,
             transient=False,
         )
         self._pages: TaskID = self._progress.add_task(
-            "pages", total=None, errors="", state="starting Prefect"
+            "pages", total=None, errors="", state="starting Prefect", since=None
         )
-        self._files: TaskID = self._progress.add_task("files", total=None, errors="", state="")
+        self._files: TaskID = self._progress.add_task(
+            "files", total=None, errors="", state="", since=None
+        )
+        self._found: int | None = None
+        self._planned = 0
+        self._files_left: int | None = None
         self._errors = 0
         self._in_flight = 0
         self._sent = 0
@@ -63,16 +90,33 @@ class TerminalProgress:
 
     def documents_found(self, total: int) -> None:
         self._progress.update(self._files, total=total)
+        self._files_left = total - int(self._progress.tasks[1].completed)
         self._show("opening documents")
 
     def documents_done(self, count: int) -> None:
+        self._started(self._files)
         self._progress.update(self._files, advance=count)
+        if self._files_left is not None:
+            self._files_left -= count
+            if self._files_left <= 0:  # pages resumed from an earlier run are not counted
+                self._progress.update(self._pages, total=self._progress.tasks[0].completed)
+
+    def pages_found(self, total: int) -> None:
+        self._found = total
+        self._progress.update(self._pages, total=max(total, self._planned))
 
     def pages_planned(self, count: int) -> None:
-        total = self._progress.tasks[0].total or 0
-        self._progress.update(self._pages, total=total + count)
+        self._planned += count
+        self._started(self._pages)
+        if self._found is not None:
+            self._progress.update(self._pages, total=max(self._found, self._planned))
         if not self._in_flight:
             self._show(self._idle())
+
+    def _started(self, task: TaskID) -> None:
+        """The rate of a bar is measured from its first work, not from Prefect's start-up."""
+        if self._progress.tasks[task].fields.get("since") is None:
+            self._progress.update(task, since=time.monotonic())
 
     def pages_finished(self, ok: int, errors: int) -> None:
         self._errors += errors
@@ -95,7 +139,7 @@ class TerminalProgress:
     def _idle(self) -> str:
         """Nothing on the wire: pages are being drawn, or the next documents opened."""
         pages = self._progress.tasks[0]
-        return "rendering" if pages.completed < (pages.total or 0) else "opening documents"
+        return "rendering" if pages.completed < self._planned else "opening documents"
 
     def _show(self, state: str) -> None:
         self._progress.update(self._pages, state=self._retry or state)

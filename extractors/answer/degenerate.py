@@ -208,6 +208,25 @@ def refusal(text: str) -> Finding | None:
     return finding(Degeneracy.REFUSAL, f"the model refused ({sentence!r})")
 
 
+# A document answer that says what the document is not, and why: the embedded engine's
+# answer to a letter sent as a receipt ("not a receipt: 40 of 104 lines are running text",
+# extractors/offline/receipts/fields.py), or a model's saying the same.
+_NOT_A_KIND = re.compile(r"not an? [^\W\d_][\w -]{0,40}: *\S", re.IGNORECASE)
+_MAX_REASON = 300
+
+
+def document_refusal(text: str) -> str | None:
+    """Why an answer with no fields in it refuses its document, in words: its own, when it
+    says what the document is not ("not a receipt: ..."), else a model's refusal named as
+    one; None when it is no refusal. Asking again with validation errors would not change
+    either: the document is what it is."""
+    first = text.strip().split("\n", 1)[0].strip()
+    if _NOT_A_KIND.match(first):
+        return first[:_MAX_REASON]
+    found = refusal(text)
+    return None if found is None else found.detail
+
+
 # --- nothing read ---------------------------------------------------------------------------
 
 # Measured with extractors/load/ink.py on pages drawn at 100 dpi: a blank page 0, one line of

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from extractors.answer.degenerate import document_refusal
+
 _FENCE = re.compile(r"^```(?:json|JSON)?[ \t]*\n?(.*?)(?:^```|\Z)", re.DOTALL | re.MULTILINE)
 
 
@@ -141,6 +143,8 @@ class ParsedDocument:
 
     values: BaseModel | None
     problems: str | None
+    # An answer with no JSON that refuses the document, in its words ("not a receipt: ...").
+    refusal: str | None = None
 
 
 def parse_document(content: str | None, model: type[BaseModel]) -> ParsedDocument:
@@ -154,7 +158,8 @@ def parse_document(content: str | None, model: type[BaseModel]) -> ParsedDocumen
             raise json.JSONDecodeError("no JSON object", text, 0)
         document, _ = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
-        return ParsedDocument(None, f"the answer is not valid JSON ({exc.msg})")
+        refused = document_refusal(text) if start < 0 else None
+        return ParsedDocument(None, f"the answer is not valid JSON ({exc.msg})", refused)
     if isinstance(document, list) and len(document) == 1:
         document = document[0]  # a lone object wrapped in a list is still unambiguous
     if not isinstance(document, dict):

@@ -17,6 +17,7 @@ from extractors.document.answer_checks import (
 )
 from extractors.document.page_rows import PageRowBuilder
 from extractors.endpoint.providers import LOCAL
+from extractors.load.mupdf_messages import mupdf_doubt
 from extractors.load.scripts import script_counts
 from extractors.records import DocumentLayout, EndpointAnswer, TextLayer
 from extractors.trust import Doubt, Trust
@@ -99,9 +100,11 @@ class AnsweredRows:
         held: HeldAnswer | None,
         reasked: bool,
     ) -> Trust:
-        """A page's trust: what read it, its findings, a re-ask's note, a script unread."""
+        """A page's trust: what read it, its findings, a re-ask's note, a script unread, what
+        drawing it said."""
         trust = base_trust(answer, checked.number, self.engine)
         doubts = list(finding_doubts(checked.findings, self.engine))
+        doubts += [mupdf_doubt(note) for note in checked.image.notes]
         if reasked:
             doubts.append(reasked_doubt(checked.findings))
         if held is not None:

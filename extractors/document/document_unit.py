@@ -7,7 +7,6 @@ Every answer is validated; an invalid one is asked again once with the validatio
 one still invalid becomes an error row keeping the raw answer.
 """
 
-import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import replace
@@ -19,12 +18,14 @@ from extractors.answer.citation_words import ocr_words
 from extractors.answer.merge import merge_chunks, partial_model
 from extractors.answer.parse import parse_document, validation_problems
 from extractors.document.chunk_sender import Asked, new_request_id
+from extractors.document.document_resume import DocumentResume
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder, RequestCosts
 from extractors.document.document_trust import REASKED, ChunkResult, DocumentTrust
 from extractors.document.gathering import gather_all
 from extractors.document.layer_hints import fitted_hints, hint_cut_doubt, layer_texts
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
 from extractors.endpoint.prompt import layer_text_tokens
+from extractors.load.mupdf_messages import mupdf_doubt
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
@@ -59,33 +60,35 @@ class DocumentRowUnit(UnitBase):
         self.chunk_answers = chunk_answers
         self.part_model = partial_model(self.options.schema.model)
         self.trust = DocumentTrust(rows.context, self.options.render.max_dpi)
+        self.stored = DocumentResume(ledger, rows)
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)
         if not self.ledger.is_complete(key):
             return None
-        if self.ledger.has_source(key, source.path):
-            return DocumentOutcome([], skipped_pages=1)
-        stored = await asyncio.to_thread(self.ledger.stored_row, key)
-        return DocumentOutcome([self.rows.copied_row(stored, source)], skipped_pages=1)
+        return await self.stored.resume(key, source, self.options.pages)
 
     def file_error(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentRow:
         return self.rows.error_row(source, None, message, category)
 
     async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
-        self.progress.pages_planned(layout.page_count)
-        row = await self._extract_row(layout)
-        ok_pages = layout.page_count if row.status == RowStatus.OK else 0
-        self.progress.pages_finished(ok_pages, layout.page_count - ok_pages)
+        """The row of the pages `--pages` selects; none when it selects none of them."""
+        selected = self.options.pages.of(layout.page_count)
+        if not selected:
+            return DocumentOutcome([])
+        self.progress.pages_planned(len(selected))
+        row = await self._extract_row(layout, selected)
+        row = replace(row, provenance=row.provenance.model_copy(update={"pages": list(selected)}))
+        ok_pages = len(selected) if row.status == RowStatus.OK else 0
+        self.progress.pages_finished(ok_pages, len(selected) - ok_pages)
         return DocumentOutcome([row])
 
-    async def _extract_row(self, layout: DocumentLayout) -> DocumentRow:
+    async def _extract_row(self, layout: DocumentLayout, selected: Sequence[int]) -> DocumentRow:
         spent = RequestCosts()
         for _ in range(_MAX_REPLANS + 1):
-            every_page = range(1, layout.page_count + 1)
             budget = self.sender.budget
             pages, unfit = size_pages(
-                layout.page_sizes, every_page, self.options.profile, budget.image_budget
+                layout.page_sizes, selected, self.options.profile, budget.image_budget
             )
             pages = self._as_text_where_born_digital(layout, pages)
             if unfit:
@@ -176,7 +179,8 @@ class DocumentRowUnit(UnitBase):
     async def _ask(
         self, layout: DocumentLayout, plan: ChunkPlan, model: type[BaseModel]
     ) -> ChunkResult:
-        """Render, send, validate, and re-ask once with the validation errors."""
+        """Render, send, validate, and re-ask once with the validation errors; an answer that
+        refuses the document in words ("not a receipt: ...") is an error in those words."""
         sender = self.sender
         answer_room = sender.budget.max_output_tokens  # refitted when a context is learned
         pages = [p.page for p in plan.pages]
@@ -202,16 +206,18 @@ class DocumentRowUnit(UnitBase):
                 costs = costs + RequestCosts.of(answer)
                 parsed = parse_document(answer.content, model)
                 if parsed.values is not None:
-                    trust = self.trust.of_answer(answer).doubted(*hints_cut)
+                    notes = [mupdf_doubt(n) for image in request.images for n in image.notes]
+                    trust = self.trust.of_answer(answer).doubted(*hints_cut, *notes)
                     if reasks_left < self.options.validation_reasks:
                         trust = trust.doubted(REASKED)
                     read = tuple(ocr_words(answer.ocr_pages, request.images))
                     return ChunkResult(costs, values=parsed.values, trust=trust, read=read)
                 problems = _with_cutoff(parsed.problems, answer.finish_reason)
-                if reasks_left == 0:
+                # A refusal says why in its words; validation errors would not change them.
+                if reasks_left == 0 or parsed.refusal is not None:
                     return ChunkResult(
                         costs,
-                        error=f"invalid answer: {problems}",
+                        error=parsed.refusal or f"invalid answer: {problems}",
                         category=ErrorCategory.ANSWER,
                         raw_answer=sender.redact(answer.content or ""),
                     )

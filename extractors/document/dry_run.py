@@ -52,7 +52,7 @@ class CountingUnit(PageRowsUnit):
 
     async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         counts = self.work.file(layout.source)
-        counts.pages += layout.page_count
+        counts.pages += len(self.options.pages.of(layout.page_count))  # `--pages` only
         outcome = await super().extract(layout, sink)
         counts.pages_done += outcome.skipped_pages
         return outcome
@@ -114,13 +114,14 @@ class CountingDocumentUnit(DocumentRowUnit):
 
     async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         counts = self.work.file(layout.source)
-        counts.pages += layout.page_count
-        budget, every_page = self.sender.budget, range(1, layout.page_count + 1)
+        selected = self.options.pages.of(layout.page_count)  # `--pages`: none, no row
+        counts.pages += len(selected)
+        budget = self.sender.budget
         planned, unfit = size_pages(
-            layout.page_sizes, every_page, self.options.profile, budget.image_budget
+            layout.page_sizes, selected, self.options.profile, budget.image_budget
         )
         if unfit:  # the document's row is an error: no request
-            counts.pages_unfit += layout.page_count
+            counts.pages_unfit += len(selected)
             return DocumentOutcome([])
         planned = self._as_text_where_born_digital(layout, planned)
         counts.text_layer_pages += sum(1 for p in planned if p.as_text)

@@ -7,6 +7,7 @@ objects resolved from them, which belong to the endpoint and plan stages.
 
 from dataclasses import dataclass, field
 
+from extractors.discover.page_ranges import EVERY_PAGE, PageRanges
 from extractors.endpoint.prompt import ExtractionSchema, Prompt
 from extractors.options import BudgetOptions, EndpointOptions, InFlight, RateLimits, RenderOptions
 from extractors.plan.profiles.base import TokenProfile
@@ -26,6 +27,9 @@ class ExtractionOptions:
     max_reasks: int = 5
     # A document answer that fails validation is asked again once, with the errors.
     validation_reasks: int = 1
+    # `--pages`: the pages of each document asked for; the others get no row. Not part of
+    # `options_version`: a wider selection later asks only the pages not yet ok.
+    pages: PageRanges = EVERY_PAGE
 
     @property
     def schema(self) -> ExtractionSchema:

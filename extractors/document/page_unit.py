@@ -48,9 +48,10 @@ class PageRowsUnit(UnitBase):
 
     async def resume(self, source: SourceFile) -> DocumentOutcome | None:
         key = self.rows.context.ledger_key(source.sha256)
-        if not self.ledger.is_complete(key):
-            return None
-        done = self.ledger.done_pages(key)
+        wanted = self.options.pages.of(self.ledger.page_counts.get(key, 0))
+        done = self.ledger.done_pages(key).intersection(wanted)
+        if not self.ledger.page_counts.get(key) or len(done) < len(wanted):
+            return None  # the document has pages `--pages` selects that are not ok yet
         copies = await asyncio.to_thread(self._copies, source, key, done)
         return DocumentOutcome(copies, skipped_pages=len(done))
 
@@ -60,10 +61,11 @@ class PageRowsUnit(UnitBase):
     async def extract(self, layout: DocumentLayout, sink: RowSink) -> DocumentOutcome:
         """Each chunk's rows go to `sink` as it finishes: a kill loses only what is in flight."""
         key = self.rows.context.ledger_key(layout.source.sha256)
-        done = self.ledger.done_pages(key)
+        wanted = self.options.pages.of(layout.page_count)  # no row for the pages left out
+        done = self.ledger.done_pages(key).intersection(wanted)
         sink.add(await asyncio.to_thread(self._copies, layout.source, key, done))
-        self.progress.pages_planned(layout.page_count - len(done))
-        todo = [n for n in range(1, layout.page_count + 1) if n not in done]
+        self.progress.pages_planned(len(wanted) - len(done))
+        todo = [n for n in wanted if n not in done]
         from_layer = [n for n in todo if self._reads_layer(layout, n)]
         self._finished(sink, self._layer_rows(layout, from_layer))
         todo = [n for n in todo if n not in from_layer]

@@ -5,6 +5,7 @@ import stringprep
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
 from extractors.load.ink import ink_share
+from extractors.load.mupdf_messages import mupdf_doubt, page_messages
 from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
 from extractors.load.text_layer import read_text_layer
 from extractors.options import RenderOptions, TextLayerMode
@@ -22,13 +24,6 @@ from extractors.records import DocumentLayout, PlannedPage, RenderedImage, Sourc
 from schemas.text_layer import TextLayerVerdict
 
 pillow_heif.register_heif_opener()
-
-# MuPDF prints its errors and warnings on stdout by default ("MuPDF error: format error: cycle in
-# page tree"), which breaks `--json`; they are still stored (pymupdf.TOOLS.mupdf_warnings), and
-# what is wrong with a file reaches its rows as the error PyMuPDF raises.
-pymupdf.TOOLS.mupdf_display_errors(False)
-pymupdf.TOOLS.mupdf_display_warnings(False)
-
 
 # What PyMuPDF raises for damaged files and pages: its own error classes and RuntimeError.
 _MUPDF_ERRORS = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
@@ -69,16 +64,18 @@ class DocumentReader:
         return DocumentLayout(self.source, tuple(sizes), layers)
 
     def render(self, page: PlannedPage, pad_to_square: bool) -> RenderedImage:
-        """One page at its planned size, encoded for the wire; SourceError if it cannot be drawn."""
+        """One page at its planned size, encoded for the wire, with what MuPDF said while
+        drawing it; SourceError if it cannot be drawn."""
+        notes: tuple[str, ...] = ()
         if self.source.format in (PDF, SVG):
-            image = self._render_pdf_page(page)
+            image, notes = self._render_pdf_page(page)
         else:
             image = self._render_image_frame(page)
         upright = self._turned_upright(page.page, image)
         image = upright.image
         if pad_to_square and image.width != image.height:
             image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
-        return self._encode(page.page, image, upright.rotation)
+        return replace(self._encode(page.page, image, upright.rotation), notes=notes)
 
     # Orientation: scans and photos are turned upright; born-digital pages are left alone.
     def _turned_upright(self, page_no: int, image: Image.Image) -> UprightPage:
@@ -131,21 +128,32 @@ class DocumentReader:
         layers = []
         for index in range(document.page_count):
             try:
-                layers.append(read_text_layer(document[index]))
+                pdf_page = document[index]
+                pymupdf.TOOLS.reset_mupdf_warnings()
+                layer = read_text_layer(pdf_page)
             except _MUPDF_ERRORS:  # a damaged page: drawing it will say what is wrong
                 layers.append(TextLayer(TextLayerVerdict.NONE, 0, 0.0))
+                continue
+            note = page_messages()
+            if note is not None:
+                layer = replace(layer, doubts=(*layer.doubts, mupdf_doubt(note)))
+            layers.append(layer)
         return tuple(layers)
 
-    def _render_pdf_page(self, page: PlannedPage) -> Image.Image:
+    def _render_pdf_page(self, page: PlannedPage) -> tuple[Image.Image, tuple[str, ...]]:
+        """The page drawn, and what MuPDF said while drawing it (as a row's warning)."""
         document = self._open_pdf()
         try:
             pdf_page = document[page.page - 1]
             rect = pdf_page.rect
             matrix = pymupdf.Matrix(page.width / rect.width, page.height / rect.height)
+            pymupdf.TOOLS.reset_mupdf_warnings()
             pixmap = pdf_page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
         except (*_MUPDF_ERRORS, IndexError) as exc:  # IndexError: no such page (any more)
             raise SourceError(f"cannot render page {page.page}: {_one_line(exc)}") from exc
-        return Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+        note = page_messages()
+        image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+        return image, () if note is None else (note,)
 
     # Raster images, through Pillow
     @contextmanager

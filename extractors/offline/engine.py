@@ -42,7 +42,7 @@ _log = logging.getLogger(__name__)
 MODEL_NAME = "rapidocr-ppocrv6"
 
 
-# Pages whose text is kept: a re-asked request (a receipt answered "not a receipt") sends the
+# Pages whose text is kept: a re-asked request (an answer that failed validation) sends the
 # same pages again, at most a request's dozen.
 _REMEMBERED_PAGES = 24
 

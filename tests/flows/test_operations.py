@@ -291,6 +291,7 @@ def test_the_files_bar_has_the_counted_total_an_eta_and_what_the_run_waits_on() 
     with TerminalProgress(console) as progress:
         states.append(progress._progress.tasks[0].fields["state"])
         progress.documents_found(100_000)
+        progress.pages_found(30)
         progress.pages_planned(30)
         states.append(progress._progress.tasks[0].fields["state"])
         progress.requests_changed(2, 5)

@@ -83,7 +83,7 @@ Change $2.30
 """
 
 # The total's amount printed on the line below its label; date and time on labelled lines
-# (a dot in the time); paid by card; no currency printed at all.
+# (a dot in the time); paid by card; no currency sign printed (its state says ringgit).
 AMOUNT_ON_NEXT_LINE = """\
 WELCOME
 THE BREAD CORNER BAKERY
@@ -187,7 +187,7 @@ def test_dollar_receipt_with_month_name_date_and_nett_total() -> None:
         "merchant_address": "12,JalanMelati5/2,Taman Bunga, 43000Kajang,Selangor",
         "date": "2019-04-19",
         "time": "12:07",
-        "currency": "USD",
+        "currency": "MYR",
         "subtotal": None,
         "tax": Decimal("0.44"),
         "total": Decimal("7.70"),
@@ -205,7 +205,7 @@ def test_total_amount_on_the_next_line_and_card_payment() -> None:
         "merchant_address": "No. 8, Jalan Kenari 1, Bandar Puchong Jaya, 47100 Puchong, Selangor",
         "date": "2018-06-05",
         "time": "09:42",
-        "currency": None,
+        "currency": "MYR",
         "subtotal": Decimal("13.40"),
         "tax": Decimal("0.80"),
         "total": Decimal("14.20"),
@@ -287,7 +287,7 @@ def test_currency_signs() -> None:
     assert currency("TOTAL RM 5.00") == "MYR"
     assert currency("TOTAL MYR 5.00") == "MYR"
     assert currency("TOTAL S$5.00") == "SGD"
-    assert currency("TOTAL $5.00") == "USD"
+    assert currency("TOTAL $5.00") is None
     assert currency("TOTAL €5,00") == "EUR"
     assert currency("TOTAL £5.00") == "GBP"
     assert currency("PERMAS JAYA\nTOTAL 5.00") is None  # "RM" inside a word is not ringgit

@@ -5,12 +5,13 @@ from typing import Any
 
 from extractors.offline.receipts.address import merchant_address
 from extractors.offline.receipts.amounts import labelled_amounts
+from extractors.offline.receipts.currency import currency
 from extractors.offline.receipts.dates import date_and_time
 from extractors.offline.receipts.items import items_end, line_items
 from extractors.offline.receipts.kind import not_a_receipt
 from extractors.offline.receipts.lines import clean_lines
 from extractors.offline.receipts.merchant import merchant_line, merchant_name
-from extractors.offline.receipts.money import before_summary, currency, subtotal, tax, total
+from extractors.offline.receipts.money import before_summary, subtotal, tax, total
 from extractors.offline.receipts.payment import payment_method
 
 
@@ -18,8 +19,9 @@ def receipt_answer(text: str) -> str:
     """The engine's answer to a receipt request: the fields as JSON, or why it is no receipt.
 
     A text that is not a receipt gets no fields at all (a letter's subtotal is no receipt's
-    total): the answer says so in words, and the pipeline makes its row an `answer` error
-    that keeps this answer.
+    total): the answer says so in words (`not a receipt: <why>`), which the pipeline reads as
+    a refusal (extractors/answer/degenerate.py `document_refusal`): its row is an `answer`
+    error with these words, asked once.
     """
     lines = clean_lines(text)
     reason = not_a_receipt(lines, labelled_amounts(lines))

@@ -1,4 +1,4 @@
-"""The money fields of a receipt: total, subtotal, tax, payment method and currency."""
+"""The money fields of a receipt: total, subtotal and tax (its currency: currency.py)."""
 
 import re
 from decimal import Decimal
@@ -115,16 +115,3 @@ def tax(amounts: list[Amount]) -> Decimal | None:
 
 def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT)
-
-
-def currency(text: str) -> str | None:
-    """The ISO 4217 code of the currency sign printed most specifically."""
-    upper = text.upper()
-    if "S$" in upper or "SGD" in upper:
-        return "SGD"
-    if re.search(r"(?<![A-Z])(?:RM|MYR)(?![A-Z])", upper):
-        return "MYR"
-    for sign, code in (("€", "EUR"), ("£", "GBP"), ("$", "USD")):
-        if sign in text or code in upper:
-            return code
-    return None
