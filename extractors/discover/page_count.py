@@ -14,6 +14,7 @@ from PIL import Image
 
 from extractors.discover.files import discover
 from extractors.discover.formats import MULTI_PAGE_IMAGE_FORMATS, PDF, SVG, detect_format
+from extractors.discover.page_ranges import EVERY_PAGE, PageRanges
 from extractors.discover.storage import is_remote
 from extractors.errors import SourceError
 from extractors.options import DiscoveryOptions
@@ -30,8 +31,10 @@ def count_pages(
     exclude: Iterable[str | Path] = (),
     options: DiscoveryOptions | None = None,
     password: str | None = None,
+    pages: PageRanges = EVERY_PAGE,
 ) -> int | None:
-    """The pages of every file `discover` yields; None when some are remote (not fetched)."""
+    """The pages of every file `discover` yields that `--pages` selects; None when some are
+    remote (not fetched)."""
     total = 0
     for found in discover(inputs, exclude, options):
         if not isinstance(found, str):
@@ -39,8 +42,15 @@ def count_pages(
         elif is_remote(found):
             return None
         else:
-            total += pages_in(found, password)
+            total += _selected(pages_in(found, password), pages)
     return total
+
+
+def _selected(count: int, pages: PageRanges) -> int:
+    """The rows a file of `count` pages gives under `--pages`. An unreadable file counts as one
+    page too (its error row): under a range that leaves out page 1 it is missed, and the bar's
+    total is made right when the last file is done."""
+    return len(pages.of(count))
 
 
 def pages_in(path: str, password: str | None = None) -> int:
