@@ -38,8 +38,8 @@ from extractors.document.dry_run import plan_dry_run
 from extractors.document.session import ExtractionSession, open_session
 from extractors.options import TextLayerMode
 from extractors.report.pricing import DEFAULT_PRICES
-from flows.batch_phase import batch_options
-from flows.config import RunRequest, Secrets, resolve_run
+from flows.options.config import RunRequest, Secrets, resolve_run
+from flows.orchestration.batch_phase import batch_options
 
 DOCUMENTS, PAGES_EACH = 50, 20
 Result = TypeVar("Result")

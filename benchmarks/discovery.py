@@ -40,7 +40,8 @@ _PNG = bytes.fromhex(
 _MEASURE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
-import flows.flow  # every import a real run makes (Prefect, PyMuPDF, Polars, pyarrow, Dask)
+# Every import a real run makes (Prefect, PyMuPDF, Polars, pyarrow, Dask).
+import flows.orchestration.flow
 from extractors.discover.files import count, discover, shards
 from extractors.options import DiscoveryOptions
 from pathlib import Path

@@ -31,7 +31,7 @@ from harness import run_direct
 from litellm_proxy import MASTER_KEY, GatewayModel, LiteLLMProxy, litellm_binary
 from markers import make_marked_image
 
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 # isort: on
 

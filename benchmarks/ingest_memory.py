@@ -82,7 +82,7 @@ def _huge(folder: Path, size: int) -> tuple[Path, Path]:
 
 
 def measure(case: str, size: int) -> None:
-    from flows.ingest_command import ingest_outputs
+    from flows.commands.ingest import ingest_outputs
 
     with tempfile.TemporaryDirectory(dir=REPO.parent) as tmp:
         out, output = (_ordinary if case == "ordinary" else _huge)(Path(tmp), size)

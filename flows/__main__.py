@@ -1,6 +1,6 @@
 """`python -m flows` is the `visionbatch` command.
 
-The console script imports `main` from here, not from `flows.cli`: render worker processes
+The console script imports `main` from here, not from `flows.commands.cli`: render worker processes
 re-run the script that started the run, and this module keeps that to a few imports instead of
 Prefect and the whole command line.
 """
@@ -17,7 +17,7 @@ sys.modules.setdefault("flows.__main__", sys.modules[__name__])
 
 
 def main() -> None:
-    from flows.cli import main as run_command_line
+    from flows.commands.cli import main as run_command_line
 
     run_command_line()
 

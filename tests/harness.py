@@ -10,7 +10,7 @@ from extractors.document.session import ExtractionSession, open_session
 from extractors.document.shard import ShardSummary
 from extractors.offline.engine import serve_local_engine
 from extractors.progress import ProgressListener
-from flows.config import ResolvedRun, RunRequest, Secrets, resolve_run
+from flows.options.config import ResolvedRun, RunRequest, Secrets, resolve_run
 
 
 async def run_direct(

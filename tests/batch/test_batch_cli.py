@@ -8,7 +8,7 @@ from batch_server import BatchServer
 from markers import make_marked_image, make_marked_pdf
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-visionbatch-BATCH-SECRET-77"

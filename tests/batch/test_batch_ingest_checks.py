@@ -14,7 +14,7 @@ from markers import make_marked_pdf
 from page_checks import assert_every_page_once_ok, read_pages
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 SECRET = "sk-visionbatch-INGEST-SECRET-31"
 
@@ -139,7 +139,7 @@ def test_a_200_mb_file_is_ingested_in_bounded_memory(tmp_path: Path, where: str)
     import asyncio
     import tracemalloc
 
-    from flows.ingest_command import ingest_outputs
+    from flows.commands.ingest import ingest_outputs
 
     out, input_file = _plan(tmp_path, "ours", 2)
     answers = _answers(input_file)

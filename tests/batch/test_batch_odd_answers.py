@@ -57,7 +57,7 @@ def test_an_odd_answer_is_one_line_and_the_same_command_resumes(
 def test_the_command_says_an_html_upload_answer_in_one_line(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.commands.cli import app
 
     make_marked_pdf(tmp_path / "doc_1.pdf", 1, 1)
     with BatchServer(api_key=KEY) as server:

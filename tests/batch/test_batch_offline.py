@@ -11,7 +11,7 @@ from markers import make_marked_image, make_marked_pdf
 from page_checks import assert_every_page_once_ok
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 
 def _vllm_run_batch(input_file: Path, output: Path, skip: int | None = None) -> None:

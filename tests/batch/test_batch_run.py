@@ -18,7 +18,7 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 from page_checks import assert_every_page_once_ok
 
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 PAGES = 3 + 5 + 1
 
@@ -182,7 +182,7 @@ def test_batch_files_are_split_within_the_limits(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import flows.batch_phase as phase
+    import flows.orchestration.batch_phase as phase
 
     chosen = phase.batch_options
     monkeypatch.setattr(
@@ -202,8 +202,8 @@ def test_batch_files_are_split_within_the_limits(
 
 def test_batch_flags_need_batch_and_a_provider_with_a_batch_api(tmp_path: Path) -> None:
     from extractors.errors import RunAbortedError
-    from flows.batch_checks import check_batch_request
-    from flows.config import RunRequest, resolve_run
+    from flows.options.config import RunRequest, resolve_run
+    from flows.orchestration.batch_checks import check_batch_request
 
     def problem(**fields: object) -> str:
         request = RunRequest(inputs=["x"], out=str(tmp_path), **fields)  # type: ignore[arg-type]

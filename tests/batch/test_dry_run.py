@@ -8,7 +8,7 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 
 def _dry_run(inputs: Path, out: Path, server: ChatServer, *extra: str) -> dict[str, object]:

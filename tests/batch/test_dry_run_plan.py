@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from extractors.document.dry_run_batch import BatchFilePlan, batch_file_plan
 from extractors.document.dry_run_time import online_time
 from extractors.options import BatchOptions
-from flows.cli import app
+from flows.commands.cli import app
 
 _CYCLE = CORPUS / "pdfs" / "malformed_page_tree_cycle.pdf"
 _BASE = ["--base-url", "http://127.0.0.1:9/v1", "--model", "m"]

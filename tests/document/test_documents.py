@@ -14,7 +14,7 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 
 from extractors.errors import RunAbortedError
-from flows.config import RunRequest, Secrets, resolve_run
+from flows.options.config import RunRequest, Secrets, resolve_run
 
 
 def read_dataset(out: Path, name: str) -> pl.DataFrame:

@@ -10,7 +10,7 @@ from markers import make_marked_image, make_marked_pdf
 from page_checks import expected_by_page, read_pages
 
 from extractors.errors import FatalEndpointError
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 
 @pytest.fixture

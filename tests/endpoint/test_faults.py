@@ -12,7 +12,7 @@ from page_checks import assert_every_page_once_ok, read_pages
 from extractors.document.session import ExtractionSession
 from extractors.errors import FatalEndpointError
 from extractors.plan.profiles.registry import get_profile
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 
 def small_images(folder: Path, count: int) -> None:

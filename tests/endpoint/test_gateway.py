@@ -14,7 +14,7 @@ from markers import make_marked_image, make_marked_pdf
 from page_checks import assert_every_page_once_ok
 
 from extractors.document.session import ExtractionSession
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 # The gateway's own limit on "m-rpm", per calendar minute as LiteLLM counts it. Its
 # usage-based routing counts an answered request twice (as it is routed, and as it succeeds):

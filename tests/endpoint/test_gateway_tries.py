@@ -12,7 +12,7 @@ from litellm_proxy import MASTER_KEY, GatewayModel, LiteLLMProxy, litellm_binary
 from markers import make_marked_image
 from page_checks import assert_every_page_once_ok
 
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 GATEWAY_RETRIES = 2
 FAULTS = {"status:429": 0.2, "status:500": 0.1}

@@ -12,9 +12,9 @@ from markers import make_marked_image
 from page_checks import read_pages
 
 from extractors.endpoint.headers import is_secret, merged, parse_header
-from flows.config import Secrets
-from flows.parameters import RunRequest
-from flows.settings import HEADERS_VARIABLE, EnvironmentSettings, export_headers
+from flows.options.config import Secrets
+from flows.options.parameters import RunRequest
+from flows.options.settings import HEADERS_VARIABLE, EnvironmentSettings, export_headers
 
 PORTKEY_KEY = "pk-vb-7c1e5a9b3d2f4e6a8b0c"
 

@@ -11,7 +11,7 @@ from harness import run
 from markers import make_marked_image, make_marked_pdf
 
 from extractors.endpoint.providers import PRESETS, get_preset
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 PROVIDERS = sorted(PROFILES)
 

@@ -15,7 +15,7 @@ from extractors.endpoint.client import EndpointClient
 from extractors.endpoint.prompt import Prompt
 from extractors.endpoint.redaction import KeyRedactor
 from extractors.options import EndpointOptions
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 KEY = "sk-RedTeam-4f3e2d1c0B9a-8877665544332211"
 
@@ -80,7 +80,7 @@ def test_a_key_echoed_in_an_invalid_document_answer_is_not_kept_in_raw_answer(
     """The raw answer of a document that failed validation is kept, but never the key."""
     from markers import make_marked_image
 
-    from flows.config import Secrets
+    from flows.options.config import Secrets
 
     folder = tmp_path / "in"
     folder.mkdir()

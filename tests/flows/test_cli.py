@@ -15,7 +15,7 @@ from markers import encode_value, expected_text, make_marked_image, make_marked_
 from repo_paths import REPO, SAMPLES
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-visionbatch-SECRET-5f1c9e"

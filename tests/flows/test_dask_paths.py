@@ -19,7 +19,7 @@ from markers import make_marked_pdf
 from repo_paths import REPO
 
 from extractors.errors import RunAbortedError
-from flows.dask_shards import check_workers
+from flows.orchestration.dask_shards import check_workers
 
 # A real scheduler and worker in another directory cost about 5 minutes on a loaded 2-core
 # machine (the worker imports Prefect on its first shard), a quarter of CI's budget: run them

@@ -19,8 +19,8 @@ from repo_paths import REPO
 from typer.testing import CliRunner
 
 from extractors.sink.store import read_rows
-from flows.cli import app
-from flows.config import RunRequest
+from flows.commands.cli import app
+from flows.options.config import RunRequest
 
 SECRET = "sk-visionbatch-OPS-SECRET-77a1"
 
@@ -38,12 +38,12 @@ def _texts_are_their_pages(frame: pl.DataFrame) -> None:
 def test_the_deployment_carries_the_schedule_and_the_run_parameters(tmp_path: Path) -> None:
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 
-    from flows.schedule import build_deployment
+    from flows.orchestration.schedule import build_deployment
 
     request = RunRequest(inputs=[str(tmp_path / "inbox")], out=str(tmp_path / "out"))
     deployment = build_deployment(request, "receipts", cron="*/15 * * * *")
     assert deployment.name == "receipts" and deployment.flow_name == "visionbatch-extract"
-    assert deployment.entrypoint == "flows/flow.py:extract"
+    assert deployment.entrypoint == "flows/orchestration/flow.py:extract"
     (schedule,) = deployment.schedules or []
     assert isinstance(schedule.schedule, CronSchedule)
     assert schedule.schedule.cron == "*/15 * * * *"
@@ -86,9 +86,9 @@ def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters_and_schedu
 @pytest.mark.slow
 def test_two_scheduled_runs_the_second_takes_only_the_file_added_between(tmp_path: Path) -> None:
     """What each scheduled run does: the deployment's own parameters, through the real flow."""
-    from flows.flow import extract
-    from flows.hooks import RunHooks, run_hooks
-    from flows.schedule import build_deployment
+    from flows.orchestration.flow import extract
+    from flows.orchestration.hooks import RunHooks, run_hooks
+    from flows.orchestration.schedule import build_deployment
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -283,7 +283,7 @@ def test_the_files_bar_has_the_counted_total_an_eta_and_what_the_run_waits_on() 
 
     from rich.console import Console
 
-    from flows.terminal import TerminalProgress
+    from flows.terminal.display import TerminalProgress
 
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=160)

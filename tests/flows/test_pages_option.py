@@ -17,7 +17,7 @@ from markers import make_marked_pdf
 from repo_paths import REPO
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.commands.cli import app
 
 
 @pytest.mark.parametrize(

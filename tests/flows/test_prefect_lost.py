@@ -19,7 +19,7 @@ from markers import make_marked_image
 from repo_paths import REPO
 from reusable_server import server_env, start_server, visionbatch
 
-from flows.bookkeeping import ControlPlane, RunEnd, outlive_lost_api
+from flows.orchestration.bookkeeping import ControlPlane, RunEnd, outlive_lost_api
 from schemas import RunSummary
 
 

@@ -21,7 +21,7 @@ from markers import make_marked_image
 from repo_paths import REPO
 from reusable_server import record, server_env, start_server, visionbatch
 
-from flows.prefect_server import configured_api_url
+from flows.orchestration.prefect_server import configured_api_url
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -93,7 +93,7 @@ def test_a_configured_api_url_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_a_dead_servers_pid_file_is_forgotten_and_a_live_ones_kept(tmp_path: Path) -> None:
     """After a reboot or a kill -9, Prefect's pid file names no process, and `prefect server
     start --background` refuses to start while it exists: the run's server could never start."""
-    from flows.prefect_server import _forget_dead_server
+    from flows.orchestration.prefect_server import _forget_dead_server
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()  # reaped: its pid names no process now

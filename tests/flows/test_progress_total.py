@@ -12,10 +12,10 @@ from PIL import Image
 from recorded_progress import RecordedProgress
 
 from extractors.discover.page_count import count_pages
-from flows.config import Secrets
-from flows.parameters import RunRequest
-from flows.run_command import _count_pages
-from flows.terminal import eta_seconds
+from flows.commands.run import _count_pages
+from flows.options.config import Secrets
+from flows.options.parameters import RunRequest
+from flows.terminal.display import eta_seconds
 
 
 def _inputs(folder: Path) -> int:

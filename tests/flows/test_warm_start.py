@@ -10,8 +10,8 @@ import pytest
 from extractors.load.rasteriser import Rasteriser
 from extractors.load.worker_start import start_fork_server
 from extractors.options import RasterOptions
-from flows import warm_start
-from flows.parameters import RunRequest
+from flows.options.parameters import RunRequest
+from flows.orchestration import warm_start
 
 
 def _parent_of(pid: int) -> int:

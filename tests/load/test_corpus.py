@@ -73,7 +73,7 @@ def test_encrypted_pdfs_open_with_their_password(corpus: Path, tmp_path: Path) -
     with (corpus / "pdfs" / "manifest.csv").open() as handle:
         passwords = {r["file"]: r["password"] for r in csv.DictReader(handle) if r["password"]}
     name = "enc_r6_aes256_user_pw.pdf"
-    from flows.config import Secrets
+    from flows.options.config import Secrets
 
     with ChatServer() as server:
         run(

@@ -218,7 +218,7 @@ def test_eval_on_three_receipts_of_ten_truth_files_scores_the_three(tmp_path: Pa
     from typer.testing import CliRunner
 
     from extractors.document.document_rows import DocumentRow
-    from flows.cli import app
+    from flows.commands.cli import app
     from schemas import Receipt, document_arrow_schema
     from tests.support.report_data import document_row, write_parts
 
@@ -250,7 +250,7 @@ def test_eval_on_three_receipts_of_ten_truth_files_scores_the_three(tmp_path: Pa
 def test_eval_with_no_document_that_has_truth_says_so(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.commands.cli import app
     from tests.support.report_data import receipt_dataset
 
     receipt_dataset(tmp_path / "out")

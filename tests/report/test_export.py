@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from extractors.report.export import document_markdown, standing_rows
 from extractors.sink.store import part_files
-from flows.export_command import export
+from flows.commands.export import export
 
 
 def cli_app() -> typer.Typer:
-    """An app with the command registered as flows/cli.py registers it."""
+    """An app with the command registered as flows/commands/cli.py registers it."""
     app = typer.Typer()
 
     @app.callback()

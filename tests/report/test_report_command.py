@@ -92,7 +92,7 @@ def test_control_characters_from_the_data_never_reach_the_terminal(tmp_path: Pat
     the terminal: they are printed as their escapes."""
     from report_data import page_row, write_parts
 
-    from flows.terminal_text import printable
+    from flows.terminal.text import printable
 
     evil_name = "inbox/\x1b]0;owned\x07\x1b[2Jscan\x9b31m.pdf"
     rows = [

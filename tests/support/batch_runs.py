@@ -16,9 +16,9 @@ from harness import run_direct
 
 from extractors.document.shard import ShardSummary
 from extractors.progress import NoProgress
-from flows.batch_checks import check_batch_request
-from flows.batch_phase import BatchRun, run_batch_phase
-from flows.config import RunRequest, Secrets, resolve_run
+from flows.options.config import RunRequest, Secrets, resolve_run
+from flows.orchestration.batch_checks import check_batch_request
+from flows.orchestration.batch_phase import BatchRun, run_batch_phase
 
 KEY = "sk-batch-test-key"
 

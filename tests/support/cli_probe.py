@@ -3,7 +3,7 @@
 # Prints the command's exit code and the heavy modules it had imported.
 CLI_PROBE = """
 import sys
-from flows.cli import main
+from flows.commands.cli import main
 sys.argv = ["visionbatch", *sys.argv[1:]]
 try:
     main()

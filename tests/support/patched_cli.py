@@ -9,7 +9,7 @@ if __name__ == "__main__":
     # Imported here: render worker processes re-run this script, and need none of it.
     from planted_faults import plant
 
-    from flows.cli import main
+    from flows.commands.cli import main
 
     plant(sys.argv.pop(1))
     main()

@@ -17,7 +17,7 @@ from extractors.document.document_rows import DocumentRow
 from extractors.report.run_report import DatasetReport, RunReport
 from extractors.sink.parts import PartWriter, Record
 from extractors.sink.store import PAGES
-from flows.report_command import report
+from flows.commands.report import report
 from schemas import (
     PAGE_ROW_ARROW_SCHEMA,
     DocumentProvenance,
@@ -253,7 +253,7 @@ GOOD = {
 
 
 def cli_app() -> typer.Typer:
-    """An app with the command registered as flows/cli.py registers it."""
+    """An app with the command registered as flows/commands/cli.py registers it."""
     app = typer.Typer()
 
     @app.callback()

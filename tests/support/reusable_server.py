@@ -29,7 +29,10 @@ def visionbatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 
 def start_server(env: dict[str, str]) -> str:
     """Start (or find) the reusable server as a run does; its API URL."""
-    code = "from flows.prefect_server import use_reusable_server; print(use_reusable_server())"
+    code = (
+        "from flows.orchestration.prefect_server import use_reusable_server; "
+        "print(use_reusable_server())"
+    )
     started = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )

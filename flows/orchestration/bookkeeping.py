@@ -22,7 +22,7 @@ import httpx
 from extractors.document.shard import ShardSummary
 from extractors.options import DiscoveryOptions
 from extractors.progress import ProgressListener
-from flows.shards import RunProgress
+from flows.orchestration.shards import RunProgress
 from schemas import RunSummary
 
 T = TypeVar("T")

@@ -1,27 +1,31 @@
 """A run from the command line: checked first, then the flow, then its summary or one line.
 
 Everything a user can get wrong is checked before Prefect starts; the run itself is the Prefect
-flow, against the reusable local server; SIGINT and SIGTERM stop it cleanly (`flows/stop.py`).
+flow, against the reusable local server; SIGINT and SIGTERM stop it cleanly
+(`flows/orchestration/stop.py`).
 """
 
 import asyncio
 import logging
 import os
 import subprocess
+import time
 from contextlib import nullcontext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from extractors.errors import RunAbortedError
-from flows.parameters import RunRequest
-from flows.terminal_text import say, say_error
+from flows.commands.cli_options import flag_of, given
+from flows.options.parameters import RunRequest
+from flows.terminal.text import say, say_error
 
 if TYPE_CHECKING:
     from extractors.progress import ProgressListener
-    from flows.config import Secrets
-    from flows.stop import StopSignals
+    from flows.options.config import Secrets
+    from flows.orchestration.stop import StopSignals
     from schemas import RunSummary
 
 # Prefect settings for a quiet, reliable command line (../shared/docs/prefect.md); a user's
@@ -39,6 +43,61 @@ _PREFECT_DEFAULTS = {
 }
 
 
+def run_command(values: dict[str, Any]) -> None:
+    """`visionbatch run`: a dry run, or the run and its summary (a table, JSON or nothing)."""
+    request = run_request(values)
+    _with_headers(values)
+    if request.dry_run:
+        from flows.commands.dry_run import dry_run_or_exit
+        from flows.options.settings import EnvironmentSettings
+
+        environment = EnvironmentSettings()
+        request = environment.fill(request)
+        secrets = environment.secrets(values.get("password"))
+        dry_run_or_exit(request, secrets, as_json=values["json"])
+        return
+    quiet = values["quiet"] or values["json"]
+    summary = run_or_exit(request, values.get("password"), Console(stderr=True, quiet=quiet))
+    from flows.__main__ import COMMAND_STARTED
+
+    command_seconds = round(time.monotonic() - COMMAND_STARTED, 2)
+    if values["json"]:
+        typer.echo(summary.model_copy(update={"command_seconds": command_seconds}).to_json())
+    elif not quiet:
+        from flows.terminal.display import summary_table
+
+        Console().print(summary_table(summary, command_seconds))
+
+
+def run_request(values: dict[str, Any]) -> RunRequest:
+    """The flow's parameters from the command line; a bad value is one line and exit 2."""
+    try:
+        return RunRequest(**given(values, RunRequest.model_fields))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        info = RunRequest.model_fields.get(name)
+        where = flag_of(name, info) if info is not None else name
+        say_error(f"{where}: {first['msg']}")
+        raise typer.Exit(2) from None
+
+
+def _with_headers(values: dict[str, Any]) -> None:
+    """Check `--header` values (exit 2 for a malformed one) and hand them to the run through
+    the environment, as the key is handed: never as parameters."""
+    from extractors.endpoint.headers import parse_header
+    from flows.options.settings import export_headers
+
+    items = values.get("header") or []
+    try:
+        for item in items:
+            parse_header(item)
+    except ValueError as exc:
+        say_error(f"--header: {exc}")
+        raise typer.Exit(2) from None
+    export_headers(items)
+
+
 def prepare_prefect() -> bool:
     """Prefect's settings for a quiet command line and the reusable server to run against;
     call before anything imports Prefect (it reads its settings then). False when no server
@@ -54,7 +113,11 @@ def prepare_prefect() -> bool:
 def _reuse_prefect_server() -> bool:
     """Connect to the reusable local Prefect server (started on first need), or to the one
     configured; False, with a warning when the reusable one cannot be had, when none is."""
-    from flows.prefect_server import PrefectServerError, configured_api_url, use_reusable_server
+    from flows.orchestration.prefect_server import (
+        PrefectServerError,
+        configured_api_url,
+        use_reusable_server,
+    )
 
     try:
         return use_reusable_server() is not None or configured_api_url() is not None
@@ -65,8 +128,9 @@ def _reuse_prefect_server() -> bool:
 
 def _start_prefect() -> None:
     """The reusable or configured server; else Prefect's temporary one, started now and
-    apart from the run's process group (`flows/stop.py`). Ctrl-C meanwhile is one line."""
-    from flows.stop import exit_now, start_temporary_server_apart
+    apart from the run's process group (`flows/orchestration/stop.py`). Ctrl-C meanwhile is
+    one line."""
+    from flows.orchestration.stop import exit_now, start_temporary_server_apart
 
     try:
         if not prepare_prefect():
@@ -78,9 +142,9 @@ def _start_prefect() -> None:
 
 def run_or_exit(request: RunRequest, password: str | None, console: Console) -> "RunSummary":
     from extractors.progress import NoProgress
-    from flows.settings import EnvironmentSettings
-    from flows.stop import PageTally, StopSignals, exit_now
-    from flows.terminal import TerminalProgress
+    from flows.options.settings import EnvironmentSettings
+    from flows.orchestration.stop import PageTally, StopSignals, exit_now
+    from flows.terminal.display import TerminalProgress
 
     # The environment is read once, here; the flow gets the secrets through its hooks.
     environment = EnvironmentSettings()
@@ -91,7 +155,7 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
     except RunAbortedError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
-    from flows.warm_start import warm_up_in_background
+    from flows.orchestration.warm_start import warm_up_in_background
 
     warm_up_in_background(request)
     _start_prefect()
@@ -122,8 +186,8 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
     from extractors.discover.files import check_inputs
     from extractors.discover.storage import normalise_location
     from extractors.sink.store import check_writable
-    from flows.batch_checks import check_batch_request
-    from flows.config import resolve_run
+    from flows.options.config import resolve_run
+    from flows.orchestration.batch_checks import check_batch_request
 
     check_batch_request(request, resolve_run(request, secrets))
     check_inputs([normalise_location(location) for location in request.inputs])
@@ -133,9 +197,9 @@ def preflight(request: RunRequest, secrets: "Secrets") -> None:
 async def _call_flow(
     request: RunRequest, secrets: "Secrets", progress: "ProgressListener", stop: "StopSignals"
 ) -> "RunSummary":
-    from flows.bookkeeping import RunEnd, outlive_lost_api, quiet_lost_events
-    from flows.flow import extract
-    from flows.hooks import RunHooks, run_hooks
+    from flows.orchestration.bookkeeping import RunEnd, outlive_lost_api, quiet_lost_events
+    from flows.orchestration.flow import extract
+    from flows.orchestration.hooks import RunHooks, run_hooks
 
     stop.arm()
     # Prefect's API keeps the run's record, not its rows: a run finishes without it.

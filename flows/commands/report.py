@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 
 from extractors.trust import LOW_CONFIDENCE
-from flows.terminal_text import printable, say, say_error
+from flows.terminal.text import printable, say, say_error
 
 if TYPE_CHECKING:  # the report's stack loads only when a report is made, not for `--help`
     from rich.table import Table

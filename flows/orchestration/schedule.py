@@ -18,10 +18,10 @@ from uuid import UUID
 from prefect.deployments.runner import RunnerDeployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.flow import extract
-from flows.parameters import RunRequest
-from flows.prefect_server import free_port, server_command, wait_healthy
-from flows.stop import StopSignals
+from flows.options.parameters import RunRequest
+from flows.orchestration.flow import extract
+from flows.orchestration.prefect_server import free_port, server_command, wait_healthy
+from flows.orchestration.stop import StopSignals
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -88,8 +88,8 @@ def serve_deployment(deployment: RunnerDeployment, say_run: RunSayer) -> int:
 
 
 async def _serve_until_stopped(deployment: RunnerDeployment, say_run: RunSayer) -> int:
-    """Prefect's runner, stopped by our own signal handlers (`flows/stop.py`): its SIGTERM
-    handler calls a coroutine without awaiting it, and it has none for SIGINT."""
+    """Prefect's runner, stopped by our own signal handlers (`flows/orchestration/stop.py`):
+    its SIGTERM handler calls a coroutine without awaiting it, and it has none for SIGINT."""
     from prefect.runner import Runner
 
     stop = StopSignals()

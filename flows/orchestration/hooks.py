@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from extractors.progress import NoProgress, ProgressListener
-from flows.config import Secrets
+from flows.options.config import Secrets
 
 if TYPE_CHECKING:
-    from flows.bookkeeping import ControlPlane
+    from flows.orchestration.bookkeeping import ControlPlane
     from schemas import RunSummary
 
 

@@ -2,7 +2,7 @@
 
 import typer
 
-from flows.cli_options import HelpGroup
+from flows.commands.cli_options import HelpGroup
 
 server_app = typer.Typer(
     cls=HelpGroup, help="The local Prefect server that runs reuse (see README)."
@@ -12,7 +12,7 @@ server_app = typer.Typer(
 @server_app.command("status")
 def server_status() -> None:
     """Say whether the reusable local Prefect server is running, and where."""
-    from flows.prefect_server import configured_api_url, running_server
+    from flows.orchestration.prefect_server import configured_api_url, running_server
 
     configured = configured_api_url()
     if configured:
@@ -25,6 +25,6 @@ def server_status() -> None:
 @server_app.command("stop")
 def server_stop() -> None:
     """Stop the reusable local Prefect server (the next run starts it again)."""
-    from flows.prefect_server import stop_server
+    from flows.orchestration.prefect_server import stop_server
 
     typer.echo("stopped" if stop_server() else "not running")

@@ -1,8 +1,8 @@
 """A run's options, each declared once, in groups: the CLI's flags and the flow's parameters.
 
 Each field carries its help text and validation: the CLI builds its flags from them
-(`flows/cli_options.py`), Prefect shows them as the flow's parameters, `flows/config.py` turns
-them into the stages' frozen options. Never a secret: parameters show in Prefect's UI and DB.
+(`commands/cli_options.py`), Prefect shows them as the flow's parameters, `options/config.py`
+turns them into the stages' frozen options. Never a secret: they show in Prefect's UI and DB.
 """
 
 from datetime import datetime
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractors.discover.page_ranges import PageSelection
 from extractors.options import DiscoveryOptions, PackingMode, TextLayerMode
-from flows.parameter_help import (
+from flows.options.parameter_help import (
     by_provider,
     cores,
     default_help,

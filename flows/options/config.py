@@ -31,7 +31,7 @@ from extractors.options import (
 )
 from extractors.plan.profiles.registry import get_profile, infer_profile
 from extractors.records import RowContext
-from flows.parameters import RunRequest
+from flows.options.parameters import RunRequest
 
 
 @dataclass(frozen=True)

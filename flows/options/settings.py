@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.config import Secrets
-from flows.parameters import RunRequest
+from flows.options.config import Secrets
+from flows.options.parameters import RunRequest
 
 # Extra headers: `NAME=VALUE` lines, or a JSON object of names to values.
 HEADERS_VARIABLE = "VISIONBATCH_HEADERS"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from flows.terminal_text import say, say_error
+from flows.terminal.text import say, say_error
 
 
 def export(

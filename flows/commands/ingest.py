@@ -33,7 +33,7 @@ def ingest(
 ) -> None:
     """Ingest `vllm run-batch` output for the batch files `run --batch-file-only` wrote."""
     from extractors.endpoint.redaction import KeyRedactor
-    from flows.settings import EnvironmentSettings
+    from flows.options.settings import EnvironmentSettings
 
     key = EnvironmentSettings().secrets().api_key
     redact = KeyRedactor(key)
@@ -75,8 +75,8 @@ async def ingest_outputs(out: Path, outputs: list[Path], api_key: str = "") -> "
     from extractors.batch.output_lines import file_lines, holds_any
     from extractors.document.batch_session import BatchAnswers, ingest_lines
     from extractors.document.session import open_session
-    from flows.config import Secrets, resolve_run
-    from flows.parameters import RunRequest
+    from flows.options.config import Secrets, resolve_run
+    from flows.options.parameters import RunRequest
 
     store, plan = _file_only_plan(out)
     missing = [str(path) for path in outputs if not path.is_file()]

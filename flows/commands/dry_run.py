@@ -24,9 +24,9 @@ from extractors.document.session import open_session
 from extractors.endpoint.providers import get_preset
 from extractors.errors import RunAbortedError
 from extractors.report.pricing import DEFAULT_PRICES, Price
-from flows.config import ResolvedRun, Secrets, resolve_run
-from flows.parameters import RunRequest
-from flows.terminal_text import say, say_error
+from flows.options.config import ResolvedRun, Secrets, resolve_run
+from flows.options.parameters import RunRequest
+from flows.terminal.text import say, say_error
 
 
 def dry_run_or_exit(request: RunRequest, secrets: Secrets, as_json: bool = False) -> dict[str, Any]:
@@ -71,7 +71,7 @@ async def _planned(request: RunRequest, resolved: ResolvedRun) -> WorkTally:
     async with session:
         work = WorkTally(resolved.extraction.budget.prompt_tokens)
         if not resolved.uses_local_engine:
-            from flows.batch_phase import batch_options
+            from flows.orchestration.batch_phase import batch_options
 
             options = batch_options(request, resolved)
             work.sizer = LineSizer(session.client.request_body, options.flavour)

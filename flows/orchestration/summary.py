@@ -7,8 +7,8 @@ from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
 from extractors.endpoint.pool import RequestStats
 from extractors.report.pricing import DEFAULT_PRICES
-from flows.config import ResolvedRun
-from flows.parameters import RunRequest
+from flows.options.config import ResolvedRun
+from flows.options.parameters import RunRequest
 from schemas import RunSummary
 
 

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from extractors.discover.storage import is_remote, normalise_location
-from flows.parameters import RunRequest
+from flows.options.parameters import RunRequest
 
 _log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from extractors.endpoint.providers import GENERIC, PRESETS, ProviderPreset
 from extractors.report.evaluation import EvaluationReport
-from flows.terminal_text import printable
+from flows.terminal.text import printable
 from schemas import RunSummary
 
 

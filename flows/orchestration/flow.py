@@ -18,13 +18,13 @@ from extractors.discover.storage import absolute_location
 from extractors.document.session import open_session
 from extractors.offline.engine import serve_local_engine
 from extractors.progress import ProgressListener
-from flows.bookkeeping import ControlPlane, KeptProgress
-from flows.config import ResolvedRun, resolve_run
-from flows.hooks import current_hooks
-from flows.parameters import RunRequest
-from flows.settings import EnvironmentSettings
-from flows.shards import run_shards
-from flows.summary import summarise
+from flows.options.config import ResolvedRun, resolve_run
+from flows.options.parameters import RunRequest
+from flows.options.settings import EnvironmentSettings
+from flows.orchestration.bookkeeping import ControlPlane, KeptProgress
+from flows.orchestration.hooks import current_hooks
+from flows.orchestration.shards import run_shards
+from flows.orchestration.summary import summarise
 from schemas import RunSummary
 
 
@@ -68,7 +68,12 @@ async def extract(request: RunRequest) -> RunSummary:
                 totals.requests = session.pool.stats
             else:
                 # Dask and prefect-dask load only for a run that uses them (0.25 s otherwise).
-                from flows.dask_shards import WorkerPlan, engine_threads, for_workers, run_on_dask
+                from flows.orchestration.dask_shards import (
+                    WorkerPlan,
+                    engine_threads,
+                    for_workers,
+                    run_on_dask,
+                )
 
                 plan = WorkerPlan(
                     for_workers(request, inputs, out),
@@ -102,7 +107,7 @@ async def _batches(
     """False while the run's batches are not all in the dataset (nothing is asked online)."""
     if not request.batch:
         return True
-    from flows.batch_phase import BatchRun, run_batch_phase
+    from flows.orchestration.batch_phase import BatchRun, run_batch_phase
 
     return await run_batch_phase(BatchRun(request, resolved, inputs, out, progress))
 

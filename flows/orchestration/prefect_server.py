@@ -4,8 +4,8 @@ Without a server, every flow run starts Prefect's temporary one (~10 s on this k
 machine, ../shared/docs/prefect.md). The first run here starts `prefect server start` on a
 loopback port instead, in a session of its own (so that `timeout`, a CI step or a closed
 terminal, which end the command's process group, leave it running), with Prefect's basic auth
-on a secret only this user can read (`flows/server_identity.py`); later runs find it, check that
-it is theirs, and connect in about a second. `visionbatch server stop` stops it.
+on a secret only this user can read (`flows/orchestration/server_identity.py`); later runs
+find it, check that it is theirs, and connect in about a second. `visionbatch server stop` stops it.
 PREFECT_API_URL (in the environment or the active Prefect profile) always wins, and
 VISIONBATCH_PREFECT_SERVER=temporary keeps Prefect's own temporary server per run.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from flows.server_identity import (
+from flows.orchestration.server_identity import (
     ServerRecord,
     is_ours,
     make_files_private,

@@ -22,9 +22,9 @@ from extractors.errors import OutputNotWritableError, RunAbortedError
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
 from extractors.sink.store import check_writable
-from flows.config import Secrets, resolve_run
-from flows.parameters import RunRequest
-from flows.shards import RunProgress, run_windowed
+from flows.options.config import Secrets, resolve_run
+from flows.options.parameters import RunRequest
+from flows.orchestration.shards import RunProgress, run_windowed
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flows.terminal_text import say, say_error
+from flows.terminal.text import say, say_error
 
 
 def evaluate_fields(
@@ -34,7 +34,7 @@ def evaluate_fields(
         say_error(f"no document in {dataset} has a truth file in {truth}")
         raise typer.Exit(1)
     console = Console()
-    from flows.terminal import evaluation_lines, evaluation_table, misses_table
+    from flows.terminal.display import evaluation_lines, evaluation_table, misses_table
 
     for line in evaluation_lines(report):
         say(line)

@@ -1,14 +1,14 @@
-"""The batch flags checked before anything slow starts (`flows/run_command.py`'s preflight):
+"""The batch flags checked before anything slow starts (`flows/commands/run.py`'s preflight):
 this module loads no part of the pipeline."""
 
 from typing import TYPE_CHECKING
 
 from extractors.endpoint.providers import get_preset
 from extractors.errors import RunAbortedError
-from flows.parameters import RunRequest
+from flows.options.parameters import RunRequest
 
 if TYPE_CHECKING:
-    from flows.config import ResolvedRun
+    from flows.options.config import ResolvedRun
 
 
 def check_batch_request(request: RunRequest, resolved: "ResolvedRun") -> None:

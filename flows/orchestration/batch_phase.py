@@ -18,8 +18,8 @@ from extractors.endpoint.providers import get_preset
 from extractors.endpoint.redaction import KeyRedactor
 from extractors.options import BatchOptions
 from extractors.progress import ProgressListener
-from flows.config import ResolvedRun
-from flows.parameters import RunRequest
+from flows.options.config import ResolvedRun
+from flows.options.parameters import RunRequest
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Command-line parameters built from the option groups' fields: each option declared once.
 
 A typer command takes its parameters from its function's signature; here that signature is
-made from the groups of `flows/parameters.py`, so a field's help text, default and flag are
+made from the groups of `flows/options/parameters.py`, so a field's help text, default and flag are
 written once, and `run` and `serve` share them. Values are validated by the groups' models
 when the command builds its `RunRequest`, not by typer.
 """

@@ -1,0 +1,1 @@
+"""The commands of `visionbatch`: the Typer app, its options, and one module per command."""
