@@ -223,12 +223,14 @@ async def _count_pages(
     """The pages bar's total, counted on a thread beside the run (`benchmarks/page_count.py`
     measures it per file); none for remote inputs, which are not fetched for it."""
     from extractors.discover.page_count import count_pages
+    from extractors.discover.page_ranges import parse_page_ranges
     from extractors.discover.storage import absolute_location
 
     inputs = [absolute_location(location) for location in request.inputs]
     excluded = [absolute_location(request.out)]
+    pages = parse_page_ranges(request.pages)
     total = await asyncio.to_thread(
-        count_pages, inputs, excluded, request.discovery, secrets.password
+        count_pages, inputs, excluded, request.discovery, secrets.password, pages
     )
     if total is not None:
         progress.pages_found(total)
