@@ -182,16 +182,28 @@ def run_or_exit(request: RunRequest, password: str | None, console: Console) -> 
 
 def preflight(request: RunRequest, secrets: "Secrets") -> None:
     """RunAbortedError, at once, for a run that cannot work: options, provider, schema, key,
-    inputs that do not exist, an output that cannot be written."""
+    inputs that do not exist, an output that cannot be written, an endpoint nothing listens at."""
     from extractors.discover.files import check_inputs
     from extractors.discover.storage import normalise_location
     from extractors.sink.store import check_writable
     from flows.options.config import resolve_run
     from flows.orchestration.batch_checks import check_batch_request
 
-    check_batch_request(request, resolve_run(request, secrets))
+    resolved = resolve_run(request, secrets)
+    check_batch_request(request, resolved)
     check_inputs([normalise_location(location) for location in request.inputs])
     check_writable(normalise_location(request.out))
+    if not (resolved.uses_local_engine or request.dry_run or request.batch_file_only):
+        _check_reachable(resolved.session.endpoint.base_url)
+
+
+def _check_reachable(base_url: str) -> None:
+    """RunAbortedError for an endpoint nothing listens at, before anything slow starts."""
+    from extractors.endpoint.reachability import unreachable_reason
+
+    reason = unreachable_reason(base_url)
+    if reason is not None:
+        raise RunAbortedError(f"cannot connect to {base_url}: {reason}")
 
 
 async def _call_flow(

@@ -2,6 +2,7 @@
 and neither Prefect nor the renderer nor an endpoint touched."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,24 @@ def test_a_mistake_is_one_line_before_anything_slow(
     assert out == f"{code} -"  # exit code, and no heavy module was imported
     (line,) = err.strip().splitlines()
     assert line.startswith("visionbatch: error: ") and says in line
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_endpoint_nothing_listens_at_is_refused_before_anything_slow(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    args = ("run", str(SAMPLES), "--out", str(tmp_path / "out"), "--base-url", url)
+    out, err = _probe(*args, "--model", "m")
+    assert out == "1 -"  # refused before Prefect, the renderers or the SDK were imported
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"visionbatch: error: cannot connect to {url}: ")
+    # A dry run asks nothing of the endpoint: it is not tried.
+    out, _ = _probe(*args, "--model", "m", "--dry-run")
+    assert out != "1 -"
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_anything_slow(tmp_path: Path) -> None:
