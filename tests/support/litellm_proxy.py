@@ -101,7 +101,14 @@ class LiteLLMProxy:
     def __enter__(self) -> "LiteLLMProxy":
         command = [str(self.binary), "--config", str(self.config)]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        env = {**os.environ, "LITELLM_TELEMETRY": "False", "LITELLM_LOG": "ERROR"}
+        # Nothing leaves this machine: no telemetry, and the model cost map bundled with the
+        # package instead of the one LiteLLM fetches from GitHub at start.
+        env = {
+            **os.environ,
+            "LITELLM_TELEMETRY": "False",
+            "LITELLM_LOG": "ERROR",
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        }
         with self.log.open("wb") as log:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, env=env
