@@ -94,7 +94,9 @@ def test_runs_that_cannot_proceed_exit_non_zero(
     ]
     if args[0] == "missing-folder":
         args[0] = str(tmp_path / "missing-folder")
-    result = invoke(*args, "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    # An endpoint that listens: a dead one would be refused first (preflight), not these.
+    with ChatServer() as server:
+        result = invoke(*args, "--base-url", server.base_url, "--model", "m")
     assert result.exit_code == 1
     assert message in result.output.splitlines()[-1]
 
