@@ -18,26 +18,9 @@ import polars as pl
 import pytest
 from chat_server import ChatServer
 from markers import make_marked_image
-from repo_paths import REPO
 from reusable_server import record, server_env, start_server, visionbatch
 
 from flows.orchestration.prefect_server import configured_api_url
-
-
-def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VISIONBATCH_", "PREFECT_"))}
-    return {**env, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **extra}
-
-
-def _visionbatch(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flows", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _flow_runs(api_url: str, auth: str) -> int:
@@ -51,30 +34,30 @@ def _flow_runs(api_url: str, auth: str) -> int:
 @pytest.mark.slow
 def test_runs_reuse_one_local_server_until_it_is_stopped(tmp_path: Path) -> None:
     home = tmp_path / "prefect"
-    env = _env(home)
+    env = server_env(home)
     (tmp_path / "in").mkdir()
     make_marked_image(tmp_path / "in" / "img_1.png", 1)
     try:
         with ChatServer() as server:
             command = ["run", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
             command += ["--base-url", server.base_url, "--model", "m"]
-            first = _visionbatch(env, *command)
+            first = visionbatch(env, *command)
             assert first.returncode == 0, first.stderr[-2000:]
             port = json.loads((home / "visionbatch-server.json").read_text())["port"]
             make_marked_image(tmp_path / "in" / "img_2.png", 2)
-            second = _visionbatch(env, *command)
+            second = visionbatch(env, *command)
             assert second.returncode == 0, second.stderr[-2000:]
         # The second run found the first one's server: same port, both runs recorded there.
         assert json.loads((home / "visionbatch-server.json").read_text())["port"] == port
         api_url = f"http://127.0.0.1:{port}/api"
         assert _flow_runs(api_url, str(record(home)["auth"])) == 2
-        assert _visionbatch(env, "server", "status").stdout.strip() == f"running at {api_url}"
+        assert visionbatch(env, "server", "status").stdout.strip() == f"running at {api_url}"
         rows = pl.read_parquet(str(tmp_path / "out" / "pages" / "*.parquet"))
         assert sorted(rows["status"]) == ["ok", "ok"]
     finally:
-        stopped = _visionbatch(env, "server", "stop")
+        stopped = visionbatch(env, "server", "stop")
     assert stopped.stdout.strip() == "stopped"
-    assert _visionbatch(env, "server", "status").stdout.strip() == "not running"
+    assert visionbatch(env, "server", "status").stdout.strip() == "not running"
 
 
 def test_a_configured_api_url_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
