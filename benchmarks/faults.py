@@ -276,9 +276,10 @@ def sweep_seeds(count: int) -> None:
                 summary, session = run(
                     [inputs], out, base_url=server.base_url, model="m", concurrency=16, timeout=1.0
                 )
+            lowest = session.pool.gate.current_report().concurrency.lowest
             print(
                 f"  {seed:4}  {summary.pages_ok:8}  {summary.pages_error:11}"
-                f"  {session.pool.stats.retries:7}  {session.pool.concurrency.report.lowest:22}"
+                f"  {session.pool.stats.retries:7}  {lowest:22}"
             )
 
 

@@ -84,7 +84,7 @@ class ChunkSender:
         budget = self.budget
         if budget.packing is PackingMode.FULL:
             return budget.images_per_request
-        limit = self.pool.concurrency.limit
+        limit = self.pool.gate.limit
         draw_rate = self.rasteriser.draw_rate.pages_per_second
         return self.pacing.pages_per_request(limit, budget.images_per_request, draw_rate)
 

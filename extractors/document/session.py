@@ -19,6 +19,7 @@ from extractors.document.page_unit import PageRowsUnit
 from extractors.document.shard import ShardSummary, extract_shard
 from extractors.document.unit import OutputUnit, UnitServices
 from extractors.endpoint.client import EndpointClient
+from extractors.endpoint.gate import Gate
 from extractors.endpoint.learned_limits import LearnedLimits
 from extractors.endpoint.pool import RequestPool
 from extractors.load.rasteriser import Rasteriser
@@ -96,6 +97,7 @@ def open_session(
     options: SessionOptions,
     progress: ProgressListener | None = None,
     owner: bool = True,
+    gate: Gate | None = None,
 ) -> ExtractionSession:
     """The run's resources. A Dask worker's (`owner=False`) renders on a thread, since its
     process is a daemon and may not start its own, and neither locks nor settles DIR."""
@@ -130,7 +132,12 @@ def open_session(
     client = EndpointClient(options.endpoint, extraction.prompt)
     learned = LearnedLimits(extraction.budget)
     pool = RequestPool(
-        client, options.in_flight, progress=progress, rates=options.rates, learned=learned
+        client,
+        options.in_flight,
+        progress=progress,
+        rates=options.rates,
+        learned=learned,
+        gate=gate,  # a Dask run's, shared by its workers; else the session's own
     )
     workers = available_cores() if options.render_workers is None else options.render_workers
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)

@@ -15,6 +15,7 @@ class ConcurrencyReport:
     end: int
     lowered: int = 0
     raised: int = 0
+    peak: int = 0  # most slots held at once
 
 
 class AdaptiveConcurrency:
@@ -50,15 +51,24 @@ class AdaptiveConcurrency:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[int]:
         """Hold one in-flight slot; yields the generation the attempt starts in."""
+        generation = await self.acquire()
+        try:
+            yield generation
+        finally:
+            await self.release()
+
+    async def acquire(self) -> int:
+        """Take one in-flight slot (give it back with `release`); returns its generation."""
         async with self._changed:
             await self._changed.wait_for(lambda: self._active < self.limit)
             self._active += 1
-        try:
-            yield self._generation
-        finally:
-            async with self._changed:
-                self._active -= 1
-                self._changed.notify()
+            self.report.peak = max(self.report.peak, self._active)
+        return self._generation
+
+    async def release(self) -> None:
+        async with self._changed:
+            self._active -= 1
+            self._changed.notify()
 
     async def record(self, generation: int, *, throttled: bool) -> None:
         """Count one attempt's outcome; lower or raise the limit when the evidence says so."""

@@ -10,10 +10,10 @@ from itertools import count
 import orjson
 
 from extractors.endpoint.client import EndpointClient
-from extractors.endpoint.concurrency import AdaptiveConcurrency
+from extractors.endpoint.gate import Admission, Gate, LocalGate, Outcome
 from extractors.endpoint.learned_limits import LearnedLimits
-from extractors.endpoint.rate_window import RateWindow, WindowEntry, attempt_entries
-from extractors.endpoint.run_hold import RunHold, run_wide_wait
+from extractors.endpoint.rate_window import attempt_entries
+from extractors.endpoint.run_hold import run_wide_wait
 from extractors.errors import OutgrownRequestError, RetryLaterError, RunAbortedError
 from extractors.options import InFlight, RateLimits
 from extractors.progress import NoProgress, ProgressListener
@@ -83,16 +83,14 @@ class RequestPool:
         progress: ProgressListener | None = None,
         rates: RateLimits | None = None,
         learned: LearnedLimits | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.client = client
         self.learned = learned
         self._progress = progress or NoProgress()
         self.stats = RequestStats()
-        self.concurrency = AdaptiveConcurrency(in_flight.requests)
-        rates = rates or RateLimits()
-        self.request_window = _window(rates.requests_per_minute, rates.window_seconds)
-        self.token_window = _window(rates.tokens_per_minute, rates.window_seconds)
-        self.hold = RunHold()
+        # The run's limits: this process's own, or one shared by a Dask run's workers.
+        self.gate: Gate = gate or LocalGate(in_flight.requests, rates or RateLimits())
         self._payload_slots = asyncio.Semaphore(in_flight.payload_slots)
         self._aborted: RunAbortedError | None = None
 
@@ -112,12 +110,6 @@ class RequestPool:
         finally:
             slot.release()
 
-    @property
-    def rate_wait_seconds(self) -> float:
-        """Time attempts spent waiting for `--rpm` / `--tpm` room."""
-        windows = (self.request_window, self.token_window)
-        return sum(window.waited_seconds for window in windows if window is not None)
-
     async def send(self, request: PreparedRequest) -> EndpointAnswer:
         """The answer to one request after its retries; once one is fatal, all raise it."""
         self.stats.requests += 1
@@ -126,40 +118,41 @@ class RequestPool:
         # 40 ms, most of it building bodies.
         encoded = self._encoded(request)
         for attempt in count(1):
-            async with self.concurrency.slot() as generation:
+            admitted = await self.gate.enter(request.estimated_tokens)
+            outcome = Outcome(sent=False)
+            try:
                 self._raise_if_aborted()
                 if self.learned is not None and not self.learned.admits(request.chunk):
                     # It waited for its slot while another request taught us a lower limit.
                     raise OutgrownRequestError(request.request_id)
-                request_entry, token_entry = await self._take_rates(request)
-                await self.hold.wait()
-                self._raise_if_aborted()
                 encoded = self._refreshed(request, encoded)
-                retry: RetryLaterError | None
-                entries = tuple(e for e in (request_entry, token_entry) if e is not None)
-                try:
-                    with attempt_entries(entries):
-                        answer = await self._on_the_wire(request, attempt, encoded[1])
-                except RetryLaterError as later:
-                    retry = later
-                else:
-                    retry = None
-            await self.concurrency.record(generation, throttled=bool(retry and retry.throttled))
+                outcome = Outcome(sent=True, judged=False)  # unless it ends as below
+                answer, retry = await self._attempt(request, attempt, encoded[1], admitted)
+                outcome = _outcome(request, answer, retry)
+            finally:
+                await self.gate.leave(admitted, outcome)
             if retry is None:
+                assert answer is not None
                 self._count_gateway_tries(answer, attempt)
-                if token_entry is not None:
-                    RateWindow.settle(token_entry, answer.total_tokens or request.estimated_tokens)
                 self.stats.prompt_tokens += answer.prompt_tokens or 0
                 self.stats.completion_tokens += answer.completion_tokens or 0
                 self.stats.usage_reported |= answer.prompt_tokens is not None
                 return answer
             self.stats.retries += 1
             self.stats.throttled += retry.throttled
-            if (run_wide := run_wide_wait(retry)) is not None:
-                self.hold.hold(run_wide)
             self._progress.retrying(str(retry), retry.wait)
             await asyncio.sleep(retry.wait)
         raise AssertionError("unreachable: attempts end in an answer or an exception")
+
+    async def _attempt(
+        self, request: PreparedRequest, attempt: int, body: bytes, admitted: Admission
+    ) -> tuple[EndpointAnswer | None, RetryLaterError | None]:
+        """The answer, or the 429/5xx that asks to try again later."""
+        try:
+            with attempt_entries(admitted.entries):
+                return await self._on_the_wire(request, attempt, body), None
+        except RetryLaterError as later:
+            return None, later
 
     def _count_gateway_tries(self, answer: EndpointAnswer, attempt: int) -> None:
         """Count the retries a gateway reported making upstream before this answer.
@@ -188,17 +181,6 @@ class RequestPool:
         if self.learned is None or self.learned.answer_room == encoded[0]:
             return encoded
         return self._encoded(request)
-
-    async def _take_rates(
-        self, request: PreparedRequest
-    ) -> tuple[WindowEntry | None, WindowEntry | None]:
-        """This attempt's places in the `--rpm` and `--tpm` windows (stamped as it is written)."""
-        by_count = by_tokens = None
-        if self.request_window is not None:
-            by_count = await self.request_window.take(1)
-        if self.token_window is not None:
-            by_tokens = await self.token_window.take(request.estimated_tokens)
-        return by_count, by_tokens
 
     async def _on_the_wire(
         self, request: PreparedRequest, attempt: int, body: bytes
@@ -229,5 +211,11 @@ class RequestPool:
             raise self._aborted
 
 
-def _window(limit: int | None, seconds: float) -> RateWindow | None:
-    return RateWindow(limit, seconds) if limit else None
+def _outcome(
+    request: PreparedRequest, answer: EndpointAnswer | None, retry: RetryLaterError | None
+) -> Outcome:
+    """What the gate learns from an attempt that went on the wire."""
+    if retry is not None:
+        return Outcome(sent=True, throttled=retry.throttled, hold_seconds=run_wide_wait(retry))
+    assert answer is not None
+    return Outcome(sent=True, used_tokens=answer.total_tokens or request.estimated_tokens)

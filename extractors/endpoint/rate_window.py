@@ -91,6 +91,11 @@ class RateWindow:
         """Replace an entry's estimate with what the request really cost."""
         entry.units = float(units)
 
+    def give_back(self, entry: WindowEntry) -> None:
+        """Take out the entry of an attempt that never went on the wire."""
+        if entry in self._log:
+            self._log.remove(entry)
+
     def _wait_for(self, units: int) -> float:
         """0 when `units` fit now, else how long to sleep before looking again."""
         now = time.monotonic()

@@ -1,13 +1,14 @@
-"""Shards on Dask workers: each rebuilds its own client, pool and rasteriser."""
+"""Shards on Dask workers: each rebuilds its own client, pool and rasteriser; the run's
+limits (`--concurrency`, `--rpm`, `--tpm`) are one gate shared by all of them."""
 
 import asyncio
 import os
 import signal
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import dask
 from prefect import task
@@ -16,8 +17,11 @@ from prefect_dask import DaskTaskRunner
 
 from extractors.discover.local_walk import FoundInput
 from extractors.discover.storage import absolute_location, is_remote
+from extractors.document.extraction_options import SessionOptions
 from extractors.document.session import open_session
 from extractors.document.shard import ShardSummary
+from extractors.endpoint.gate import LimitsReport
+from extractors.endpoint.shared_gate import GateCoordinator, RemoteGate
 from extractors.errors import OutputNotWritableError, RunAbortedError
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
@@ -27,7 +31,7 @@ from flows.options.parameters import RunRequest
 from flows.orchestration.shards import RunProgress, run_windowed
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Actor, Client, Future
 
 
 @task(name="extract-shard-on-worker", cache_policy=NO_CACHE, persist_result=False)
@@ -39,7 +43,8 @@ async def extract_shard_on_worker(
     resolved = resolve_run(plan.request, plan.secrets, plan.run_id)
     if resolved.uses_local_engine:
         resolved = resolved.at(process_local_engine(plan.engine_threads))
-    session = open_session(plan.out, resolved.session, owner=False)
+    gate = RemoteGate(plan.gate) if plan.gate is not None else None
+    session = open_session(plan.out, resolved.session, owner=False, gate=gate)
     async with session:
         summary = await session.extract_shard(locations, name)
     summary.requests = session.pool.stats
@@ -57,16 +62,23 @@ class WorkerPlan:
     # onnxruntime threads of each worker's embedded engine: the machine's share of a
     # LocalCluster's worker, or None (every core) on a cluster of other machines.
     engine_threads: int | None = None
+    # The run's shared limits (a `GateCoordinator` actor), set once the cluster is up.
+    gate: "Actor | None" = None
 
 
 async def run_on_dask(
-    plan: WorkerPlan, paths: Iterator[FoundInput], tracker: RunProgress
-) -> ShardSummary:
+    plan: WorkerPlan, options: SessionOptions, paths: Iterator[FoundInput], tracker: RunProgress
+) -> tuple[ShardSummary, LimitsReport]:
+    """The run's shards on the cluster, and how its shared limits behaved."""
     request = plan.request
     runner = dask_task_runner(request.dask or "local", request.dask_workers)
     with worker_environment(), runner:
         workers = max(1, len(runner.client.scheduler_info().get("workers", {})))
         check_workers(runner.client, plan.out, plan.request.inputs)
+        # The actor lives as long as its future is held: to the end of the run.
+        hosted = shared_gate(runner.client, options)
+        coordinator = cast("Actor", hosted.result())  # an actor's future gives its proxy
+        plan = replace(plan, gate=coordinator)
 
         async def run(index: int, shard_paths: list[FoundInput]) -> tuple[ShardSummary, bool]:
             parameters = {"plan": plan, "locations": shard_paths, "name": f"{index:05d}"}
@@ -74,7 +86,28 @@ async def run_on_dask(
             return await asyncio.to_thread(future.result), True
 
         # Two shards per worker: one running, the next one queued behind it.
-        return await run_windowed(paths, request.shard_size, 2 * workers, run, tracker)
+        totals = await run_windowed(paths, request.shard_size, 2 * workers, run, tracker)
+        # Asked from a worker: the runner's client is not this process's default, which an
+        # actor's handle needs.
+        asked = runner.client.submit(report_of, coordinator, pure=False)
+        limits = await asyncio.to_thread(asked.result)
+    # Each worker's own peak says little of the run's: the shared gate's is the run's.
+    totals.requests.max_in_flight = limits.concurrency.peak
+    return totals, limits
+
+
+def report_of(coordinator: "Actor") -> LimitsReport:
+    """How the run's shared limits behaved (run on a worker)."""
+    report: LimitsReport = coordinator.report().result()
+    return report
+
+
+def shared_gate(client: "Client", options: SessionOptions) -> "Future[GateCoordinator]":
+    """The run's `GateCoordinator`, started on one of the cluster's workers."""
+    # A lease outlives any attempt (each is bounded by --timeout) by a margin for a busy worker.
+    lease_seconds = options.endpoint.timeout + 60
+    requests = options.in_flight.requests
+    return client.submit(GateCoordinator, requests, options.rates, lease_seconds, actor=True)
 
 
 def for_workers(request: RunRequest, inputs: list[str], out: str) -> RunRequest:

@@ -66,6 +66,7 @@ async def extract(request: RunRequest) -> RunSummary:
             if request.dask is None:
                 totals = await run_shards(session, paths, request.shard_size, tracker)
                 totals.requests = session.pool.stats
+                limits = await session.pool.gate.report()
             else:
                 # Dask and prefect-dask load only for a run that uses them (0.25 s otherwise).
                 from flows.orchestration.dask_shards import (
@@ -82,9 +83,9 @@ async def extract(request: RunRequest) -> RunSummary:
                     out,
                     engine_threads(request),
                 )
-                totals = await run_on_dask(plan, paths, tracker)
+                totals, limits = await run_on_dask(plan, resolved.session, paths, tracker)
             session.compact()
-    summary = summarise(resolved, request, session, totals, started)
+    summary = summarise(resolved, request, session, totals, limits, started)
     hooks.on_finish(summary, plane)
     table = [{"metric": k, "value": v} for k, v in summary.model_dump(mode="json").items()]
     await plane.keep(

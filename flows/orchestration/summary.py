@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from extractors.document.session import ExtractionSession
 from extractors.document.shard import ShardSummary
+from extractors.endpoint.gate import LimitsReport
 from extractors.endpoint.pool import RequestStats
 from extractors.report.pricing import DEFAULT_PRICES
 from flows.options.config import ResolvedRun
@@ -30,10 +31,11 @@ def summarise(
     request: RunRequest,
     session: ExtractionSession,
     totals: ShardSummary,
+    limits: LimitsReport,
     started: float,
 ) -> RunSummary:
     stats = totals.requests
-    concurrency = session.pool.concurrency.report
+    concurrency = limits.concurrency
     now = time.monotonic()
     first_sent = stats.first_sent_at
     return RunSummary(
@@ -56,7 +58,7 @@ def summarise(
         concurrency_start=concurrency.start,
         concurrency_lowest=concurrency.lowest,
         concurrency_end=concurrency.end,
-        rate_limit_wait_seconds=round(session.pool.rate_wait_seconds, 2),
+        rate_limit_wait_seconds=round(limits.rate_wait_seconds, 2),
         endpoint_lessons=list(session.learned.lessons),
         prompt_tokens=stats.prompt_tokens if stats.usage_reported else None,
         completion_tokens=stats.completion_tokens if stats.usage_reported else None,

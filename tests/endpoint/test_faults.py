@@ -114,7 +114,7 @@ def test_sustained_429s_lower_concurrency_and_it_recovers(tmp_path: Path) -> Non
             [tmp_path], tmp_path / "out", base_url=server.base_url, model="m", concurrency=16
         )
         throttled = server.over_capacity
-    report = session.pool.concurrency.report
+    report = session.pool.gate.concurrency.report
     assert report.lowered >= 1 and report.lowest <= 4
     assert session.pool.stats.throttled == throttled > 0
     # Once lowered, the pipeline stops hammering: far fewer 429s than answered requests.
@@ -147,7 +147,7 @@ def test_requests_per_minute_are_respected(tmp_path: Path) -> None:
         assert sum(1 for t in starts if first <= t < first + 0.95) <= 4
     # 12 requests at 4 per second need two refills (server clocks see ~ms of jitter).
     assert starts[-1] - starts[0] >= 1.9
-    assert session.pool.rate_wait_seconds > 0
+    assert session.pool.gate.current_report().rate_wait_seconds > 0
     assert_every_page_once_ok(tmp_path / "out", 12)
 
 
@@ -159,7 +159,7 @@ def test_tokens_per_minute_are_respected(tmp_path: Path) -> None:
             tmp_path, server, max_output_tokens=1_024, tokens_per_minute=6_000
         )
         usage = sorted((r.started_at, r.total_tokens) for r in server.requests)
-    assert session.pool.token_window is not None and session.pool.token_window.waits > 0
+    assert session.pool.gate.token_window is not None and session.pool.gate.token_window.waits > 0
     assert sum(tokens for _, tokens in usage) > 6_000  # more than one window's worth in all
     for first, _ in usage:  # no 1-s window holds more than 6,000 tokens of real usage
         assert sum(tokens for t, tokens in usage if first <= t < first + 0.95) <= 6_000

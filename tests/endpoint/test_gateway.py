@@ -79,7 +79,7 @@ def test_an_upstream_retry_after_is_honoured_through_the_gateway(
     session = run_through(gateway, tmp_path, concurrency=1)
     assert [r.status for r in upstream.requests] == [429, 200, 200, 200, 200]
     stats = session.pool.stats
-    assert (stats.throttled, stats.retries, session.pool.hold.holds) == (1, 1, 1)
+    assert (stats.throttled, stats.retries, session.pool.gate.hold.holds) == (1, 1, 1)
     assert_every_page_once_ok(tmp_path / "out", 4)
 
 
@@ -97,5 +97,5 @@ def test_the_gateways_own_rate_limit_is_honoured(
     session = run_through(gateway, tmp_path, model="m-rpm", concurrency=2)
     assert [r.status for r in upstream.requests] == [200, 200]  # the 429 was the gateway's
     stats = session.pool.stats
-    assert (stats.throttled, stats.retries, session.pool.hold.holds) == (1, 1, 1)
+    assert (stats.throttled, stats.retries, session.pool.gate.hold.holds) == (1, 1, 1)
     assert_every_page_once_ok(tmp_path / "out", 2)

@@ -201,14 +201,15 @@ def test_dask_local_cluster_of_two_workers_writes_the_rows_of_a_local_run(tmp_pa
     inbox = tmp_path / "inbox"
     _inputs(inbox)
     prefect_home = Path(os.environ["PREFECT_HOME"])
-    with ChatServer(api_key=SECRET) as server:
+    with ChatServer(api_key=SECRET, latency=0.2) as server:
         env = {"VISIONBATCH_API_KEY": SECRET, "VISIONBATCH_MODEL": "pixtral-12b-2409"}
         common = ["--base-url", server.base_url, "--shard-size", "2", "--exclude", "skip/*"]
         local = CliRunner().invoke(
             app, ["run", str(inbox), "--out", str(tmp_path / "local"), *common], env=env
         )
         assert local.exit_code == 0, local.output
-        requests_local = len(server.requests)
+        images_local = sum(r.n_images for r in server.requests)
+        server.reset_stats()
         on_dask = CliRunner().invoke(
             app,
             [
@@ -221,19 +222,23 @@ def test_dask_local_cluster_of_two_workers_writes_the_rows_of_a_local_run(tmp_pa
                 "local",
                 "--dask-workers",
                 "2",
+                "--concurrency",
+                "2",  # for the whole run: each worker alone would send 2
             ],
             env=env,
         )
         assert on_dask.exit_code == 0, on_dask.output
+    assert server.max_in_flight == 2
     local_rows = pl.DataFrame(read_rows(tmp_path / "local" / "pages"))
     dask_rows = pl.DataFrame(read_rows(tmp_path / "dask" / "pages"))
     assert local_rows.height == 20 and dask_rows.height == 20  # 13 + 2 + 5, skip/ left out
     assert _comparable(dask_rows, str(inbox)) == _comparable(local_rows, str(inbox))
     _texts_are_their_pages(dask_rows)
-    # Each of the 4 shards wrote its own part file; the requests were the same as locally.
+    # Each of the 4 shards wrote its own part file; each page was sent once, as locally (in
+    # fewer, fuller requests: two in flight for the run leave more time to draw each).
     parts = sorted(p.name for p in (tmp_path / "dask" / "pages").glob("part-*.parquet"))
     assert len({name.rsplit("-", 1)[0] for name in parts}) == 4, parts
-    assert len(server.requests) - requests_local == requests_local
+    assert sum(r.n_images for r in server.requests) == images_local
     assert "pages ok" in on_dask.output and "20" in on_dask.output
     # Workers got the key to call the endpoint; Prefect recorded it nowhere.
     for path in prefect_home.rglob("*"):
