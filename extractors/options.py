@@ -65,6 +65,10 @@ class RenderOptions:
     # Seconds one call (a page drawn, a layout read) may run before its worker is killed. It
     # changes no image, so it is not part of `options_version`.
     render_timeout: float = 60.0
+    # A dry run: each PDF page's layer judged (verdict, text, figures) without the words and
+    # Markdown only a row needs, the hidden-text trace only where text may be hidden. The
+    # verdicts are the run's (tests/load/test_quick_verdict.py); not part of `options_version`.
+    layer_verdict_only: bool = False
 
 
 @dataclass(frozen=True)

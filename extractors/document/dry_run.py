@@ -10,6 +10,7 @@ from extractors.discover.local_walk import FoundInput, RefusedInput
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder
 from extractors.document.document_unit import DocumentRowUnit
 from extractors.document.dry_run_tally import WorkTally, stand_in
+from extractors.document.extraction_options import SessionOptions
 from extractors.document.layer_hints import layer_texts
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.page_chunks import PageChunk, answer_room
@@ -156,6 +157,14 @@ class _Dropped:
 
     def add(self, rows: Sequence[Record]) -> None:
         return None
+
+
+def dry_run_session(options: SessionOptions) -> SessionOptions:
+    """A run's session options as a dry run opens them: its layers judged for their verdicts
+    and text only (no words, no Markdown, the hidden-text trace only where text may hide)."""
+    extraction = options.extraction
+    render = replace(extraction.render, layer_verdict_only=True)
+    return replace(options, extraction=replace(extraction, render=render))
 
 
 async def plan_dry_run(

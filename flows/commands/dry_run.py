@@ -15,7 +15,7 @@ import typer
 
 from extractors.discover.files import discover
 from extractors.discover.storage import normalise_location
-from extractors.document.dry_run import plan_dry_run
+from extractors.document.dry_run import dry_run_session, plan_dry_run
 from extractors.document.dry_run_batch import LineSizer, batch_file_plan
 from extractors.document.dry_run_figures import PlanSetting, plan_figures
 from extractors.document.dry_run_shown import shown_lines
@@ -67,7 +67,7 @@ def _library_messages_to_stderr() -> Iterator[None]:
 async def _planned(request: RunRequest, resolved: ResolvedRun) -> WorkTally:
     inputs = [normalise_location(location) for location in request.inputs]
     out = normalise_location(request.out)
-    session = open_session(out, resolved.session)
+    session = open_session(out, dry_run_session(resolved.session))
     async with session:
         work = WorkTally(resolved.extraction.budget.prompt_tokens)
         if not resolved.uses_local_engine:

@@ -14,13 +14,13 @@ import pymupdf
 from extractors.load.layer.paint import Paints
 
 # Render modes that paint nothing (3: invisible, 7: clip only).
-_INVISIBLE_MODES = (3, 7)
+INVISIBLE_MODES = (3, 7)
 # Below this opacity a span cannot be read; watermarks sit at 0.1-0.3.
-_MIN_OPACITY = 0.05
+MIN_OPACITY = 0.05
 # Below this size (in points, after the text matrix) no reader can read a line.
-_MIN_SIZE = 1.0
+MIN_SIZE = 1.0
 # Colour channels this close (0-1) are the same colour to a reader.
-_SAME_COLOUR = 0.04
+SAME_COLOUR = 0.04
 
 INVISIBLE = "invisible"
 TRANSPARENT = "transparent"
@@ -89,11 +89,11 @@ def find_hidden_text(page: pymupdf.Page, images: list[dict]) -> HiddenText:
 
 def _reason(span: dict, paints: Paints, crop: pymupdf.Rect) -> str | None:
     """Why a reader cannot see this span; None when it is visibly drawn."""
-    if span["type"] in _INVISIBLE_MODES:
+    if span["type"] in INVISIBLE_MODES:
         return INVISIBLE
-    if span.get("opacity", 1.0) < _MIN_OPACITY:
+    if span.get("opacity", 1.0) < MIN_OPACITY:
         return TRANSPARENT
-    if span["size"] < _MIN_SIZE:
+    if span["size"] < MIN_SIZE:
         return TINY
     box = pymupdf.Rect(span["bbox"])
     if not box.intersects(crop):
@@ -109,9 +109,9 @@ def _colour_reason(span: dict, background: tuple[float, ...] | None) -> str | No
     if background is None or span["type"] not in (0, 2):
         return None
     colour = _rgb(span["color"])
-    if max(abs(a - b) for a, b in zip(colour, background, strict=True)) > _SAME_COLOUR:
+    if max(abs(a - b) for a, b in zip(colour, background, strict=True)) > SAME_COLOUR:
         return None
-    return WHITE if min(background) > 1 - _SAME_COLOUR else BACKGROUND
+    return WHITE if min(background) > 1 - SAME_COLOUR else BACKGROUND
 
 
 def _rgb(colour: tuple[float, ...]) -> tuple[float, float, float]:

@@ -6,7 +6,7 @@ import pymupdf
 # Painted areas that can hide text or be its background (strokes are lines, text is text).
 _FILLS = ("fill-path", "fill-image", "fill-shade", "fill-imgmask")
 # A painted area holds a span when it reaches this close around it (points).
-_SLACK = 1.0
+SLACK = 1.0
 _OPAQUE = 0.99
 _WHITE = (1.0, 1.0, 1.0)
 
@@ -61,16 +61,16 @@ class Paints:
     def _holds(self, box: pymupdf.Rect) -> np.ndarray:
         boxes = self._boxes
         return (
-            (boxes[:, 0] <= box.x0 + _SLACK)
-            & (boxes[:, 1] <= box.y0 + _SLACK)
-            & (boxes[:, 2] >= box.x1 - _SLACK)
-            & (boxes[:, 3] >= box.y1 - _SLACK)
+            (boxes[:, 0] <= box.x0 + SLACK)
+            & (boxes[:, 1] <= box.y0 + SLACK)
+            & (boxes[:, 2] >= box.x1 - SLACK)
+            & (boxes[:, 3] >= box.y1 - SLACK)
         )
 
     def _opaque_image(self, rect: pymupdf.Rect) -> bool:
         """An image without a mask or soft mask (`get_image_info`), matched by where it is."""
         return any(
-            max(abs(a - b) for a, b in zip(_corners(rect), image, strict=True)) < _SLACK
+            max(abs(a - b) for a, b in zip(_corners(rect), image, strict=True)) < SLACK
             for image in self._images
         )
 
