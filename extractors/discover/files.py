@@ -12,7 +12,12 @@ from typing import TypeVar
 
 from fsspec import AbstractFileSystem
 
-from extractors.discover.local_walk import FoundInput, refused_if_special, walk_folder
+from extractors.discover.local_walk import (
+    FoundInput,
+    PageSlice,
+    refused_if_special,
+    walk_folder,
+)
 from extractors.discover.storage import absolute_location, is_remote, remote_filesystem
 from extractors.errors import RunAbortedError
 from extractors.options import DiscoveryOptions
@@ -77,9 +82,24 @@ def count(
 
 
 def shards(locations: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive groups of at most `size` files: the unit of work of a Prefect task."""
-    iterator = iter(locations)
-    while batch := list(islice(iterator, size)):
+    """Consecutive groups of at most `size` files: the unit of work of a Prefect task.
+
+    A long document's slice (`PageSlice`) is a shard of its own: it is already a shard's
+    worth of pages, and its document's other slices must be free to go to other workers.
+    """
+    batch: list[T] = []
+    for location in locations:
+        if isinstance(location, PageSlice):
+            if batch:
+                yield batch
+                batch = []
+            yield [location]
+            continue
+        batch.append(location)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 

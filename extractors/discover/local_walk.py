@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.discover.page_ranges import PageRanges
 from extractors.discover.storage import displayed_location
 
 
@@ -26,8 +27,36 @@ class RefusedInput:
     reason: str
 
 
-# What discovery hands on: a location to read, or one refused with its reason.
-FoundInput = str | RefusedInput
+@dataclass(frozen=True)
+class PageSlice:
+    """Some pages of a long document: a shard of its own, so that a document's slices go to
+    different Dask workers (`page_slices.py` cuts them).
+
+    `pages` are the slice's pages (those of `--pages` among them), `page_count` the document's
+    as counted when it was sliced; the slice is `part` of `parts`, and the last one counts the
+    document as done.
+    """
+
+    location: str
+    pages: PageRanges
+    page_count: int
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def closes_document(self) -> bool:
+        return self.part == self.parts
+
+    @property
+    def shown(self) -> str:
+        """The slice as a log line names it: `scan.pdf (pages 201-400)`."""
+        numbers = self.pages.of(self.page_count)
+        return f"{self.location} (pages {numbers[0]}-{numbers[-1]})" if numbers else self.location
+
+
+# What discovery hands on: a location to read, one refused with its reason, or a long
+# document's slice of pages.
+FoundInput = str | RefusedInput | PageSlice
 
 
 _SPECIAL_KINDS = (

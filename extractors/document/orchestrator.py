@@ -1,13 +1,15 @@
 """One document end to end: identify, skip what is done, lay out, then its unit's rows."""
 
 import asyncio
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from extractors.discover.local_walk import FoundInput, RefusedInput
+from extractors.discover.local_walk import FoundInput, PageSlice, RefusedInput
 from extractors.discover.storage import displayed_location, local_copy
+from extractors.document.page_unit import PageRowsUnit
 from extractors.document.unit import DocumentOutcome, OutputUnit, RowSink
 from extractors.errors import SourceError
 from extractors.load.identify import (
@@ -19,6 +21,7 @@ from extractors.load.identify import (
 from extractors.load.rasteriser import Rasteriser
 from extractors.progress import ProgressListener
 from extractors.records import SourceFile
+from extractors.sink.parts import Record
 from schemas import ErrorCategory
 
 
@@ -34,12 +37,16 @@ class DocumentOrchestrator:
     rasteriser: Rasteriser
     progress: ProgressListener
     redact: Callable[[str], str]
+    # A long document's slice (on Dask): only its pages are asked for, and fail.
+    part: PageSlice | None = None
 
     async def extract(self, location: FoundInput, sink: RowSink) -> DocumentOutcome:
         """One input; a remote one is read from a local copy kept while it is extracted (and a
         local one whose name is not UTF-8 through a link that is)."""
         if isinstance(location, RefusedInput):
             return self.unreadable(location.location, location.reason)
+        if isinstance(location, PageSlice):
+            return await self.sliced(location).extract(location.location, sink)
         with ExitStack() as stack:
             try:
                 path = await asyncio.to_thread(stack.enter_context, local_copy(location))
@@ -68,8 +75,18 @@ class DocumentOrchestrator:
         finally:
             await self.rasteriser.release(source)
 
-    def internal_error(self, location: str, exc: Exception) -> DocumentOutcome:
-        """A file-level error row for an unexpected failure (a bug), so the file is not lost."""
+    def sliced(self, part: PageSlice) -> "DocumentOrchestrator":
+        """The orchestrator of one slice of a document: its pages only are asked for, resumed
+        and, when the document cannot be read, made error rows."""
+        return replace(self, unit=slice_unit(self.unit, part), part=part)
+
+    def internal_error(self, location: FoundInput, exc: Exception) -> DocumentOutcome:
+        """A file-level error row for an unexpected failure (a bug), so the file is not lost;
+        a slice's are the rows of its pages."""
+        if isinstance(location, PageSlice):
+            return self.sliced(location).internal_error(location.location, exc)
+        if isinstance(location, RefusedInput):
+            location = location.location
         message = self.redact(f"internal error: {type(exc).__name__}: {exc}")
         shown = displayed_location(str(location))
         source = source_without_format(shown, hash_or_blank(Path(location)))
@@ -81,6 +98,28 @@ class DocumentOrchestrator:
         return self._failed(source_without_format(shown, ""), message, ErrorCategory.SOURCE)
 
     def _failed(self, source: SourceFile, message: str, category: ErrorCategory) -> DocumentOutcome:
-        self.progress.pages_planned(1)
-        self.progress.pages_finished(0, 1)
-        return DocumentOutcome([self.unit.file_error(source, message, category)])
+        rows = self._failure_rows(source, message, category)
+        self.progress.pages_planned(len(rows))
+        self.progress.pages_finished(0, len(rows))
+        return DocumentOutcome(rows)
+
+    def _failure_rows(
+        self, source: SourceFile, message: str, category: ErrorCategory
+    ) -> Sequence[Record]:
+        """One row for the file; for a slice, a row per page of it (the document's other
+        slices may well be read), as the page rows of the whole document would be."""
+        unit, part = self.unit, self.part
+        if part is None or not isinstance(unit, PageRowsUnit):
+            return [unit.file_error(source, message, category)]
+        pages = part.pages.of(part.page_count)
+        return [unit.rows.error_row(source, n, part.page_count, message, category) for n in pages]
+
+
+def slice_unit(unit: OutputUnit, part: PageSlice) -> PageRowsUnit:
+    """The page unit asking, resuming and writing rows for a slice's pages only. Only per-page
+    schemas are sliced: a document schema's answer needs the whole document."""
+    if not isinstance(unit, PageRowsUnit):
+        raise TypeError(f"{type(unit).__name__} extracts whole documents, not page slices")
+    sliced = copy.copy(unit)  # the same sender, ledger and row builder
+    sliced.options = replace(unit.options, pages=part.pages)  # its pages, of `--pages`
+    return sliced

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from extractors.discover.local_walk import FoundInput, RefusedInput
+from extractors.discover.local_walk import FoundInput, PageSlice, RefusedInput
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.unit import DocumentOutcome
 from extractors.endpoint.pool import RequestStats
@@ -68,8 +68,10 @@ async def extract_shard(
     documents: asyncio.Semaphore,
     progress: ProgressListener,
 ) -> ShardSummary:
-    """Extract a shard's documents, at most `documents` open at once, into `writer`."""
-    summary = ShardSummary(documents=len(locations))
+    """Extract a shard's documents, at most `documents` open at once, into `writer`.
+
+    A long document's slice counts as a document only when it is the last of its slices."""
+    summary = ShardSummary(documents=sum(1 for found in locations if _closes_document(found)))
 
     async def one(location: FoundInput) -> None:
         rows = DocumentRows(writer)
@@ -80,12 +82,11 @@ async def extract_shard(
             except RunAbortedError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a bug in one file must not sink the run
-                where = location.location if isinstance(location, RefusedInput) else location
-                _log.exception("internal error on %s", where)
+                _log.exception("internal error on %s", _shown(location))
                 # Rows it already gave stay: its next run asks only for the pages left.
-                outcome = orchestrator.internal_error(where, exc)
+                outcome = orchestrator.internal_error(location, exc)
                 rows.add(outcome.rows)
-        progress.documents_done(1)
+        progress.documents_done(1 if _closes_document(location) else 0)
         summary.count(rows, outcome)
 
     try:
@@ -101,3 +102,15 @@ async def extract_shard(
             writer.flush()
         summary.rows_written = writer.rows_written
     return summary
+
+
+def _closes_document(found: FoundInput | Path) -> bool:
+    """Whether this input, once extracted, counts a document done (a slice: its last one)."""
+    return not isinstance(found, PageSlice) or found.closes_document
+
+
+def _shown(found: FoundInput) -> str:
+    """The input as a log line names it."""
+    if isinstance(found, PageSlice):
+        return found.shown
+    return found.location if isinstance(found, RefusedInput) else found

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from extractors.answer.catalog import resolve_schema
 from extractors.discover.page_ranges import parse_page_ranges
+from extractors.discover.page_slices import SlicingOptions
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
 from extractors.endpoint.answer_room import fitted_answer_room
 from extractors.endpoint.headers import Headers, merged, parse_header
@@ -170,6 +171,15 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         render_workers=request.render_workers,
     )
     return ResolvedRun(preset.name, session)
+
+
+def page_slicing(request: RunRequest, secrets: Secrets) -> SlicingOptions | None:
+    """How a Dask run cuts long documents into slices (`--dask-slice-pages`); None for a
+    document schema, whose one answer needs the whole document."""
+    if resolve_schema(request.schema_name).unit == "document":
+        return None
+    pages = parse_page_ranges(request.pages)
+    return SlicingOptions(request.dask_slice_pages, pages, secrets.password)
 
 
 def _refuse_endpoint_options(request: RunRequest, preset: ProviderPreset, headers: Headers) -> None:

@@ -224,6 +224,9 @@ class ScaleOut(_Group):
         description="Workers of `--dask local`.",
         json_schema_extra=default_help(f"the cores: {cores()}"),
     )
+    dask_slice_pages: int = Field(
+        default=200, ge=1, description="Pages per slice of a longer file, spread over Dask workers."
+    )
 
 
 class BatchChoice(_Group):
@@ -271,18 +274,6 @@ class BatchChoice(_Group):
     )
 
 
-# The groups of a run, in the order the help shows them.
-RUN_GROUPS: tuple[type[BaseModel], ...] = (
-    InputSelection,
-    OutputChoice,
-    EndpointChoice,
-    ExtractionChoice,
-    RequestLimits,
-    ScaleOut,
-    BatchChoice,
-)
-
-
 class RunRequest(
     InputSelection,
     OutputChoice,
@@ -297,3 +288,9 @@ class RunRequest(
     @property
     def discovery(self) -> DiscoveryOptions:
         return DiscoveryOptions(tuple(self.include), tuple(self.exclude), self.since, self.limit)
+
+
+# The groups of a run, in the order the help shows them: the request's, listed once.
+RUN_GROUPS: tuple[type[BaseModel], ...] = tuple(
+    group for group in RunRequest.__bases__ if issubclass(group, BaseModel)
+)

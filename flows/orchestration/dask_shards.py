@@ -16,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect_dask import DaskTaskRunner
 
 from extractors.discover.local_walk import FoundInput
+from extractors.discover.page_slices import spread_long_documents
 from extractors.discover.storage import absolute_location, is_remote
 from extractors.document.extraction_options import SessionOptions
 from extractors.document.session import open_session
@@ -26,7 +27,7 @@ from extractors.errors import OutputNotWritableError, RunAbortedError
 from extractors.load.worker import available_cores
 from extractors.offline.engine import process_local_engine
 from extractors.sink.store import check_writable
-from flows.options.config import Secrets, resolve_run
+from flows.options.config import Secrets, page_slicing, resolve_run
 from flows.options.parameters import RunRequest
 from flows.orchestration.shards import RunProgress, run_windowed
 
@@ -85,6 +86,8 @@ async def run_on_dask(
             future = runner.submit(extract_shard_on_worker, parameters=parameters)
             return await asyncio.to_thread(future.result), True
 
+        # A long PDF in slices of --dask-slice-pages, each a shard of its own: workers share it.
+        paths = spread_long_documents(paths, page_slicing(request, plan.secrets))
         # Two shards per worker: one running, the next one queued behind it.
         totals = await run_windowed(paths, request.shard_size, 2 * workers, run, tracker)
         # Asked from a worker: the runner's client is not this process's default, which an
