@@ -29,13 +29,13 @@ import repo_paths  # noqa: E402
 from skip_summary import skip_summary  # noqa: E402
 
 # Helpers that assert for the tests that call them: failures show their values, as in a test.
-pytest.register_assert_rewrite("page_checks", "render_checks")
+pytest.register_assert_rewrite("page_checks", "render_checks", "dask_cluster")
 
 # Kept importable as `from conftest import REPO` too; test modules take them from repo_paths.
 from repo_paths import CORPUS, REPO, SAMPLES  # noqa: E402, F401
 
 # Fixtures of tests/support/ that modules in several folders or files use (server, out_dir).
-pytest_plugins = ["shared_fixtures"]
+pytest_plugins = ["shared_fixtures", "dask_cluster"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

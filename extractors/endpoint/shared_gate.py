@@ -12,12 +12,14 @@ which a run must be able to lose without failing (issue 25).
 """
 
 import asyncio
+import concurrent.futures
 import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from extractors.endpoint.gate import Admission, LimitsReport, LocalGate, Outcome
+from extractors.endpoint.rate_window import WindowEntry
 from extractors.errors import RunAbortedError
 from extractors.options import RateLimits
 
@@ -43,18 +45,23 @@ class GateCoordinator:
         """An attempt admitted: (its lease, its generation, the in-flight limit now)."""
         await self._take_back_expired()
         admitted = await self._gate.enter(estimated_tokens)
-        # The worker writes the request as soon as this answer reaches it: a round trip, a
-        # millisecond, against the 60-second window.
-        for entry in admitted.entries:
-            entry.stamp()
         lease = next(self._numbers)
         self._leases[lease] = (admitted, time.monotonic() + self._lease_seconds)
         return lease, admitted.generation, self._gate.limit
+
+    def written(self, lease: int) -> None:
+        """The attempt's request is being written: its window places count from now (a
+        moment after the worker wrote it: the provider never sees more than the limit)."""
+        held = self._leases.get(lease)
+        for entry in held[0].entries if held is not None else ():
+            entry.stamp()
 
     async def leave(self, lease: int, outcome: Outcome) -> int:
         """The attempt of `lease` ended; returns the in-flight limit now."""
         held = self._leases.pop(lease, None)
         if held is not None:  # else taken back already, as expired
+            for entry in held[0].entries:
+                entry.stamp()  # one never written (or its message not yet here) counts now
             await self._gate.leave(held[0], outcome)
         return self._gate.limit
 
@@ -80,6 +87,8 @@ class RemoteGate:
         self._coordinator = coordinator
         self._loop = _dask_loop()
         self._limit = 1
+        # Messages sent without waiting for their answer, until they have gone.
+        self._sent: set[concurrent.futures.Future[None]] = set()
 
     @property
     def limit(self) -> int:
@@ -87,7 +96,16 @@ class RemoteGate:
 
     async def enter(self, estimated_tokens: int) -> Admission:
         lease, generation, self._limit = await self._call(self._coordinator.enter, estimated_tokens)
-        return Admission(generation, lease=lease)
+        return Admission(generation, request_entry=_WrittenSignal(self, lease), lease=lease)
+
+    def written(self, lease: int) -> None:
+        """Tell the coordinator, without waiting for it, that a request is being written."""
+        sent = asyncio.run_coroutine_threadsafe(self._written(lease), self._loop)
+        self._sent.add(sent)
+        sent.add_done_callback(self._sent.discard)
+
+    async def _written(self, lease: int) -> None:
+        await self._coordinator.written(lease)
 
     async def leave(self, admitted: Admission, outcome: Outcome) -> None:
         self._limit = await self._call(self._coordinator.leave, admitted.lease, outcome)
@@ -107,6 +125,22 @@ class RemoteGate:
             raise RunAbortedError(
                 f"the run's shared limits were lost with the Dask worker holding them: {exc}"
             ) from exc
+
+
+class _WrittenSignal(WindowEntry):
+    """Stands for an attempt's window places on the worker: the HTTP client stamps it as the
+    request goes on the wire, which tells the coordinator holding the places."""
+
+    __slots__ = ("_gate", "_lease")
+
+    def __init__(self, gate: RemoteGate, lease: int) -> None:
+        super().__init__(0.0)
+        self._gate, self._lease = gate, lease
+
+    def stamp(self) -> None:
+        if self.written_at is None:
+            super().stamp()
+            self._gate.written(self._lease)
 
 
 def _dask_loop() -> asyncio.AbstractEventLoop:
