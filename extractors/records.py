@@ -133,6 +133,8 @@ class RenderedImage:
     ink: float = 0.0
     # What drawing it said that its row should ("MuPDF: syntax error: unknown keyword...").
     notes: tuple[str, ...] = ()
+    # Judged blank (no ink but noise: speckle, a punched hole, a page number): sent no request.
+    blank: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ class TextSource(StrEnum):
     TEXT_LAYER = "text_layer"  # the PDF's own text, read exactly: no request was made
     OCR = "ocr"  # the embedded OCR engine
     MODEL = "model"  # a vision model behind an endpoint
+    BLANK = "blank"  # judged blank from its image (no ink but noise): no request was made
 
 
 class TextLayerVerdict(StrEnum):

@@ -6,10 +6,10 @@ from extractors.document.page_chunks import PageChunk, answer_room
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
 from extractors.document.unit import RowSink, UnitServices
+from extractors.document.unsent_rows import unsent_rows
 from extractors.endpoint.pool import PayloadSlot
 from extractors.records import DocumentLayout
 from extractors.sink.ledger import Ledger
-from schemas import ErrorCategory
 
 
 class BatchPlanUnit(PageRowsUnit):
@@ -41,11 +41,8 @@ class BatchPlanUnit(PageRowsUnit):
         room = answer_room(self.sender.budget, len(chunk.plan.pages))
         drawn = self.sender.rendered(layout.source, chunk.plan, room, held=held)
         async with drawn as rendered:
-            failed = [
-                self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
-                for p, exc in rendered.failed
-            ]
+            unsent = unsent_rows(self.rows, layout, rendered)
             if rendered.request is not None:
                 self.lines.add(rendered.request, layout.page_count)
                 self.pages_in_lines += len(rendered.request.images)
-        self._finished(sink, failed)
+        self._finished(sink, unsent)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from extractors.document.set_aside import Duplicate, SetAside
 from extractors.endpoint.learned_limits import LearnedLimits, Refusal
 from extractors.endpoint.pool import PayloadSlot, RequestPool
 from extractors.endpoint.prompt import layer_text_tokens
@@ -27,7 +28,7 @@ from extractors.records import (
     RenderedImage,
     SourceFile,
 )
-from schemas import ErrorCategory
+from schemas import ErrorCategory, PageRow
 
 
 def new_request_id() -> str:
@@ -40,6 +41,10 @@ class RenderedChunk:
 
     request: PreparedRequest | None
     failed: tuple[tuple[PlannedPage, SourceError], ...]
+    # Drawn and not sent (`extractors/document/set_aside.py`): blank, or copies of pages
+    # answered already.
+    blank: tuple[RenderedImage, ...] = ()
+    copies: tuple[Duplicate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,13 @@ class ChunkSender:
     redact: Callable[[str], str]
     # How many pages a request should carry now, from the drawing and answering measured.
     pacing: RequestPacing
+    # Drawn pages not sent (blank, copies); None: every page is sent (document schemas).
+    set_aside: SetAside | None = None
+
+    def set_aside_finished(self, rows: list[PageRow]) -> None:
+        """Rows written: ok ones of pages sent are what later identical pages copy."""
+        if self.set_aside is not None:
+            self.set_aside.finished(rows)
 
     def pages_per_request(self) -> int:
         """What the next `page_text` request should carry (`--packing`)."""
@@ -120,6 +132,10 @@ class ChunkSender:
                 else:
                     images.append((planned, result))
                     self.pacing.drawn(result.drawn_seconds)
+            blank: tuple[RenderedImage, ...] = ()
+            copies: tuple[Duplicate, ...] = ()
+            if self.set_aside is not None:
+                images, blank, copies = self.set_aside.sort(source, images)
             request = None
             if images or as_text:
                 drawn_pages = [planned for planned, _ in images]
@@ -136,7 +152,7 @@ class ChunkSender:
                     text_pages=tuple((p.page, layer_texts[p.page]) for p in as_text),
                     resample=resample,
                 )
-            yield RenderedChunk(request, tuple(failed))
+            yield RenderedChunk(request, tuple(failed), blank, copies)
 
     async def ask(self, request: PreparedRequest) -> Asked:
         """Send the request through the pool; a refusal's lesson is learned here."""

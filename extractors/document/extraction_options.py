@@ -30,6 +30,10 @@ class ExtractionOptions:
     # `--pages`: the pages of each document asked for; the others get no row. Not part of
     # `options_version`: a wider selection later asks only the pages not yet ok.
     pages: PageRanges = EVERY_PAGE
+    # `--keep-blank`, `--keep-duplicates`: send such pages rather than answer them without a
+    # request (`extractors/document/set_aside.py`). A row written stays on resume.
+    keep_blank: bool = False
+    keep_duplicates: bool = False
 
     @property
     def schema(self) -> ExtractionSchema:

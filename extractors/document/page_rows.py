@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from extractors.document.set_aside import BLANK_WARNING, Duplicate, copy_warning
 from extractors.endpoint.providers import LOCAL
 from extractors.plan.profiles.base import TokenProfile
 from extractors.records import (
@@ -25,6 +26,9 @@ NO_TEXT_FOUND = "no text found"
 # An ok page with nothing on it is most often a photo or a blank page: a note, not a fault
 # (an empty answer for a page with ink is a degenerate answer, judged where answers are).
 _NOTHING_READ = Doubt(NO_TEXT_FOUND, 1.0)
+# A blank page's: judged from its pixels with a conservative threshold (0 false blanks on the
+# corpus, benchmarks/blank_pages.py), still not a reading.
+BLANK_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,45 @@ class PageRowBuilder:
         """The embedded engine answers its lines as they are; a model is asked for Markdown
         (`schemas/pages.py`) and its answer is taken as such, not checked."""
         return TextFormat.PLAIN if self._answered_by == TextSource.OCR else TextFormat.MARKDOWN
+
+    def blank_row(self, source: SourceFile, page_count: int, image: RenderedImage) -> PageRow:
+        """A page with no ink but noise: ok, no text, and no request made."""
+        return PageRow(
+            **self._provenance(source, image.page, page_count, datetime.now(UTC)),
+            status=RowStatus.OK,
+            text="",
+            text_format=TextFormat.PLAIN,
+            error=None,
+            error_category=None,
+            request_id=None,
+            request_images=None,
+            attempts=0,
+            prompt_tokens=None,
+            completion_tokens=None,
+            image_tokens=None,
+            width=image.width,
+            height=image.height,
+            rotation=image.rotation,
+            latency_ms=None,
+            text_source=TextSource.BLANK,
+            warnings=[BLANK_WARNING],
+            confidence=BLANK_CONFIDENCE,
+        )
+
+    def duplicate_row(self, source: SourceFile, page_count: int, copy: Duplicate) -> PageRow:
+        """A page whose image is one answered already: that row, as this page's, no request."""
+        original = copy.original
+        return original.model_copy(
+            update={
+                **self._provenance(source, copy.image.page, page_count, datetime.now(UTC)),
+                "request_id": None,
+                "attempts": 0,
+                "prompt_tokens": None,
+                "completion_tokens": None,
+                "latency_ms": None,
+                "warnings": [*original.warnings, copy_warning(original)],
+            }
+        )
 
     def copied_row(self, stored: dict[str, object], source: SourceFile) -> PageRow:
         """A stored ok row of identical content found again at another path."""

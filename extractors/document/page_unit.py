@@ -16,6 +16,7 @@ from extractors.document.paced_sending import send_paced
 from extractors.document.page_chunks import PageChunk, answer_room, missing_retry, refused_retry
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.unit import DocumentOutcome, RowSink, UnitBase, UnitServices
+from extractors.document.unsent_rows import unsent_rows
 from extractors.endpoint.pool import PayloadSlot
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
@@ -153,11 +154,7 @@ class PageRowsUnit(UnitBase):
             layout.source, chunk.plan, room_for_answer, 0, hints.texts, held, chunk.resample
         )
         async with drawn as rendered:
-            failed = [
-                self._page_error(layout, p, str(exc), ErrorCategory.SOURCE, 0)
-                for p, exc in rendered.failed
-            ]
-            self._finished(sink, failed)
+            self._finished(sink, unsent_rows(self.rows, layout, rendered))
             if rendered.request is None:
                 return
             request = replace(rendered.request, hint_cuts=hints.cut_pages)
@@ -293,7 +290,8 @@ class PageRowsUnit(UnitBase):
         )
 
     def _finished(self, sink: RowSink, rows: list[PageRow]) -> None:
-        """Pages done: counted, and on their way to DIR."""
+        """Pages done: counted, remembered by their image (copies), and on their way to DIR."""
+        self.sender.set_aside_finished(rows)
         ok = sum(1 for row in rows if row.status == RowStatus.OK)
         self.progress.pages_finished(ok, len(rows) - ok)
         sink.add(rows)

@@ -16,6 +16,7 @@ from extractors.document.extraction_options import SessionOptions
 from extractors.document.orchestrator import DocumentOrchestrator
 from extractors.document.page_rows import PageRowBuilder
 from extractors.document.page_unit import PageRowsUnit
+from extractors.document.set_aside import page_set_aside
 from extractors.document.shard import ShardSummary, extract_shard
 from extractors.document.unit import OutputUnit, UnitServices
 from extractors.endpoint.client import EndpointClient
@@ -143,7 +144,12 @@ def open_session(
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)
     rasteriser = Rasteriser(raster)
     pacing = RequestPacing(raster.workers)
-    sender = ChunkSender(pool, rasteriser, learned, extraction.profile, client.redact, pacing)
+    set_aside = (
+        None if per_document else page_set_aside(extraction.keep_blank, extraction.keep_duplicates)
+    )
+    sender = ChunkSender(
+        pool, rasteriser, learned, extraction.profile, client.redact, pacing, set_aside
+    )
     services = UnitServices(extraction, sender, progress)
     unit: OutputUnit
     if document_ledger is not None:

@@ -151,6 +151,8 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         budget=budget,
         render=render,
         pages=parse_page_ranges(request.pages),
+        keep_blank=request.keep_blank,
+        keep_duplicates=request.keep_duplicates,
     )
     rows = RowContext(
         run_id=run_id or uuid.uuid4().hex[:12],

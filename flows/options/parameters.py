@@ -19,6 +19,7 @@ from flows.options.parameter_help import (
     flag,
     value_help,
 )
+from flows.options.skipping import PageSkipping
 
 
 class _Group(BaseModel):
@@ -279,6 +280,7 @@ class RunRequest(
     OutputChoice,
     EndpointChoice,
     ExtractionChoice,
+    PageSkipping,
     RequestLimits,
     ScaleOut,
     BatchChoice,

@@ -1,0 +1,106 @@
+"""Pages drawn but not sent: blank ones, and ones whose image this run has answered already.
+
+A blank page (`RenderedImage.blank`, judged in the render worker by `extractors/load/blank.py`)
+gets an `ok` row with no text and the warning `blank page`. A page whose image is identical,
+byte for byte as it would be sent, to one already answered `ok` in this run (a cover sheet, a
+repeated form, the same page in two files) gets a copy of that row, warned with the page it
+copies. Neither makes a request. A copy is made only of a row already written: an identical
+page drawn while its first is still on the wire is sent too (no page ever waits on another).
+"""
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from extractors.records import PlannedPage, RenderedImage, SourceFile
+from schemas import PageRow, RowStatus
+
+BLANK_WARNING = "blank page"
+
+# Rows kept to copy from: repeated pages of an archive recur within a few thousand pages, and
+# each row held costs its text (a few kB).
+_REMEMBERED = 4096
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A page whose image was answered already: the row it copies."""
+
+    planned: PlannedPage
+    image: RenderedImage
+    original: PageRow
+
+
+def copy_warning(original: PageRow) -> str:
+    return f"same image as {original.source} page {original.page}: its row copied, not asked"
+
+
+class AnsweredImages:
+    """This run's ok page rows by their image's digest (the most recent few thousand)."""
+
+    def __init__(self, remembered: int = _REMEMBERED) -> None:
+        self._rows: OrderedDict[bytes, PageRow] = OrderedDict()
+        self._drawn: dict[tuple[str, int], bytes] = {}
+        self._remembered = remembered
+
+    def original_of(self, source: SourceFile, image: RenderedImage) -> PageRow | None:
+        """The ok row of an identical image, or None (and its digest noted, for its row)."""
+        digest = hashlib.sha256(image.data).digest()
+        original = self._rows.get(digest)
+        if original is None:
+            self._drawn[(source.path, image.page)] = digest
+            return None
+        self._rows.move_to_end(digest)
+        return original
+
+    def finished(self, rows: Iterable[PageRow]) -> None:
+        """Rows written: an ok row of a page drawn and sent is remembered by its image."""
+        for row in rows:
+            if row.page is None:
+                continue
+            digest = self._drawn.pop((row.source, row.page), None)
+            if digest is None or row.status != RowStatus.OK:
+                continue
+            self._rows[digest] = row
+            if len(self._rows) > self._remembered:
+                self._rows.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Which drawn pages are not sent: blank ones unless `--keep-blank`, copies of pages
+    answered already unless `--keep-duplicates` (then `answered` is None)."""
+
+    answered: AnsweredImages | None
+    skip_blank: bool = True
+
+    def sort(
+        self, source: SourceFile, drawn: list[tuple[PlannedPage, RenderedImage]]
+    ) -> tuple[
+        list[tuple[PlannedPage, RenderedImage]], tuple[RenderedImage, ...], tuple[Duplicate, ...]
+    ]:
+        """The pages to send, the blank ones, and the copies."""
+        send: list[tuple[PlannedPage, RenderedImage]] = []
+        blank: list[RenderedImage] = []
+        copies: list[Duplicate] = []
+        for planned, image in drawn:
+            if self.skip_blank and image.blank:
+                blank.append(image)
+            elif (original := self._original(source, image)) is not None:
+                copies.append(Duplicate(planned, image, original))
+            else:
+                send.append((planned, image))
+        return send, tuple(blank), tuple(copies)
+
+    def _original(self, source: SourceFile, image: RenderedImage) -> PageRow | None:
+        return self.answered.original_of(source, image) if self.answered is not None else None
+
+    def finished(self, rows: Iterable[PageRow]) -> None:
+        if self.answered is not None:
+            self.answered.finished(rows)
+
+
+def page_set_aside(keep_blank: bool, keep_duplicates: bool) -> SetAside:
+    """The pages a per-page run answers without a request, as its options say."""
+    return SetAside(None if keep_duplicates else AnsweredImages(), skip_blank=not keep_blank)
