@@ -8,13 +8,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pillow_heif
 import pymupdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
+from extractors.load.blank import judge_blank
+from extractors.load.image_frames import frame_at_size, oriented_size
 from extractors.load.ink import ink_share
 from extractors.load.mupdf_messages import mupdf_doubt, page_messages
 from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
@@ -73,9 +74,12 @@ class DocumentReader:
             image = self._render_image_frame(page)
         upright = self._turned_upright(page.page, image)
         image = upright.image
+        # Judged before any padding: white padding is not the page's paper.
+        blank = judge_blank(image).blank
         if pad_to_square and image.width != image.height:
             image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
-        return replace(self._encode(page.page, image, upright.rotation), notes=notes)
+        encoded = self._encode(page.page, image, upright.rotation)
+        return replace(encoded, notes=notes, blank=blank)
 
     # Orientation: scans and photos are turned upright; born-digital pages are left alone.
     def _turned_upright(self, page_no: int, image: Image.Image) -> UprightPage:
@@ -184,7 +188,7 @@ class DocumentReader:
             for frame in range(frames):
                 image.seek(frame)
                 self._check_pixels(image)
-                sizes.append(_oriented_size(image))
+                sizes.append(oriented_size(image))
             return sizes
 
     def _render_image_frame(self, page: PlannedPage) -> Image.Image:
@@ -192,20 +196,11 @@ class DocumentReader:
             try:
                 image.seek(page.page - 1)
                 self._check_pixels(image)
-                if image.format == "JPEG":
-                    # Decode at a reduced scale when the target is much smaller (DCT scaling).
-                    image.draft("RGB", _stored_size(image, (page.width, page.height)))
-                image.load()
-                frame = _to_rgb(ImageOps.exif_transpose(image))
+                return frame_at_size(image, (page.width, page.height))
             except (OSError, ValueError, EOFError) as exc:
                 raise SourceError(
                     f"cannot decode image frame {page.page}: {_one_line(exc)}"
                 ) from exc
-        if frame.size != (page.width, page.height):
-            frame = frame.resize(
-                (page.width, page.height), Image.Resampling.LANCZOS, reducing_gap=3.0
-            )
-        return frame
 
     def _encode(self, page_no: int, image: Image.Image, rotation: int | None) -> RenderedImage:
         buffer = io.BytesIO()
@@ -224,46 +219,6 @@ def _password_forms(password: str) -> list[str]:
     )
     prepared = unicodedata.normalize("NFKC", mapped)
     return [password] if prepared == password else [password, prepared]
-
-
-_ROTATING_ORIENTATIONS = {5, 6, 7, 8}
-
-
-def _orientation(image: Image.Image) -> int:
-    try:
-        return int(image.getexif().get(0x0112, 1))
-    except (ValueError, TypeError, OSError):
-        return 1
-
-
-def _oriented_size(image: Image.Image) -> tuple[int, int]:
-    """Size after EXIF orientation is applied (5-8 swap the sides)."""
-    if _orientation(image) in _ROTATING_ORIENTATIONS:
-        return image.height, image.width
-    return image.width, image.height
-
-
-def _stored_size(image: Image.Image, target: tuple[int, int]) -> tuple[int, int]:
-    return (target[1], target[0]) if _orientation(image) in _ROTATING_ORIENTATIONS else target
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB: 16-bit samples scaled down, alpha flattened on white, CMYK converted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(image, dtype=np.uint32)
-        peak = 65535 if image.mode.startswith("I;16") or array.max() > 255 else 255
-        gray = (array * 255 // max(peak, 1)).astype(np.uint8)
-        transparent = image.info.get("transparency")
-        if isinstance(transparent, int):
-            gray[array == transparent] = 255  # tRNS: this gray value is transparent
-        return Image.fromarray(gray, mode="L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    if image.mode == "RGB":
-        return image.copy()
-    return image.convert("RGB")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -89,13 +89,14 @@ def test_a_document_schema_gets_the_layer_text_beside_its_image(
 
 
 def test_an_empty_page_is_ok_with_a_warning(tmp_path: Path) -> None:
-    """The embedded engine finds nothing on a blank scan: ok, empty, and it says so."""
+    """The embedded engine finds nothing on a blank scan sent anyway: ok, empty, and it says
+    so (tests/document/test_blank_rows.py: a blank page is not sent by default)."""
     from PIL import Image
 
     folder = tmp_path / "in"
     folder.mkdir()
     Image.new("RGB", (600, 800), "white").save(folder / "blank.png")
-    run([folder], tmp_path / "out", provider="local")
+    run([folder], tmp_path / "out", provider="local", keep_blank=True)
     row = pl.read_parquet(tmp_path / "out" / "pages").row(0, named=True)
     assert row["status"] == "ok" and row["text"].strip() == ""
     assert row["warnings"] == [NO_TEXT_FOUND] and row["text_source"] == "ocr"
