@@ -19,7 +19,7 @@ from extractors.load.image_frames import frame_at_size, oriented_size
 from extractors.load.ink import ink_share
 from extractors.load.mupdf_messages import mupdf_doubt, page_messages
 from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
-from extractors.load.text_layer import read_text_layer
+from extractors.load.text_layer import judge_text_layer, read_text_layer
 from extractors.options import RenderOptions, TextLayerMode
 from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile, TextLayer
 from schemas.text_layer import TextLayerVerdict
@@ -129,12 +129,13 @@ class DocumentReader:
     def _text_layers(self) -> tuple[TextLayer, ...]:
         """Each page's text layer, read while the layout is (no second pass over the file)."""
         document = self._open_pdf()
+        judge = judge_text_layer if self._options.layer_verdict_only else read_text_layer
         layers = []
         for index in range(document.page_count):
             try:
                 pdf_page = document[index]
                 pymupdf.TOOLS.reset_mupdf_warnings()
-                layer = read_text_layer(pdf_page)
+                layer = judge(pdf_page)
             except _MUPDF_ERRORS:  # a damaged page: drawing it will say what is wrong
                 layers.append(TextLayer(TextLayerVerdict.NONE, 0, 0.0))
                 continue
