@@ -41,7 +41,9 @@ class AnsweredImages:
 
     def __init__(self, remembered: int = _REMEMBERED) -> None:
         self._rows: OrderedDict[bytes, PageRow] = OrderedDict()
-        self._drawn: dict[tuple[str, int], bytes] = {}
+        # Digests of pages drawn and sent, until their rows are written. Bounded too: a batch
+        # run's pages get their rows only at ingest, in another run.
+        self._drawn: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._remembered = remembered
 
     def original_of(self, source: SourceFile, image: RenderedImage) -> PageRow | None:
@@ -50,6 +52,8 @@ class AnsweredImages:
         original = self._rows.get(digest)
         if original is None:
             self._drawn[(source.path, image.page)] = digest
+            if len(self._drawn) > 4 * self._remembered:
+                self._drawn.popitem(last=False)
             return None
         self._rows.move_to_end(digest)
         return original
