@@ -62,3 +62,19 @@ def test_keep_duplicates_sends_every_page(tmp_path: Path) -> None:
     requests, rows = _run(folder, tmp_path / "out", keep=True)
     assert requests == 14
     assert all(r["request_id"] is not None for r in rows)
+
+
+def test_the_run_remembers_only_the_latest_answered_images() -> None:
+    from extractors.document.set_aside import AnsweredImages
+    from extractors.records import RenderedImage, SourceFile
+    from schemas import PageRow, RowStatus
+
+    source = SourceFile("/in/a.pdf", "0" * 64, "pdf")
+    remembered = AnsweredImages(remembered=2)
+    images = [RenderedImage(n, 10, 10, "image/jpeg", bytes([n])) for n in (1, 2, 3)]
+    for image in images:
+        assert remembered.original_of(source, image) is None  # drawn, sent
+        row = PageRow.model_construct(source=source.path, page=image.page, status=RowStatus.OK)
+        remembered.finished([row])
+    again = [remembered.original_of(source, image) for image in images]
+    assert [row.page if row else None for row in again] == [None, 2, 3]
