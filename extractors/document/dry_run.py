@@ -9,7 +9,7 @@ from extractors.discover.files import shards
 from extractors.discover.local_walk import FoundInput, RefusedInput
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder
 from extractors.document.document_unit import DocumentRowUnit
-from extractors.document.dry_run_tally import WorkTally, stand_in
+from extractors.document.dry_run_tally import Counts, WorkTally, stand_in
 from extractors.document.extraction_options import SessionOptions
 from extractors.document.layer_hints import layer_texts
 from extractors.document.orchestrator import DocumentOrchestrator
@@ -22,7 +22,7 @@ from extractors.endpoint.pool import PayloadSlot
 from extractors.errors import RunAbortedError
 from extractors.plan.chunking import plan_chunks
 from extractors.plan.sizing import size_pages
-from extractors.records import DocumentLayout, SourceFile
+from extractors.records import IMAGE_LABEL_TOKENS, DocumentLayout, PlannedPage, SourceFile
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger, Ledger
 from extractors.sink.parts import Record
@@ -57,6 +57,14 @@ class CountingUnit(PageRowsUnit):
         outcome = await super().extract(layout, sink)
         counts.pages_done += outcome.skipped_pages
         return outcome
+
+    def _layer_rows(self, layout: DocumentLayout, pages: Sequence[int]) -> list[PageRow]:
+        """Pages read from their layer, and the image tokens they would have cost drawn."""
+        budget = self.sender.budget.image_budget
+        planned, _ = size_pages(layout.page_sizes, pages, self.options.profile, budget)
+        counts = self.work.file(layout.source)
+        counts.text_layer_image_tokens += sum(p.image_tokens + IMAGE_LABEL_TOKENS for p in planned)
+        return super()._layer_rows(layout, pages)
 
     def _pages_per_request(self) -> int:
         # How a run paces its requests is measured as it goes; counted here as packed full.
@@ -124,8 +132,9 @@ class CountingDocumentUnit(DocumentRowUnit):
         if unfit:  # the document's row is an error: no request
             counts.pages_unfit += len(selected)
             return DocumentOutcome([])
-        planned = self._as_text_where_born_digital(layout, planned)
-        counts.text_layer_pages += sum(1 for p in planned if p.as_text)
+        sent = self._as_text_where_born_digital(layout, planned)
+        _count_as_text(counts, planned, sent)
+        planned = sent
         plans = plan_chunks(planned, budget)
         key = self.rows.context.ledger_key(layout.source.sha256)
         mode = self.options.render.text_layer
@@ -139,6 +148,16 @@ class CountingDocumentUnit(DocumentRowUnit):
             standing = stand_in(layout.source, plan, texts, prompt, layout.page_count)
             self.work.request(counts, standing, budget.max_output_tokens)
         return DocumentOutcome([])
+
+
+def _count_as_text(counts: Counts, drawn: list[PlannedPage], sent: list[PlannedPage]) -> None:
+    """Pages sent as their text layer (`--text-layer only`): their image tokens not sent, and
+    the tokens of the text sent instead, each counted as `stand_in` counts it."""
+    for image, page in zip(drawn, sent, strict=True):
+        if page.as_text:
+            counts.text_layer_pages += 1
+            counts.text_layer_image_tokens += image.image_tokens + IMAGE_LABEL_TOKENS
+            counts.text_layer_text_tokens += page.image_tokens + IMAGE_LABEL_TOKENS
 
 
 def counting_unit(unit: OutputUnit, work: WorkTally) -> OutputUnit:

@@ -19,7 +19,20 @@ from extractors.document.dry_run_time import (
 from extractors.options import BatchFlavour
 
 # What means nothing for the embedded engine (no tokens, no price): left out of its figures.
-TOKEN_FIGURES = ("image_tokens", "text_tokens", "prompt_tokens", "answer_room")
+TOKEN_FIGURES = (
+    "image_tokens",
+    "text_tokens",
+    "prompt_tokens",
+    "answer_room",
+    "text_layer_image_tokens",
+    "text_layer_text_tokens",
+)
+
+# Blank and repeated pages are told from their drawn images, and a dry run draws none.
+FOUND_WHEN_DRAWN = (
+    "blank and repeated pages are found only as pages are drawn (a dry run draws none): "
+    "`visionbatch report DIR` gives them after a run"
+)
 
 
 @dataclass(frozen=True)
@@ -54,9 +67,30 @@ def plan_figures(work: WorkTally, setting: PlanSetting) -> dict[str, Any]:
         "online_time": _engine_time(work) if setting.local_engine else _online(work, setting),
         "batch": None if setting.local_engine else _batch(work, setting),
         "unreadable_files": [asdict(u) for u in work.unreadable],
+        "not_sent": not_sent(work, setting.local_engine),
         **subtotals,
     }
     return figures
+
+
+def not_sent(work: WorkTally, local_engine: bool) -> dict[str, Any]:
+    """What the run would not send: pages read from their text layer (their planned image
+    tokens, less the text sent in their place), and a word on blank and repeated pages.
+
+    `share` is of the prompt tokens the run would send with those pages drawn instead. Costs
+    are added by the caller, from the report's price list."""
+    totals = work.totals
+    layer: dict[str, Any] = {"pages": totals.text_layer_pages}
+    if not local_engine:
+        saved = totals.text_layer_image_tokens - totals.text_layer_text_tokens
+        before = totals.prompt_tokens + saved
+        layer |= {
+            "image_tokens": totals.text_layer_image_tokens,
+            "text_tokens_instead": totals.text_layer_text_tokens,
+            "tokens_saved": saved,
+            "share": round(saved / before, 6) if before > 0 else None,
+        }
+    return {"text_layer": layer, "blank_and_repeated": FOUND_WHEN_DRAWN}
 
 
 def _without_tokens(counts: dict[str, int]) -> dict[str, int]:

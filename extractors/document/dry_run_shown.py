@@ -15,6 +15,7 @@ def shown_lines(figures: dict[str, Any]) -> Iterator[str]:
     """The figures, a few lines a part."""
     yield f"dry run: {figures['provider']} / {figures['model']}, schema {figures['schema']}"
     yield from _work(figures)
+    yield from _not_sent(figures["not_sent"], figures.get("currency"))
     yield from _time(figures["online_time"])
     if figures.get("batch"):
         yield from _batch(figures["batch"])
@@ -42,6 +43,27 @@ def _work(f: dict[str, Any]) -> Iterator[str]:
             f"batch {_money(f['estimated_cost_batch'], f['currency'])} "
             "(answers at their full room: an upper bound)"
         )
+
+
+def _not_sent(n: dict[str, Any], currency: str | None) -> Iterator[str]:
+    layer = n["text_layer"]
+    if "tokens_saved" not in layer:  # the embedded engine: no tokens
+        yield f"not sent: {layer['pages']:,} pages read from their text layer"
+    else:
+        instead = layer["text_tokens_instead"]
+        parts = (
+            [f"{layer['image_tokens']:,} image tokens less {instead:,} of text"] if instead else []
+        )
+        if layer["share"] is not None:
+            parts.append(f"{layer['share']:.1%} of the prompt tokens with them drawn")
+        why = f" ({'; '.join(parts)})" if parts else ""
+        yield (
+            f"not sent: {layer['pages']:,} pages read from their text layer save "
+            f"{layer['tokens_saved']:,} {'tokens' if instead else 'image tokens'}{why}: online "
+            f"{_money(layer.get('cost_online'), currency)}, batch "
+            f"{_money(layer.get('cost_batch'), currency)}"
+        )
+    yield f"not sent: {n['blank_and_repeated']}"
 
 
 def _money(value: float | None, currency: str | None) -> str:

@@ -28,6 +28,10 @@ class Counts:
     pages_done: int = 0
     # Pages read from their own text layer, no image drawn (page_text: no request at all).
     text_layer_pages: int = 0
+    # The image tokens (labels included) those pages would have cost drawn, as they are planned
+    # for drawn pages; and, for a document schema, the tokens of the text sent in their place.
+    text_layer_image_tokens: int = 0
+    text_layer_text_tokens: int = 0
     # Pages too large for any request: error rows, never sent.
     pages_unfit: int = 0
     requests: int = 0

@@ -28,6 +28,7 @@ from extractors.report.run_report import (
     StatusCount,
     UsageLine,
 )
+from extractors.report.savings import dataset_savings
 from extractors.report.trust_rows import (
     ok_rows,
     rows_to_check,
@@ -75,6 +76,8 @@ def _dataset_report(
         current = current_outcomes(frame)
         to_check = documents_to_check(files, kind, rows_to_check(current, low_confidence))
         fields = field_names(files) if kind == "documents" else frozenset()
+        usage = _usage(frame, prices)
+        savings = dataset_savings(files, prices, usage) if kind == "pages" else None
     except (pl.exceptions.PolarsError, OSError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read {folder}: {message}") from exc
@@ -91,7 +94,7 @@ def _dataset_report(
         statuses=_statuses(current),
         errors=_errors(current),
         warnings=_warnings(current, fields),
-        usage=_usage(frame, prices),
+        usage=usage,
         latency=_latency(frame, "request" if kind == "pages" else "document"),
         throughput=_throughput(frame),
         runs=_runs(frame),
@@ -101,6 +104,7 @@ def _dataset_report(
         trust=trust_summary(current, low_confidence),
         to_check=to_check,
         documents_table=document_lines(frame, current, prices),
+        savings=savings,
     )
 
 

@@ -45,9 +45,9 @@ def dataset_rows(files: list[Path]) -> tuple[DatasetKind, pl.LazyFrame]:
     # Rows that came through a provider's batch API are billed at its batch price.
     batch = pl.col("batch_id").is_not_null() if "batch_id" in names else pl.lit(False)
     trust = (
-        _column_or_null(names, "warnings", pl.List(pl.String)),
+        column_or_null(names, "warnings", pl.List(pl.String)),
         # Stored as float32: rounded back to the 3 places it was made with, so 0.7 is 0.7.
-        _column_or_null(names, "confidence", pl.Float64).round(3),
+        column_or_null(names, "confidence", pl.Float64).round(3),
     )
     # `scan_row` finds a row again in `scan_parts` (its other columns, for the rows to check).
     scan = scan.with_row_index("scan_row").with_columns(batch.alias("batch"), *trust)
@@ -81,7 +81,7 @@ def scan_parts(files: list[Path]) -> pl.LazyFrame:
     )
 
 
-def _column_or_null(names: list[str], name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
+def column_or_null(names: list[str], name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Expr:
     """The column in `dtype`, or nulls when no part has it (a dataset older than it)."""
     column = pl.col(name) if name in names else pl.lit(None)
     return column.cast(dtype).alias(name)

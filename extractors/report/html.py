@@ -17,6 +17,7 @@ from extractors.report.charts import (
     usage_chart,
 )
 from extractors.report.run_report import DatasetReport, RunReport
+from extractors.report.savings_table import savings_table
 from extractors.report.tables import (
     dataset_tables,
     documents_table,
@@ -87,6 +88,7 @@ def html_report(report: RunReport, generated_at: datetime | None = None) -> str:
         "<h2>Timing</h2>",
         _table(timing_table(report)),
         *datasets,
+        *_not_sent(report),
         *_left_out(drawer),
         f'<p class="note">{escape(_HOW_COUNTED)}</p>',
     ]
@@ -171,7 +173,7 @@ def _dataset_section(dataset: DatasetReport, drawer: PageDrawer) -> list[str]:
         f'<p class="sub">{unit} &middot; {dataset.part_files:,} part files &middot; '
         f"{dataset.stored_rows:,} rows stored</p>",
     ]
-    *tables, runs, throughput = dataset_tables(dataset, documents=0)
+    *tables, runs, throughput = dataset_tables(dataset, documents=0, savings=False)
     summary = f"<summary>{escape(throughput.title)}</summary>"
     minutes = f"<details>{summary}{_table(throughput)}</details>"
     chart = confidence_chart(dataset)
@@ -182,6 +184,15 @@ def _dataset_section(dataset: DatasetReport, drawer: PageDrawer) -> list[str]:
         [_table(documents_table(dataset, HTML_DOCUMENTS))] if dataset.documents_table else []
     )
     return [*head, *map(_table, tables), *figure, *checks, *documents, _table(runs), minutes]
+
+
+def _not_sent(report: RunReport) -> list[str]:
+    """Every page dataset's pages not sent, after the datasets: a figure of cost that a reader
+    looks for once the outcomes are read."""
+    tables = [
+        _table(savings_table(d.name, d.savings)) for d in report.datasets if d.savings is not None
+    ]
+    return ["<h2>Not sent</h2>", *tables] if tables else []
 
 
 _CONFIDENCE = (

@@ -7,6 +7,7 @@ from typing import Literal
 
 from extractors.report.frames import DatasetKind
 from extractors.report.pricing import Price
+from extractors.report.savings_records import Savings
 from schemas.trust import Citation
 
 
@@ -227,6 +228,8 @@ class DatasetReport:
     to_check: tuple[DocumentToCheck, ...] = ()
     # Every document, those with errors first, then those with warnings.
     documents_table: tuple[DocumentLine, ...] = ()
+    # Pages answered without a request (page datasets only; None for document datasets).
+    savings: Savings | None = None
 
     @property
     def wall_seconds(self) -> float:

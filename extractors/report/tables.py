@@ -8,6 +8,7 @@ from extractors.report.run_report import (
     RunReport,
     UsageLine,
 )
+from extractors.report.savings_table import savings_table
 from extractors.report.text_table import (
     TextTable,
     duration,
@@ -227,11 +228,13 @@ def dataset_tables(
     minutes: int | None = None,
     rows_to_check: int | None = None,
     documents: int | None = None,
+    savings: bool = True,
 ) -> list[TextTable]:
     """Every table of one dataset; errors, warnings and rows to check only when there are some.
 
     `rows_to_check` caps the rows listed (the terminal); the HTML page lists them apart.
-    `documents` caps the per-document lines (0: none, the HTML page places them apart).
+    `documents` caps the per-document lines (0: none, the HTML page places them apart);
+    `savings` False leaves out the pages not sent (the HTML page places them apart too).
     """
     tables = [status_table(dataset)]
     if dataset.errors:
@@ -245,4 +248,6 @@ def dataset_tables(
         tables.append(warnings_table(dataset))
     if dataset.to_check and rows_to_check is not None:
         tables.append(to_check_table(dataset, rows_to_check))
+    if dataset.savings is not None and savings:
+        tables.append(savings_table(dataset.name, dataset.savings))
     return [*tables, runs_table(dataset), throughput_table(dataset, minutes)]

@@ -99,6 +99,7 @@ def dry_run_figures(work: WorkTally, request: RunRequest, resolved: ResolvedRun)
     figures = plan_figures(work, setting)
     if not resolved.uses_local_engine:
         figures.update(_costs(work, resolved))
+        _layer_costs(figures, resolved)
     return figures
 
 
@@ -112,6 +113,18 @@ def _costs(work: WorkTally, resolved: ResolvedRun) -> dict[str, Any]:
         "estimated_cost_batch": _cost(batch, work),
         "currency": priced.currency if priced is not None else None,
     }
+
+
+def _layer_costs(figures: dict[str, Any], resolved: ResolvedRun) -> None:
+    """What the tokens of pages read from their text layer would have cost, at the input price
+    (the answers those pages still have are not saved)."""
+    layer = figures["not_sent"]["text_layer"]
+    provider, model = resolved.provider, resolved.rows.model
+    for key, price in (
+        ("cost_online", DEFAULT_PRICES.price_of(provider, model)),
+        ("cost_batch", DEFAULT_PRICES.batch_price_of(provider, model)),
+    ):
+        layer[key] = None if price is None else round(price.cost(layer["tokens_saved"], 0), 6)
 
 
 def _cost(price: Price | None, work: WorkTally) -> float | None:

@@ -1,5 +1,6 @@
 """`visionbatch report DIR`: what a run (or several) wrote, in the terminal and as HTML."""
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -53,6 +54,14 @@ def report(
             "with warnings.",
         ),
     ] = LOW_CONFIDENCE,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the report as one JSON object on stdout instead of tables "
+            "(pages not sent by kind under each page dataset's `savings`).",
+        ),
+    ] = False,
 ) -> None:
     """Report on OUT: outcomes, errors, rows to check, tokens and cost, latency and throughput."""
     from extractors.errors import VisionbatchError
@@ -62,13 +71,18 @@ def report(
     try:
         price_table = load_prices(prices) if prices else DEFAULT_PRICES
         run_report = build_report(out, price_table, low_confidence)
-        print_report(run_report, Console())
+        if as_json:
+            from extractors.report.report_json import report_json
+
+            typer.echo(json.dumps(report_json(run_report)))
+        else:
+            print_report(run_report, Console())
         if html is not None:
             # Imported here: matplotlib takes a moment to load and only the HTML page needs it.
             from extractors.report.html import write_html_report
 
             write_html_report(run_report, html)
-            say(f"wrote {html}")
+            say(f"wrote {html}", err=as_json)  # stdout holds only the JSON
     except VisionbatchError as exc:
         say_error(exc)
         raise typer.Exit(1) from None
