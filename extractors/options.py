@@ -69,6 +69,9 @@ class RenderOptions:
     # Markdown only a row needs, the hidden-text trace only where text may be hidden. The
     # verdicts are the run's (tests/load/test_quick_verdict.py); not part of `options_version`.
     layer_verdict_only: bool = False
+    # `--crop-margins`: each page cut to its content box (ink plus a small border) before it
+    # is sized, so the model's pixels go to the text. Part of `options_version` when on.
+    crop_margins: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,8 @@ def options_version(token_profile: str, render: RenderOptions) -> str:
             str(render.max_source_pixels),
             f"jpeg{render.jpeg_quality}",
             f"text-{render.text_layer}",
+            # Only when on, so that rows made before the option existed still match.
+            *(("crop-margins",) if render.crop_margins else ()),
         )
     )
     return hashlib.sha256(material.encode()).hexdigest()[:12]

@@ -101,14 +101,24 @@ class TextLayer:
 @dataclass(frozen=True)
 class DocumentLayout:
     """A readable document: its pages' native sizes in pixels (PDF pages at the render DPI cap)
-    and, for PDFs, each page's text layer (empty when it is not read: `--text-layer off`)."""
+    and, for PDFs, each page's text layer (empty when it is not read: `--text-layer off`).
+
+    With `--crop-margins`, `page_sizes` are those of the pages' content boxes (what is sized
+    for the model), `content_boxes` the boxes as shares of each page (None: sent whole) and
+    `whole_sizes` the pages' own sizes."""
 
     source: SourceFile
     page_sizes: tuple[tuple[int, int], ...]
     text_layers: tuple[TextLayer, ...] = ()
+    content_boxes: tuple[Box | None, ...] = ()
+    whole_sizes: tuple[tuple[int, int], ...] = ()
 
     def text_layer(self, page: int) -> TextLayer | None:
         return self.text_layers[page - 1] if self.text_layers else None
+
+    def whole_size(self, page: int) -> tuple[int, int]:
+        """The page's own size in pixels, margins included."""
+        return (self.whole_sizes or self.page_sizes)[page - 1]
 
     @property
     def page_count(self) -> int:
@@ -135,6 +145,9 @@ class RenderedImage:
     notes: tuple[str, ...] = ()
     # Judged blank (no ink but noise: speckle, a punched hole, a page number): sent no request.
     blank: bool = False
+    # The part of the page the image holds (`--crop-margins`), as shares of the page turned as
+    # the image is; None: the whole page.
+    crop: Box | None = None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,25 @@ ERROR_CATEGORY_HELP = (
 )
 
 
+CROP_HELP = (
+    "The part of the page the image sent holds (--crop-margins: its content box, ink plus a "
+    "border), as shares (0-1) of the page's width and height, in the frame of the image sent "
+    "(after `rotation`): x0, y0 (top left), x1, y1; null when the whole page was sent. A box "
+    "on the image is at x0 + x * (x1 - x0) of the page's width (and so for y)."
+)
+
+
+class PageCrop(BaseModel):
+    """The part of a page that was sent, as shares of the page's width and height."""
+
+    model_config = ConfigDict(frozen=True)
+
+    x0: float = Field(description="Left edge, as a share of the page's width.")
+    y0: float = Field(description="Top edge, as a share of the page's height.")
+    x1: float = Field(description="Right edge, as a share of the page's width.")
+    y1: float = Field(description="Bottom edge, as a share of the page's height.")
+
+
 class PageRow(BaseModel):
     """One page's outcome; failures are rows too, with `status` = error and an `error` text."""
 
@@ -124,6 +143,7 @@ class PageRow(BaseModel):
         default=None,
         description="The provider's batch that answered this page (batch prices); null online.",
     )
+    crop: PageCrop | None = Field(default=None, description=CROP_HELP)
 
     def as_record(self) -> dict[str, Any]:
         """The row as a Parquet record."""
@@ -166,6 +186,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "run_id": pa.string(),
     "extracted_at": pa.timestamp("us", tz="UTC"),
     "batch_id": pa.string(),
+    "crop": pa.struct([(side, pa.float32()) for side in ("x0", "y0", "x1", "y1")]),
 }
 
 

@@ -3,14 +3,16 @@ looked up in.
 
 Two sources, the first that a page has: its text layer's visible words (PyMuPDF, boxes in PDF
 points, divided by the page's size in points), else the embedded engine's lines (boxes in the
-pixels of the image as sent, divided by that image's size). An OCR line is split into its words,
-each given the part of the line's box its characters take, so that an amount at the end of a
-`TOTAL RM 12.50` line is cited by a box around the amount, not the whole line.
+pixels of the image as sent, divided by that image's size, then mapped through the image's
+crop onto the whole page). An OCR line is split into its words, each given the part of the
+line's box its characters take, so that an amount at the end of a `TOTAL RM 12.50` line is
+cited by a box around the amount, not the whole line.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from extractors.load.content_box import uncropped
 from extractors.records import Box, OcrPage, PageWord, RenderedImage, TextLayer
 
 TEXT_LAYER = "text_layer"
@@ -35,7 +37,8 @@ def layer_words(page: int, layer: TextLayer, size_points: tuple[float, float]) -
 
 def ocr_words(ocr_pages: Sequence[OcrPage], images: Sequence[RenderedImage]) -> list[PageWords]:
     """The engine's lines of each image of a request (numbered from 1, as the request sent
-    them), split into words, boxes as shares of the image; images it did not report are left
+    them), split into words, boxes as shares of the page (of the image, mapped through the part
+    of the page it holds when its margins were cropped); images it did not report are left
     out."""
     read = []
     for ocr_page in ocr_pages:
@@ -43,7 +46,7 @@ def ocr_words(ocr_pages: Sequence[OcrPage], images: Sequence[RenderedImage]) -> 
             continue
         image = images[ocr_page.image - 1]
         words = tuple(
-            PageWord(text, _share(box, image.width, image.height))
+            PageWord(text, uncropped(_share(box, image.width, image.height), image.crop))
             for line in ocr_page.lines
             for text, box in _split_line(line.text, line.box)
         )

@@ -88,7 +88,8 @@ class DocumentTrust:
         read = {words.page: words for result in results for words in result.read}
         scale = self.max_dpi / 72
         pages, unchecked = [], []
-        for page, (width, height) in enumerate(layout.page_sizes, start=1):
+        for page in range(1, layout.page_count + 1):
+            width, height = layout.whole_size(page)  # a text layer's words are on the page
             layer = layout.text_layer(page)
             if layer is not None and layer.usable and layer.words:
                 pages.append(layer_words(page, layer, (width / scale, height / scale)))

@@ -28,7 +28,7 @@ from extractors.endpoint.prompt import layer_text_tokens
 from extractors.load.mupdf_messages import mupdf_doubt
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
-from extractors.plan.sizing import size_pages
+from extractors.plan.sizing import size_layout_pages
 from extractors.records import (
     ChunkPlan,
     DocumentLayout,
@@ -87,8 +87,8 @@ class DocumentRowUnit(UnitBase):
         spent = RequestCosts()
         for _ in range(_MAX_REPLANS + 1):
             budget = self.sender.budget
-            pages, unfit = size_pages(
-                layout.page_sizes, selected, self.options.profile, budget.image_budget
+            pages, unfit = size_layout_pages(
+                layout, selected, self.options.profile, budget.image_budget
             )
             pages = self._as_text_where_born_digital(layout, pages)
             if unfit:

@@ -21,7 +21,7 @@ from extractors.document.unit import DocumentOutcome, OutputUnit, RowSink, UnitS
 from extractors.endpoint.pool import PayloadSlot
 from extractors.errors import RunAbortedError
 from extractors.plan.chunking import plan_chunks
-from extractors.plan.sizing import size_pages
+from extractors.plan.sizing import size_layout_pages
 from extractors.records import IMAGE_LABEL_TOKENS, DocumentLayout, PlannedPage, SourceFile
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger, Ledger
@@ -61,7 +61,7 @@ class CountingUnit(PageRowsUnit):
     def _layer_rows(self, layout: DocumentLayout, pages: Sequence[int]) -> list[PageRow]:
         """Pages read from their layer, and the image tokens they would have cost drawn."""
         budget = self.sender.budget.image_budget
-        planned, _ = size_pages(layout.page_sizes, pages, self.options.profile, budget)
+        planned, _ = size_layout_pages(layout, pages, self.options.profile, budget)
         counts = self.work.file(layout.source)
         counts.text_layer_image_tokens += sum(p.image_tokens + IMAGE_LABEL_TOKENS for p in planned)
         return super()._layer_rows(layout, pages)
@@ -126,8 +126,8 @@ class CountingDocumentUnit(DocumentRowUnit):
         selected = self.options.pages.of(layout.page_count)  # `--pages`: none, no row
         counts.pages += len(selected)
         budget = self.sender.budget
-        planned, unfit = size_pages(
-            layout.page_sizes, selected, self.options.profile, budget.image_budget
+        planned, unfit = size_layout_pages(
+            layout, selected, self.options.profile, budget.image_budget
         )
         if unfit:  # the document's row is an error: no request
             counts.pages_unfit += len(selected)

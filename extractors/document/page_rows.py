@@ -11,6 +11,7 @@ from extractors.document.set_aside import BLANK_WARNING, Duplicate, copy_warning
 from extractors.endpoint.providers import LOCAL
 from extractors.plan.profiles.base import TokenProfile
 from extractors.records import (
+    Box,
     EndpointAnswer,
     PlannedPage,
     RenderedImage,
@@ -20,7 +21,7 @@ from extractors.records import (
 )
 from extractors.trust import LAYER_BASE, Doubt, Trust, model_base
 from schemas import ErrorCategory, PageRow, RowStatus, TextSource
-from schemas.page_row import TextFormat
+from schemas.page_row import PageCrop, TextFormat
 
 NO_TEXT_FOUND = "no text found"
 # An ok page with nothing on it is most often a photo or a blank page: a note, not a fault
@@ -74,6 +75,7 @@ class PageRowBuilder:
                 width=image.width,
                 height=image.height,
                 rotation=image.rotation,
+                crop=crop_column(image.crop),
                 latency_ms=round(answer.latency_ms, 1),
                 text_source=self._answered_by,
                 **_trust_columns(trust, text),
@@ -169,6 +171,7 @@ class PageRowBuilder:
             width=image.width,
             height=image.height,
             rotation=image.rotation,
+            crop=crop_column(image.crop),
             latency_ms=None,
             text_source=TextSource.BLANK,
             warnings=[BLANK_WARNING],
@@ -186,6 +189,7 @@ class PageRowBuilder:
                 "prompt_tokens": None,
                 "completion_tokens": None,
                 "latency_ms": None,
+                "crop": crop_column(copy.image.crop),
                 "warnings": [*original.warnings, copy_warning(original)],
             }
         )
@@ -218,6 +222,11 @@ class PageRowBuilder:
 def answered_by(context: RowContext) -> TextSource:
     """Who read the pages sent: the embedded OCR engine, or a model behind an endpoint."""
     return TextSource.OCR if context.provider == LOCAL else TextSource.MODEL
+
+
+def crop_column(crop: Box | None) -> PageCrop | None:
+    """The row's `crop`: the part of the page its image holds; None for the whole page."""
+    return None if crop is None else PageCrop(x0=crop.x0, y0=crop.y0, x1=crop.x1, y1=crop.y1)
 
 
 def _layer_figures(layers: tuple[TextLayer, ...], page: int | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from extractors.document.unsent_rows import unsent_rows
 from extractors.endpoint.pool import PayloadSlot
 from extractors.options import TextLayerMode
 from extractors.plan.chunking import plan_chunks
-from extractors.plan.sizing import size_pages
+from extractors.plan.sizing import size_layout_pages
 from extractors.records import (
     IMAGE_LABEL_TOKENS,
     ChunkPlan,
@@ -114,7 +114,7 @@ class PageRowsUnit(UnitBase):
     ) -> tuple[list[PlannedPage], list[PageRow]]:
         """These pages sized for the current budget; pages that cannot fit become error rows."""
         budget = self.sender.budget.image_budget
-        planned, unfit = size_pages(layout.page_sizes, numbers, self.options.profile, budget)
+        planned, unfit = size_layout_pages(layout, numbers, self.options.profile, budget)
         errors = [
             self.rows.error_row(
                 layout.source, n, layout.page_count, str(exc), ErrorCategory.BUDGET, attempts

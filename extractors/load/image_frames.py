@@ -3,6 +3,7 @@ every frame resized before it is turned upright and made RGB, so no full-size co
 a PNG's orientation read from its chunk headers without decoding its pixels."""
 
 import io
+import math
 import struct
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import numpy as np
 from PIL import Image, ImageOps
 from PIL.JpegImagePlugin import JpegImageFile
 from PIL.PngImagePlugin import PngImageFile
+
+from extractors.records import Box
 
 # What transparent pixels become: the paper of a page.
 _WHITE = (255, 255, 255)
@@ -76,8 +79,11 @@ _TRANSPOSES = {
 }
 
 
-def frame_at_size(image: Image.Image, size: tuple[int, int], reduced: bool = True) -> Image.Image:
-    """The open image's current frame as 8-bit RGB, upright by its EXIF orientation, at `size`.
+def frame_at_size(
+    image: Image.Image, size: tuple[int, int], reduced: bool = True, crop: Box | None = None
+) -> Image.Image:
+    """The open image's current frame as 8-bit RGB, upright by its EXIF orientation, at `size`;
+    with `crop` (shares of the upright frame), only that part of it, cropped before resizing.
 
     Reduced: a JPEG (or MPO) is decoded at the smallest DCT scale (1/2, 1/4, 1/8) still at least
     `size` (Pillow's draft), and every frame is resized before it is turned and made RGB, so the
@@ -87,14 +93,19 @@ def frame_at_size(image: Image.Image, size: tuple[int, int], reduced: bool = Tru
     """
     if not reduced:
         image.load()
-        return _resized(_to_rgb(ImageOps.exif_transpose(image)), size, None)
+        upright = _to_rgb(ImageOps.exif_transpose(image))
+        whole = (0, 0, *upright.size)
+        return _resized(upright, size, None if crop is None else _pixel_box(crop, whole))
     orientation = _orientation(image)
     stored = (size[1], size[0]) if orientation in _ROTATING_ORIENTATIONS else size
-    box = None
+    stored_crop = None if crop is None else _stored_box(crop, orientation)
+    box: tuple[float, float, float, float] | None = None
     if isinstance(image, JpegImageFile):
-        drafted = image.draft("RGB", stored)
+        drafted = image.draft("RGB", _whole_size(stored, stored_crop))
         box = None if drafted is None else drafted[1]  # the drafted pixels that hold the image
     image.load()
+    if stored_crop is not None:
+        box = _pixel_box(stored_crop, box or (0, 0, *image.size))
     frame = _resized(_eight_bit(image), stored, box)
     turn = _TRANSPOSES.get(orientation)
     if turn is not None:
@@ -102,6 +113,66 @@ def frame_at_size(image: Image.Image, size: tuple[int, int], reduced: bool = Tru
     if frame.mode != "RGB":
         return frame.convert("RGB")
     return image.copy() if frame is image else frame  # the file's own pixels close with it
+
+
+def _whole_size(size: tuple[int, int], crop: Box | None) -> tuple[int, int]:
+    """The whole frame's size at which its `crop` part is `size`: what a draft must reach."""
+    if crop is None:
+        return size
+    return (
+        math.ceil(size[0] / max(crop.x1 - crop.x0, 1e-6)),
+        math.ceil(size[1] / max(crop.y1 - crop.y0, 1e-6)),
+    )
+
+
+def _pixel_box(
+    crop: Box, frame: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """The pixels (of `frame`, a box of the decoded pixels) that a crop's shares hold."""
+    x0, y0, x1, y1 = frame
+    width, height = x1 - x0, y1 - y0
+    return (
+        x0 + crop.x0 * width,
+        y0 + crop.y0 * height,
+        x0 + crop.x1 * width,
+        y0 + crop.y1 * height,
+    )
+
+
+# EXIF orientation -> where an upright frame's point (x, y), in shares, is in the stored pixels.
+_STORED_POINT = {
+    2: lambda x, y: (1 - x, y),
+    3: lambda x, y: (1 - x, 1 - y),
+    4: lambda x, y: (x, 1 - y),
+    5: lambda x, y: (y, x),
+    6: lambda x, y: (y, 1 - x),
+    7: lambda x, y: (1 - y, 1 - x),
+    8: lambda x, y: (1 - y, x),
+}
+
+
+def _stored_box(box: Box, orientation: int) -> Box:
+    """A box on the upright frame (shares), as shares of the frame's stored pixels."""
+    point = _STORED_POINT.get(orientation)
+    if point is None:
+        return box
+    (ax, ay), (bx, by) = point(box.x0, box.y0), point(box.x1, box.y1)
+    return Box(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+
+
+def reduced_gray(image: Image.Image, longest: int) -> Image.Image:
+    """The open image's current frame, upright, in gray, with its longest side about
+    `longest`: a JPEG decoded at a reduced DCT scale, other formats decoded and reduced."""
+    orientation = _orientation(image)
+    if isinstance(image, JpegImageFile):
+        factor = max(image.width, image.height) / longest
+        image.draft("L", (round(image.width / factor), round(image.height / factor)))
+    image.load()
+    gray = _eight_bit(image).convert("L")
+    factor = max(1, max(gray.size) // longest)
+    small = gray.reduce(factor) if factor > 1 else gray
+    turn = _TRANSPOSES.get(orientation)
+    return small if turn is None else small.transpose(turn)
 
 
 def _resized(

@@ -15,13 +15,28 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from extractors.discover.formats import IMAGE_FORMATS, MULTI_PAGE_IMAGE_FORMATS, PDF, SVG
 from extractors.errors import SourceError
 from extractors.load.blank import judge_blank
-from extractors.load.image_frames import frame_at_size, oriented_size
+from extractors.load.content_box import (
+    PROBE_SIDE,
+    cropped_size,
+    ink_box,
+    pdf_clip,
+    pdf_content_box,
+    turned_box,
+)
+from extractors.load.image_frames import frame_at_size, oriented_size, reduced_gray
 from extractors.load.ink import ink_share
 from extractors.load.mupdf_messages import mupdf_doubt, page_messages
 from extractors.load.orientation import UprightPage, is_scanned_pdf_page, turn_upright
 from extractors.load.text_layer import judge_text_layer, read_text_layer
 from extractors.options import RenderOptions, TextLayerMode
-from extractors.records import DocumentLayout, PlannedPage, RenderedImage, SourceFile, TextLayer
+from extractors.records import (
+    Box,
+    DocumentLayout,
+    PlannedPage,
+    RenderedImage,
+    SourceFile,
+    TextLayer,
+)
 from schemas.text_layer import TextLayerVerdict
 
 pillow_heif.register_heif_opener()
@@ -46,6 +61,8 @@ class DocumentReader:
         self._options = options
         self._password = password
         self._pdf: pymupdf.Document | None = None
+        # Content boxes found while the layout was read (`--crop-margins`), by page.
+        self._boxes: dict[int, Box | None] = {}
 
     def layout(self, read_text: bool = True) -> DocumentLayout:
         """The pages and their native pixel sizes, and each PDF page's text layer unless
@@ -62,16 +79,21 @@ class DocumentReader:
             raise SourceError(f"unsupported file type ({self.source.format})")
         if not sizes:
             raise SourceError("document has no pages")
-        return DocumentLayout(self.source, tuple(sizes), layers)
+        if not self._options.crop_margins:
+            return DocumentLayout(self.source, tuple(sizes), layers)
+        boxes = tuple(self._content_box(page) for page in range(1, len(sizes) + 1))
+        cropped = tuple(cropped_size(size, box) for size, box in zip(sizes, boxes, strict=True))
+        return DocumentLayout(self.source, cropped, layers, boxes, tuple(sizes))
 
     def render(self, page: PlannedPage, pad_to_square: bool) -> RenderedImage:
         """One page at its planned size, encoded for the wire, with what MuPDF said while
         drawing it; SourceError if it cannot be drawn."""
         notes: tuple[str, ...] = ()
+        crop = self._content_box(page.page) if self._options.crop_margins else None
         if self.source.format in (PDF, SVG):
-            image, notes = self._render_pdf_page(page)
+            image, notes = self._render_pdf_page(page, crop)
         else:
-            image = self._render_image_frame(page)
+            image = self._render_image_frame(page, crop)
         upright = self._turned_upright(page.page, image)
         image = upright.image
         # Judged before any padding: white padding is not the page's paper.
@@ -79,7 +101,25 @@ class DocumentReader:
         if pad_to_square and image.width != image.height:
             image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
         encoded = self._encode(page.page, image, upright.rotation)
-        return replace(encoded, notes=notes, blank=blank)
+        turned = None if crop is None else turned_box(crop, upright.rotation)
+        return replace(encoded, notes=notes, blank=blank, crop=turned)
+
+    def _content_box(self, page_no: int) -> Box | None:
+        """The page's content box: found once per reader (the layout's, or on this page's first
+        drawing in another worker: the same, from the same pixels)."""
+        if page_no not in self._boxes:
+            self._boxes[page_no] = self._find_content_box(page_no)
+        return self._boxes[page_no]
+
+    def _find_content_box(self, page_no: int) -> Box | None:
+        try:
+            if self.source.format in (PDF, SVG):
+                return pdf_content_box(self._open_pdf()[page_no - 1])
+            with self._open_image() as image:
+                image.seek(page_no - 1)
+                return ink_box(reduced_gray(image, PROBE_SIDE))
+        except (*_MUPDF_ERRORS, IndexError, OSError, EOFError):
+            return None  # a page that cannot be probed is sent whole; drawing it will say why
 
     # Orientation: scans and photos are turned upright; born-digital pages are left alone.
     def _turned_upright(self, page_no: int, image: Image.Image) -> UprightPage:
@@ -145,19 +185,29 @@ class DocumentReader:
             layers.append(layer)
         return tuple(layers)
 
-    def _render_pdf_page(self, page: PlannedPage) -> tuple[Image.Image, tuple[str, ...]]:
-        """The page drawn, and what MuPDF said while drawing it (as a row's warning)."""
+    def _render_pdf_page(
+        self, page: PlannedPage, crop: Box | None
+    ) -> tuple[Image.Image, tuple[str, ...]]:
+        """The page (or its `crop`) drawn, and what MuPDF said while drawing it (as a row's
+        warning)."""
         document = self._open_pdf()
         try:
             pdf_page = document[page.page - 1]
-            rect = pdf_page.rect
-            matrix = pymupdf.Matrix(page.width / rect.width, page.height / rect.height)
+            clip = pdf_page.rect if crop is None else pdf_clip(pdf_page.rect, crop)
+            matrix = pymupdf.Matrix(page.width / clip.width, page.height / clip.height)
             pymupdf.TOOLS.reset_mupdf_warnings()
-            pixmap = pdf_page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
+            pixmap = pdf_page.get_pixmap(
+                matrix=matrix,
+                alpha=False,
+                colorspace=pymupdf.csRGB,
+                clip=None if crop is None else clip,
+            )
         except (*_MUPDF_ERRORS, IndexError) as exc:  # IndexError: no such page (any more)
             raise SourceError(f"cannot render page {page.page}: {_one_line(exc)}") from exc
         note = page_messages()
         image = Image.frombytes("RGB", (pixmap.width, pixmap.height), pixmap.samples)
+        if image.size != (page.width, page.height):  # a clip's edges, rounded outwards
+            image = _exactly(image, (page.width, page.height))
         return image, () if note is None else (note,)
 
     # Raster images, through Pillow
@@ -192,12 +242,12 @@ class DocumentReader:
                 sizes.append(oriented_size(image))
             return sizes
 
-    def _render_image_frame(self, page: PlannedPage) -> Image.Image:
+    def _render_image_frame(self, page: PlannedPage, crop: Box | None) -> Image.Image:
         with self._open_image() as image:
             try:
                 image.seek(page.page - 1)
                 self._check_pixels(image)
-                return frame_at_size(image, (page.width, page.height))
+                return frame_at_size(image, (page.width, page.height), crop=crop)
             except (OSError, ValueError, EOFError) as exc:
                 raise SourceError(
                     f"cannot decode image frame {page.page}: {_one_line(exc)}"
@@ -210,6 +260,13 @@ class DocumentReader:
         return RenderedImage(
             page_no, image.width, image.height, "image/jpeg", data, rotation, ink=ink_share(image)
         )
+
+
+def _exactly(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """A drawing a pixel too large cut to size (its rounded edge); otherwise resized."""
+    if image.width >= size[0] and image.height >= size[1]:
+        return image.crop((0, 0, *size))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _password_forms(password: str) -> list[str]:

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from extractors.errors import PageDoesNotFitError
 from extractors.plan.profiles.base import TokenProfile, shrink_to_longest
-from extractors.records import IMAGE_LABEL_TOKENS, PlannedPage
+from extractors.records import IMAGE_LABEL_TOKENS, DocumentLayout, PlannedPage
 
 
 def size_page(
@@ -43,14 +43,34 @@ def size_pages(
     numbers: Iterable[int],
     profile: TokenProfile,
     image_budget: int,
+    whole_sizes: Sequence[tuple[int, int]] = (),
 ) -> tuple[list[PlannedPage], list[tuple[int, PageDoesNotFitError]]]:
-    """These pages (1-based) sized for the budget, and the ones that cannot fit, with why."""
+    """These pages (1-based) sized for the budget, and the ones that cannot fit, with why.
+
+    With `whole_sizes` (a layout's with `--crop-margins`), a cropped page costs at most what its
+    whole page would: a content box near square would otherwise fill the profile's longest side
+    and cost more than the page it was cut from."""
     planned: list[PlannedPage] = []
     unfit: list[tuple[int, PageDoesNotFitError]] = []
     for number in numbers:
         width, height = page_sizes[number - 1]
+        budget = image_budget
         try:
-            planned.append(size_page(number, width, height, profile, image_budget))
+            if whole_sizes:
+                budget = min(budget, whole_page_budget(whole_sizes[number - 1], profile, budget))
+            planned.append(size_page(number, width, height, profile, budget))
         except PageDoesNotFitError as exc:
             unfit.append((number, exc))
     return planned, unfit
+
+
+def whole_page_budget(size: tuple[int, int], profile: TokenProfile, image_budget: int) -> int:
+    """The image budget that the whole page of `size` takes, sized alone."""
+    return size_page(0, *size, profile, image_budget).image_tokens + IMAGE_LABEL_TOKENS
+
+
+def size_layout_pages(
+    layout: DocumentLayout, numbers: Iterable[int], profile: TokenProfile, image_budget: int
+) -> tuple[list[PlannedPage], list[tuple[int, PageDoesNotFitError]]]:
+    """`size_pages` for a document's pages, each at most what its whole page would cost."""
+    return size_pages(layout.page_sizes, numbers, profile, image_budget, layout.whole_sizes)

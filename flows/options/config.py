@@ -144,6 +144,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         max_dpi=request.max_dpi,
         text_layer=request.text_layer,
         render_timeout=request.render_timeout,
+        crop_margins=request.crop_margins,
     )
     extraction = ExtractionOptions(
         prompt=prompt,
