@@ -3,11 +3,11 @@
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from extractors.answer.catalog import resolve_schema
 from extractors.discover.page_ranges import parse_page_ranges
-from extractors.discover.page_slices import SlicingOptions
 from extractors.document.extraction_options import ExtractionOptions, SessionOptions
 from extractors.endpoint.answer_room import fitted_answer_room
 from extractors.endpoint.headers import Headers, merged, parse_header
@@ -33,6 +33,9 @@ from extractors.options import (
 from extractors.plan.profiles.registry import get_profile, infer_profile
 from extractors.records import RowContext
 from flows.options.parameters import RunRequest
+
+if TYPE_CHECKING:
+    from extractors.discover.page_slices import SlicingOptions
 
 
 @dataclass(frozen=True)
@@ -176,9 +179,13 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
     return ResolvedRun(preset.name, session)
 
 
-def page_slicing(request: RunRequest, secrets: Secrets) -> SlicingOptions | None:
+def page_slicing(request: RunRequest, secrets: Secrets) -> "SlicingOptions | None":
     """How a Dask run cuts long documents into slices (`--dask-slice-pages`); None for a
     document schema, whose one answer needs the whole document."""
+    # Here, not at the top: slicing counts pages with PyMuPDF, which the preflight of every
+    # command must not load (tests/flows/test_preflight.py).
+    from extractors.discover.page_slices import SlicingOptions
+
     if resolve_schema(request.schema_name).unit == "document":
         return None
     pages = parse_page_ranges(request.pages)
