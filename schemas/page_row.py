@@ -67,6 +67,15 @@ CROP_HELP = (
 )
 
 
+IMAGE_SHA256_HELP = (
+    "SHA-256 (hex) of the page's image, byte for byte as it was sent (or, for a blank page or "
+    "a copy, as it would have been); a copy of a repeated page carries its original's. A rerun "
+    "copies an ok row of the same image instead of asking again. Null when no image was "
+    "drawn or kept: text-layer rows, error rows, rows of a batch file, rows written before "
+    "the column existed."
+)
+
+
 class PageCrop(BaseModel):
     """The part of a page that was sent, as shares of the page's width and height."""
 
@@ -144,6 +153,7 @@ class PageRow(BaseModel):
         description="The provider's batch that answered this page (batch prices); null online.",
     )
     crop: PageCrop | None = Field(default=None, description=CROP_HELP)
+    image_sha256: str | None = Field(default=None, description=IMAGE_SHA256_HELP)
 
     def as_record(self) -> dict[str, Any]:
         """The row as a Parquet record."""
@@ -187,6 +197,7 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
     "extracted_at": pa.timestamp("us", tz="UTC"),
     "batch_id": pa.string(),
     "crop": pa.struct([(side, pa.float32()) for side in ("x0", "y0", "x1", "y1")]),
+    "image_sha256": pa.string(),
 }
 
 

@@ -1,11 +1,11 @@
 """Writing batch input files within a provider's limits: lines, bytes, one model per file."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
-from extractors.batch.lines import LineMap, batch_line, line_map
+from extractors.batch.lines import LineMap, PageCopy, batch_line, line_map, map_record
 from extractors.options import BatchOptions
 from extractors.records import PreparedRequest
 
@@ -24,7 +24,8 @@ class BatchInput:
 
 class BatchFileWriter:
     """Streams request lines into `input-NNNN.jsonl` files (and `.map.jsonl` beside them),
-    starting a new file before one would pass the line or byte limit or mix models."""
+    starting a new file before one would pass the line or byte limit or mix models. A page
+    copying a line's page is recorded in the map of the file that holds that line."""
 
     def __init__(
         self,
@@ -40,6 +41,8 @@ class BatchFileWriter:
         self._lines = 0
         self._bytes = 0
         self._model = ""
+        # The file (1-based) each line went into, for its copies' records.
+        self._file_of: dict[str, int] = {}
         folder.mkdir(parents=True, exist_ok=True)
 
     def add(self, request: PreparedRequest, page_count: int) -> None:
@@ -52,6 +55,18 @@ class BatchFileWriter:
         if self._open is None:
             self._start(model)
         self._write(line, line_map(request, page_count))
+        self._file_of[request.request_id] = len(self.finished) + 1
+
+    def add_copy(self, copy: PageCopy) -> None:
+        """A page that takes the answer of a line already written: recorded after that line,
+        in its file's map (a closed file's map is appended to: maps are read only at ingest,
+        after planning)."""
+        number = self._file_of[copy.copy_of]
+        if self._open is not None and number == len(self.finished) + 1:
+            self._open[1].write(copy.to_json())
+            return
+        with self.finished[number - 1].map_path.open("ab") as maps:
+            maps.write(copy.to_json())
 
     def close(self) -> list[BatchInput]:
         """Every file written, the current one finished."""
@@ -96,7 +111,19 @@ class BatchFileWriter:
 
 
 def read_line_maps(path: Path) -> dict[str, LineMap]:
-    """A file's page map by custom_id."""
+    """A file's page map by custom_id, each line with the pages that copy its own (a map
+    written before copies were planned has none)."""
+    maps: dict[str, LineMap] = {}
+    copies: dict[str, list[PageCopy]] = {}
     with path.open("rb") as handle:
-        maps = (LineMap.from_json(raw) for raw in handle if raw.strip())
-        return {mapped.custom_id: mapped for mapped in maps}
+        for raw in handle:
+            if not raw.strip():
+                continue
+            record = map_record(raw)
+            if isinstance(record, PageCopy):
+                copies.setdefault(record.copy_of, []).append(record)
+            else:
+                maps[record.custom_id] = record
+    for custom_id, copied in copies.items():
+        maps[custom_id] = replace(maps[custom_id], copies=tuple(copied))
+    return maps

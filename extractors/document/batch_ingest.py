@@ -10,13 +10,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from extractors.answer.parse import parse_answer
-from extractors.batch.lines import LineMap
+from extractors.batch.lines import LineMap, PageCopy
 from extractors.batch.output_lines import OutputLine
 from extractors.batch.tally import LineTally
 from extractors.document.page_rows import PageRowBuilder
+from extractors.document.set_aside import Duplicate
 from extractors.endpoint.completion import read_completion
-from extractors.records import EndpointAnswer, PlannedPage, RenderedImage
-from schemas import ErrorCategory, PageRow
+from extractors.records import EndpointAnswer, PlannedPage, RenderedImage, SourceFile
+from schemas import ErrorCategory, PageRow, RowStatus
 
 # A batch line is one attempt: the provider's own retries are not shown to us.
 _ATTEMPTS = 1
@@ -66,9 +67,29 @@ class BatchIngest:
         mapped = self._claim(custom_id)
         if mapped is None:
             return []
+        rows = self._read(mapped, line)
+        if rows is None:
+            return []  # its pages stay unanswered and end as missing
+        self.accounted.add(custom_id)
+        return self._with_copies(mapped, rows)
+
+    def missing(self) -> list[PageRow]:
+        """Error rows of the pages of every line no file answered (and of their copies)."""
+        rows: list[PageRow] = []
+        for custom_id, mapped in self.maps.items():
+            if self.waiting(custom_id) and not self.already_ok(mapped):
+                errors = self._errors(mapped, self.missing_reason, ErrorCategory.ENDPOINT)
+                rows += self._with_copies(mapped, errors)
+        return rows
+
+    def waiting(self, custom_id: str) -> bool:
+        """No row of this line's pages came from any ingest yet."""
+        return custom_id not in self.accounted and custom_id not in self.answered_before
+
+    def _read(self, mapped: LineMap, line: OutputLine) -> list[PageRow] | None:
+        """The rows of the line's own pages; None for a line that is not JSON (it waits)."""
         if line.text is None:
             self.tally.note("oversize", f"line {line.number}, {line.size:,} bytes")
-            self.accounted.add(custom_id)
             too_large = f"answer larger than {self.max_bytes / 1e6:g} MB"
             return self._errors(mapped, too_large, ErrorCategory.ANSWER)
         try:
@@ -76,25 +97,47 @@ class BatchIngest:
         except json.JSONDecodeError:
             parsed = None
         if not isinstance(parsed, dict):
-            self.tally.unreadable(line)  # its pages stay unanswered and end as missing
-            return []
-        self.accounted.add(custom_id)
+            self.tally.unreadable(line)
+            return None
         failure = _line_failure(parsed)
         if failure is not None:
             return self._errors(mapped, failure, ErrorCategory.ENDPOINT)
         return self._answered(mapped, parsed["response"]["body"])
 
-    def missing(self) -> list[PageRow]:
-        """Error rows of the pages of every line no file answered."""
-        rows: list[PageRow] = []
-        for custom_id, mapped in self.maps.items():
-            if self.waiting(custom_id) and not self.already_ok(mapped):
-                rows += self._errors(mapped, self.missing_reason, ErrorCategory.ENDPOINT)
-        return rows
+    def _with_copies(self, mapped: LineMap, rows: list[PageRow]) -> list[PageRow]:
+        """The line's rows, and one for each page planned as a copy of one of its pages."""
+        if not mapped.copies:
+            return rows
+        by_page = {row.page: row for row in rows}
+        return rows + [
+            self._copy_row(mapped.source, copy, by_page.get(copy.of_page)) for copy in mapped.copies
+        ]
 
-    def waiting(self, custom_id: str) -> bool:
-        """No row of this line's pages came from any ingest yet."""
-        return custom_id not in self.accounted and custom_id not in self.answered_before
+    def _copy_row(self, of: SourceFile, copy: PageCopy, original: PageRow | None) -> PageRow:
+        """The original's ok row as the copy's (warned with the page it copies); an error
+        when the original has none: a copy is never ok without its answer."""
+        page = copy.page
+        planned = PlannedPage(page.page, page.width, page.height, page.image_tokens)
+        if original is not None and original.status == RowStatus.OK:
+            image = RenderedImage(page.page, page.width, page.height, "image/jpeg", b"")
+            duplicate = Duplicate(planned, image, original)
+            return self.rows.duplicate_row(copy.source, copy.page_count, duplicate)
+        why = original.error if original is not None else None
+        category = original.error_category if original is not None else None
+        message = (
+            f"same image as {of.path} page {copy.of_page}, not asked, and that page has no "
+            f"answer: {why or 'no row'}"
+        )
+        error = self.rows.error_row(
+            copy.source,
+            page.page,
+            copy.page_count,
+            message,
+            category or ErrorCategory.ANSWER,
+            0,
+            planned,
+        )
+        return self._mark(error)
 
     def _claim(self, custom_id: str) -> LineMap | None:
         """The line's page map, or None for a line to skip (counted by why)."""

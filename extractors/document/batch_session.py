@@ -29,8 +29,11 @@ class PlannedFiles:
     """The batch files of a run, and what went into them."""
 
     inputs: list[BatchInput]
+    # Pages written into lines.
     pages: int
     summary: ShardSummary
+    # Pages not written: a line carries their image, and they take its page's answer.
+    copied: int = 0
 
 
 async def plan_batch_files(
@@ -59,7 +62,7 @@ async def plan_batch_files(
             )
     finally:
         inputs = writer.close()
-    return PlannedFiles(inputs, planner.pages_in_lines, totals)
+    return PlannedFiles(inputs, planner.pages_in_lines, totals, planner.pages_copied)
 
 
 # An output file's lines, named for the terminal.

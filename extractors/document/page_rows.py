@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractors.document.set_aside import BLANK_WARNING, Duplicate, copy_warning
+from extractors.document.set_aside import BLANK_WARNING, Duplicate, copy_warning, image_sha256
 from extractors.endpoint.providers import LOCAL
 from extractors.plan.profiles.base import TokenProfile
 from extractors.records import (
@@ -76,6 +76,7 @@ class PageRowBuilder:
                 height=image.height,
                 rotation=image.rotation,
                 crop=crop_column(image.crop),
+                image_sha256=image_sha256(image),
                 latency_ms=round(answer.latency_ms, 1),
                 text_source=self._answered_by,
                 **_trust_columns(trust, text),
@@ -172,6 +173,7 @@ class PageRowBuilder:
             height=image.height,
             rotation=image.rotation,
             crop=crop_column(image.crop),
+            image_sha256=image_sha256(image),
             latency_ms=None,
             text_source=TextSource.BLANK,
             warnings=[BLANK_WARNING],
@@ -190,6 +192,9 @@ class PageRowBuilder:
                 "completion_tokens": None,
                 "latency_ms": None,
                 "crop": crop_column(copy.image.crop),
+                # The same image, by the digest it was found by (a batch file's stand-in
+                # image holds no bytes: then the original's).
+                "image_sha256": image_sha256(copy.image) or original.image_sha256,
                 "warnings": [*original.warnings, copy_warning(original)],
             }
         )

@@ -28,6 +28,8 @@ from extractors.load.worker import available_cores
 from extractors.options import InFlight, RasterOptions
 from extractors.plan.pacing import RequestPacing
 from extractors.progress import NoProgress, ProgressListener
+from extractors.records import RowContext
+from extractors.sink.answered_images import StoredAnswers
 from extractors.sink.chunk_answers import ChunkAnswers
 from extractors.sink.ledger import DocumentLedger, Ledger
 from extractors.sink.output import DatasetOutput, open_output
@@ -144,9 +146,10 @@ def open_session(
     raster = RasterOptions(extraction.render, options.password, workers if owner else 0)
     rasteriser = Rasteriser(raster)
     pacing = RequestPacing(raster.workers)
-    set_aside = (
-        None if per_document else page_set_aside(extraction.keep_blank, extraction.keep_duplicates)
-    )
+    set_aside = None
+    if not per_document:  # earlier runs' answers too: a rerun copies them as the run does its own
+        stored = run_answers(output, options.rows, owner)
+        set_aside = page_set_aside(extraction.keep_blank, extraction.keep_duplicates, stored)
     sender = ChunkSender(
         pool, rasteriser, learned, extraction.profile, client.redact, pacing, set_aside
     )
@@ -186,6 +189,10 @@ _WORKER_LEDGER: dict[tuple[str, str], Ledger | DocumentLedger] = {}
 
 AnyLedger = TypeVar("AnyLedger", Ledger, DocumentLedger)
 
+# A Dask worker's images earlier runs answered into the current run's DIR: read once per run
+# (on the first page a shard draws), not once per shard.
+_WORKER_ANSWERS: dict[tuple[str, str], StoredAnswers] = {}
+
 
 def run_ledger(kind: type[AnyLedger], output: DatasetOutput, run_id: str, owner: bool) -> AnyLedger:
     """The resume ledger of a run's dataset; a Dask worker reads it once per run."""
@@ -197,3 +204,15 @@ def run_ledger(kind: type[AnyLedger], output: DatasetOutput, run_id: str, owner:
         _WORKER_LEDGER.clear()  # a previous run's ledger is stale
         cached = _WORKER_LEDGER[key] = kind.load(output.dataset_dir, output.schema)
     return cached
+
+
+def run_answers(output: DatasetOutput, context: RowContext, owner: bool) -> StoredAnswers:
+    """The images earlier runs answered into a run's page dataset; a Dask worker reads them
+    once per run, not once per shard."""
+    if owner:
+        return StoredAnswers.at(output.dataset_dir, output.schema, context)
+    key = (str(output.dataset_dir), context.run_id)
+    if key not in _WORKER_ANSWERS:
+        _WORKER_ANSWERS.clear()  # a previous run's are stale
+        _WORKER_ANSWERS[key] = StoredAnswers.at(output.dataset_dir, output.schema, context)
+    return _WORKER_ANSWERS[key]

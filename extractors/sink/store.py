@@ -82,23 +82,35 @@ class DatasetStore:
         parts: Sequence[str],
         columns: Sequence[str] | None = None,
         schema: pa.Schema | None = None,
+        path_column: str | None = None,
     ) -> pl.LazyFrame:
-        """The part files as one lazy frame (remote ones read through pyarrow).
+        """The part files as one lazy frame (remote ones read through pyarrow); with
+        `path_column`, each row says which part holds it.
 
         With the dataset's `schema`, a part written before a column existed reads that column
         as null instead of failing the scan.
         """
         if not self.remote:
             if schema is None:
-                frame = pl.scan_parquet(list(parts))
+                frame = pl.scan_parquet(list(parts), include_file_paths=path_column)
             else:
                 frame = pl.scan_parquet(
                     list(parts),
                     schema=_polars_schema(schema),
                     missing_columns="insert",
                     extra_columns="ignore",
+                    include_file_paths=path_column,
                 )
-            return frame.select(columns) if columns else frame
+            if columns:
+                frame = frame.select(*columns, *([path_column] if path_column else []))
+            return frame
+        if path_column is not None:
+            return pl.concat(
+                [
+                    self.scan([part], columns, schema).with_columns(pl.lit(part).alias(path_column))
+                    for part in parts
+                ]
+            )
         fs, _ = self._fs
         arrow_fs = PyFileSystem(FSSpecHandler(fs))
         table = pq.read_table(list(parts), filesystem=arrow_fs, columns=columns, schema=schema)

@@ -17,8 +17,9 @@ class PageSkipping(BaseModel):
     )
     keep_duplicates: bool = Field(
         default=False,
-        description="Send a page whose image is identical to one answered ok in this run; "
-        "else that row is copied, warned with the page it copies.",
+        description="Send a page whose image is identical to one answered ok in this run, an "
+        "earlier run on DIR or another line of the same batch plan; else that row is copied, "
+        "warned with the page it copies.",
     )
     crop_margins: bool = Field(
         default=False,

@@ -92,9 +92,10 @@ async def _plan(run: BatchRun, store: BatchStore, options: BatchOptions) -> Batc
         session.compact()
     if not planned.inputs:
         return None
+    copied = f" (and {planned.copied} identical pages that take their answers)"
     _say(
-        f"planned {planned.pages} pages in {sum(i.lines for i in planned.inputs)} requests, "
-        f"{len(planned.inputs)} batch file(s)"
+        f"planned {planned.pages} pages in {sum(i.lines for i in planned.inputs)} requests"
+        f"{copied if planned.copied else ''}, {len(planned.inputs)} batch file(s)"
     )
     request = run.request.model_dump(mode="json")
     return store.new_plan(session.run_id, options.flavour, planned.inputs, options.submit, request)
