@@ -1,7 +1,8 @@
 """What a page dataset answered without a request, and the image tokens that did not send.
 
 Three kinds, told from their rows (none has a `request_id`): a page repeating one answered
-already in its run (a `same image as` warning, `set_aside.copy_warning`), a page judged blank
+already (in its run, an earlier run on DIR or its batch plan: a `same image as` warning,
+`set_aside.copy_warning`), a page judged blank
 (`text_source` blank) and a page read from the PDF's own text layer (`text_source` text_layer).
 Every row written counts, as the usage table counts work, but a page of given content once: a
 whole file found again at another path repeats its stored rows, a saving of resume, not of these.
