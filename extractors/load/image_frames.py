@@ -19,6 +19,15 @@ _WHITE = (255, 255, 255)
 
 _ROTATING_ORIENTATIONS = {5, 6, 7, 8}
 
+# Pillow's `reducing_gap`: a downscale by at least twice this is first box-averaged by the
+# whole factor `scale // gap`, then Lanczos-resampled for the rest. 1.5, not 3.0: a 300-DPI
+# letter scan sent at 791x1024 (scale 3.2) is halved first, its resize half as long (45 ms,
+# not 91), its pixels under a level apart, and the embedded engine reads what is sent as well
+# (benchmarks/resize.py, 2026-12-07: CER the same or lower on 8 letter scans at 300 and 600
+# DPI and the 2 Tesseract scans on a letter page; word F1 on the 120 SROIE receipts enlarged
+# to 3,300 px 0.8824 against 0.8820). 2.0 would change nothing below a scale of 4.
+RESIZE_REDUCING_GAP = 1.5
+
 
 def _orientation(image: Image.Image) -> int:
     try:
@@ -80,7 +89,11 @@ _TRANSPOSES = {
 
 
 def frame_at_size(
-    image: Image.Image, size: tuple[int, int], reduced: bool = True, crop: Box | None = None
+    image: Image.Image,
+    size: tuple[int, int],
+    reduced: bool = True,
+    crop: Box | None = None,
+    reducing_gap: float = RESIZE_REDUCING_GAP,
 ) -> Image.Image:
     """The open image's current frame as 8-bit RGB, upright by its EXIF orientation, at `size`;
     with `crop` (shares of the upright frame), only that part of it, cropped before resizing.
@@ -89,13 +102,14 @@ def frame_at_size(
     `size` (Pillow's draft), and every frame is resized before it is turned and made RGB, so the
     full-size pixels are decoded once and never copied (a gray scan stays one channel until it
     is small). `reduced=False` decodes whole, turns, converts, then resizes: the baseline of
-    benchmarks/decode.py.
+    benchmarks/decode.py. `reducing_gap`: see RESIZE_REDUCING_GAP (other values are for
+    benchmarks/resize.py).
     """
     if not reduced:
         image.load()
         upright = _to_rgb(ImageOps.exif_transpose(image))
-        whole = (0, 0, *upright.size)
-        return _resized(upright, size, None if crop is None else _pixel_box(crop, whole))
+        part = None if crop is None else _pixel_box(crop, (0, 0, *upright.size))
+        return _resized(upright, size, part, reducing_gap)
     orientation = _orientation(image)
     stored = (size[1], size[0]) if orientation in _ROTATING_ORIENTATIONS else size
     stored_crop = None if crop is None else _stored_box(crop, orientation)
@@ -106,7 +120,7 @@ def frame_at_size(
     image.load()
     if stored_crop is not None:
         box = _pixel_box(stored_crop, box or (0, 0, *image.size))
-    frame = _resized(_eight_bit(image), stored, box)
+    frame = _resized(_eight_bit(image), stored, box, reducing_gap)
     turn = _TRANSPOSES.get(orientation)
     if turn is not None:
         frame = frame.transpose(turn)
@@ -176,11 +190,14 @@ def reduced_gray(image: Image.Image, longest: int) -> Image.Image:
 
 
 def _resized(
-    image: Image.Image, size: tuple[int, int], box: tuple[float, float, float, float] | None
+    image: Image.Image,
+    size: tuple[int, int],
+    box: tuple[float, float, float, float] | None,
+    reducing_gap: float,
 ) -> Image.Image:
     if image.size == size and box in (None, (0, 0, *size)):
         return image
-    return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=reducing_gap)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

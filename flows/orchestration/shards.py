@@ -100,6 +100,13 @@ async def run_windowed(
     finally:
         for leftover in running:
             leftover.cancel()
+        if running:
+            # Stopped (a signal, a failed shard): the shards unwind before the session closes
+            # its client, or a chunk mid-way would send on a closed client and log an error.
+            await asyncio.wait(running)
+            for leftover in running:  # what each ended with is the failure's or the signal's
+                if not leftover.cancelled():
+                    leftover.exception()
     return totals
 
 
