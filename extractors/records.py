@@ -1,6 +1,8 @@
 """Typed, frozen records passed between the stages: source -> layout -> request -> answer."""
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from extractors.trust import Doubt
 from schemas.text_layer import TextLayerVerdict
@@ -148,6 +150,12 @@ class RenderedImage:
     # The part of the page the image holds (`--crop-margins`), as shares of the page turned as
     # the image is; None: the whole page.
     crop: Box | None = None
+
+    @cached_property
+    def sha256(self) -> bytes:
+        """The digest of the bytes sent, computed once: repeated pages are found by it (in a
+        run, a rerun and a batch plan) and their rows keep it (`image_sha256`)."""
+        return hashlib.sha256(self.data).digest()
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,11 @@
 
 Online, a page identical to one answered `ok` in the run takes a copy of that row
 (`extractors/document/set_aside.py`). A batch plan has no answer yet, so a page whose image
-(the JPEG bytes sent, as set_aside digests them) a line of the plan already carries, in an
+(its `RenderedImage.sha256`, as set_aside finds repeats) a line of the plan already carries, in an
 earlier line or earlier in the same one, is taken out of its request and recorded as a copy of
 that line's page (`PageCopy`); at ingest it gets that page's row, or an error if it has none.
 """
 
-import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -51,7 +50,7 @@ class LinedImages:
         copies: list[PageCopy] = []
         source = _plain(request.source)
         for index, image in enumerate(request.images):
-            digest = hashlib.sha256(image.data).digest()
+            digest = image.sha256
             original = self._lined.get(digest)
             if original is None:
                 kept.append(index)

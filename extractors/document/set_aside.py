@@ -10,7 +10,6 @@ A rerun on the same DIR copies the rows of earlier runs too (`sink/answered_imag
 row keeps its image's digest (`image_sha256`), and the newest ones answered are remembered.
 """
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ def copy_warning(original: PageRow) -> str:
 def image_sha256(image: RenderedImage) -> str | None:
     """A row's `image_sha256`: the hex digest of its image's bytes; None for a stand-in image
     that holds none (a batch file's page, drawn in another run)."""
-    return hashlib.sha256(image.data).hexdigest() if image.data else None
+    return image.sha256.hex() if image.data else None
 
 
 class AnsweredImages:
@@ -62,7 +61,7 @@ class AnsweredImages:
 
     def original_of(self, source: SourceFile, image: RenderedImage) -> PageRow | None:
         """The ok row of an identical image, or None (and its digest noted, for its row)."""
-        digest = hashlib.sha256(image.data).digest()
+        digest = image.sha256
         original = self._rows.get(digest) or self._from_earlier_run(digest)
         if original is None:
             self._drawn[(source.path, image.page)] = digest

@@ -20,8 +20,9 @@ from schemas import PageRow, RowStatus
 
 DIGEST = "image_sha256"
 # Images of earlier runs remembered: a hundred bytes each, no text, so four times the rows a
-# run holds to copy from (`set_aside`). Picking them from a million-page dataset took under a
-# second on a loaded 2-core machine and 76 MB at its peak (read streaming: 317 MB without).
+# run holds to copy from (`set_aside`). Picking them from a million-page dataset takes 0.25 s,
+# its peak memory under the imports' (benchmarks/stored_answers.py; read streaming: 317 MB
+# more without, on a loaded machine).
 NEWEST = 16_384
 _PART = "_part"
 # The row's own key columns beside the digest: which run settings made the answer.

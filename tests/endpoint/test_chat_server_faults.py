@@ -57,11 +57,10 @@ def test_reset_gives_connection_error(server: ChatServer) -> None:
 
 def test_hang_beyond_client_timeout_times_out(server: ChatServer) -> None:
     server.inject(hang(30))
-    start = time.monotonic()
     client = client_for(server, timeout=0.3)
+    # A timeout, not an answer: the client gave up before the 30 s hang would end.
     with pytest.raises(openai.APITimeoutError):
         client.chat.completions.create(model="m", messages=user_messages([marked_url(1, 1)]))
-    assert time.monotonic() - start < 30  # the client gave up before the hang would end
     # The handler notices the client went away instead of sleeping the full 30 s.
     deadline = time.monotonic() + 20
     while server.in_flight and time.monotonic() < deadline:
