@@ -50,6 +50,7 @@ from PIL import Image, ImageOps
 
 from extractors.discover.formats import PDF
 from extractors.errors import PageDoesNotFitError, SourceError
+from extractors.load.glyph_size import small_print_height
 from extractors.load.identify import identify
 from extractors.load.reader import DocumentReader
 from extractors.offline.engine import OcrEngine
@@ -70,6 +71,9 @@ ZEROX_HEIGHT = 1056
 REFERENCE_DPI = 300
 REFERENCE_MAX_SIDE = 4000
 WAYS = ("whole", "cropped, profile's size", "cropped, same tokens", "cropped, same density")
+# `--min-glyph-px` on top of `--crop-margins`: the cropped page shrunk while its small print
+# keeps this many pixels of height (more values with --glyph-px).
+GLYPH_PX = (8,)
 ZEROX = "zerox"
 # A change of legibility from the whole page's smaller than this is not counted.
 NOTICED = 0.01
@@ -128,9 +132,15 @@ def letter(path: Path, seed: int) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def sent_ways(path: Path, number: int = 1) -> tuple[dict[str, Sent], Box | None]:
+def glyph_way(px: int) -> str:
+    return f"cropped, print at {px} px"
+
+
+def sent_ways(
+    path: Path, number: int = 1, glyph_px: tuple[int, ...] = GLYPH_PX
+) -> tuple[dict[str, Sent], Box | None]:
     """The page sent whole, cropped at the profile's size, at the whole's tokens and at the
-    whole's density; and its content box."""
+    whole's density, and cropped then shrunk to each small-print height; and its content box."""
     source = identify(path)
     whole = DocumentReader(source, RenderOptions(), None)
     cropped = DocumentReader(source, RenderOptions(crop_margins=True), None)
@@ -150,6 +160,14 @@ def sent_ways(path: Path, number: int = 1) -> tuple[dict[str, Sent], Box | None]
             (cropped, dense),
         )
         ways = {way: _sent(*plan_of) for way, plan_of in zip(WAYS, plans, strict=True)}
+        for px in glyph_px:
+            shrinking = DocumentReader(
+                source, RenderOptions(crop_margins=True, min_glyph_px=px), None
+            )
+            try:
+                ways[glyph_way(px)] = _sent(shrinking, plans[2][1])
+            finally:
+                shrinking.close()
         return ways, layout.content_boxes[number - 1]
     finally:
         whole.close()
@@ -160,8 +178,9 @@ def _sent(reader: DocumentReader, plan: PlannedPage) -> Sent:
     drawn = reader.render(plan, False)
     image = Image.open(io.BytesIO(drawn.data)).convert("RGB")
     share = 1.0 if drawn.crop is None else drawn.crop.x1 - drawn.crop.x0
-    # Pixels the page's whole width would have at this scale: the density on the text.
-    return Sent(plan.image_tokens, plan.width / share, image)
+    # Pixels the page's whole width would have at this scale: the density on the text. The
+    # tokens are of the image drawn (`--min-glyph-px` may send it smaller than planned).
+    return Sent(PROFILE.image_tokens(drawn.width, drawn.height), drawn.width / share, image)
 
 
 def zerox_sent(path: Path, number: int) -> Sent:
@@ -287,10 +306,22 @@ def layout_ms(path: Path, crop: bool, rounds: int = 3) -> float:
     return best * 1000
 
 
-def measure_page(engine: OcrEngine | None, case: PageCase) -> PageResult | None:
+def print_ms(image: Image.Image, rounds: int = 5) -> float:
+    """Median time to measure a drawn page's small print (`--min-glyph-px`), in ms."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        small_print_height(image)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def measure_page(
+    engine: OcrEngine | None, case: PageCase, glyph_px: tuple[int, ...] = GLYPH_PX
+) -> PageResult | None:
     """The page's tokens and legibility each way (None: it cannot be read or sent)."""
     try:
-        ways, box = sent_ways(case.path, case.number)
+        ways, box = sent_ways(case.path, case.number, glyph_px)
     except (SourceError, PageDoesNotFitError) as exc:
         print(f"{case.name} | skipped: {exc}", flush=True)
         return None
@@ -305,6 +336,7 @@ def measure_page(engine: OcrEngine | None, case: PageCase) -> PageResult | None:
     ]
     extra = layout_ms(case.path, True) - layout_ms(case.path, False)
     cells.append(f"box {box} +{extra:.1f} ms")
+    cells.append(f"print measured in {print_ms(ways['cropped, same tokens'].image):.1f} ms")
     print(f"{SETS[case.set_name]} | {case.name} | " + " | ".join(cells), flush=True)
     return PageResult(case.set_name, {w: s.tokens for w, s in ways.items()}, scores, kind)
 
@@ -332,7 +364,7 @@ def _legibility(
     return kind, scores
 
 
-def summary(results: list[PageResult]) -> list[Measurement]:
+def summary(results: list[PageResult], glyph_px: tuple[int, ...] = GLYPH_PX) -> list[Measurement]:
     """Per set and way: tokens per page against zerox's, and the mean legibility."""
     lines = []
     for set_name, title in SETS.items():
@@ -340,7 +372,7 @@ def summary(results: list[PageResult]) -> list[Measurement]:
         if not pages:
             continue
         zerox = sum(r.tokens[ZEROX] for r in pages) / len(pages)
-        for way in (*WAYS, ZEROX):
+        for way in (*WAYS, *map(glyph_way, glyph_px), ZEROX):
             tokens = sum(r.tokens[way] for r in pages) / len(pages)
             halved = sum(r.tokens[way] <= 0.5 * r.tokens[ZEROX] for r in pages)
             note = f"{tokens:.0f} vs zerox's {zerox:.0f} per page, {len(pages)} pages, "
@@ -382,13 +414,17 @@ def main() -> None:
     parser.add_argument("--tokens-only", action="store_true", help="no engine readings")
     parser.add_argument("--set", action="append", choices=list(SETS), dest="sets")
     parser.add_argument("--page", action="append", dest="pages", help="only this page (name)")
+    parser.add_argument(
+        "--glyph-px", action="append", type=int, help=f"--min-glyph-px values (default {GLYPH_PX})"
+    )
     arguments = parser.parse_args()
     engine = None if arguments.tokens_only else OcrEngine()
     cases = _cases(arguments.sets or list(SETS))
     if arguments.pages:
         cases = [case for case in cases if case.name in arguments.pages]
-    results = [result for case in cases if (result := measure_page(engine, case)) is not None]
-    print_measurements(summary(results))
+    glyph_px = tuple(arguments.glyph_px or GLYPH_PX)
+    results = [r for case in cases if (r := measure_page(engine, case, glyph_px)) is not None]
+    print_measurements(summary(results, glyph_px))
 
 
 if __name__ == "__main__":

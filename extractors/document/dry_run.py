@@ -9,7 +9,7 @@ from extractors.discover.files import shards
 from extractors.discover.local_walk import FoundInput, RefusedInput
 from extractors.document.document_rows import DocumentRow, DocumentRowBuilder
 from extractors.document.document_unit import DocumentRowUnit
-from extractors.document.dry_run_tally import Counts, WorkTally, stand_in
+from extractors.document.dry_run_tally import Counts, WorkTally, count_cropped, stand_in
 from extractors.document.extraction_options import SessionOptions
 from extractors.document.layer_hints import layer_texts
 from extractors.document.orchestrator import DocumentOrchestrator
@@ -93,7 +93,10 @@ class CountingUnit(PageRowsUnit):
         texts = layer_texts(layout, pages, self.options.render.text_layer, per_page=True)
         standing = stand_in(layout.source, chunk.plan, texts, self.options.budget.prompt_tokens)
         room = answer_room(self.sender.budget, len(pages))
-        self.work.request(self.work.file(layout.source), standing, room)
+        counts = self.work.file(layout.source)
+        self.work.request(counts, standing, room)
+        budget = self.sender.budget.image_budget
+        count_cropped(counts, layout, chunk.plan.pages, self.options.profile, budget)
 
 
 class CountingDocumentUnit(DocumentRowUnit):
@@ -147,6 +150,7 @@ class CountingDocumentUnit(DocumentRowUnit):
             prompt = self.options.budget.prompt_tokens
             standing = stand_in(layout.source, plan, texts, prompt, layout.page_count)
             self.work.request(counts, standing, budget.max_output_tokens)
+            count_cropped(counts, layout, plan.pages, self.options.profile, budget.image_budget)
         return DocumentOutcome([])
 
 

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from extractors.document.dry_run_batch import JPEG_BYTES_PER_PIXEL, PROVIDER_LIMITS
-from extractors.document.dry_run_tally import WorkTally
+from extractors.document.dry_run_tally import Counts, WorkTally
 from extractors.document.dry_run_time import (
     ASSUMED_LATENCY,
     ENGINE_CPU_SECONDS_PER_PAGE,
@@ -26,6 +26,8 @@ TOKEN_FIGURES = (
     "answer_room",
     "text_layer_image_tokens",
     "text_layer_text_tokens",
+    "cropped_whole_image_tokens",
+    "cropped_image_tokens",
 )
 
 # Blank and repeated pages are told from their drawn images, and a dry run draws none.
@@ -33,6 +35,9 @@ FOUND_WHEN_DRAWN = (
     "blank and repeated pages are found only as pages are drawn (a dry run draws none): "
     "`visionbatch report DIR` gives them after a run"
 )
+
+# Said instead of figures when pages are drawn whole: zeros would look measured.
+CROP_OFF = "off (pass --crop-margins to cut pages to their content box and count what it saves)"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class PlanSetting:
     latency: float | None = None
     # The provider's batch flavour, None when it has no batch API (files for vLLM only).
     batch_flavour: BatchFlavour | None = None
+    # `--crop-margins`: pages cut to their content box, what that saves counted.
+    crop_margins: bool = False
 
 
 def plan_figures(work: WorkTally, setting: PlanSetting) -> dict[str, Any]:
@@ -67,30 +74,50 @@ def plan_figures(work: WorkTally, setting: PlanSetting) -> dict[str, Any]:
         "online_time": _engine_time(work) if setting.local_engine else _online(work, setting),
         "batch": None if setting.local_engine else _batch(work, setting),
         "unreadable_files": [asdict(u) for u in work.unreadable],
-        "not_sent": not_sent(work, setting.local_engine),
+        "not_sent": not_sent(work, setting.local_engine, setting.crop_margins),
         **subtotals,
     }
     return figures
 
 
-def not_sent(work: WorkTally, local_engine: bool) -> dict[str, Any]:
+def not_sent(work: WorkTally, local_engine: bool, crop_margins: bool) -> dict[str, Any]:
     """What the run would not send: pages read from their text layer (their planned image
-    tokens, less the text sent in their place), and a word on blank and repeated pages.
+    tokens, less the text sent in their place), the margins cropped off pages drawn, and a word
+    on blank and repeated pages.
 
-    `share` is of the prompt tokens the run would send with those pages drawn instead. Costs
-    are added by the caller, from the report's price list."""
+    Each `share` is of the prompt tokens the run would send with those pages drawn whole
+    instead. Costs are added by the caller, from the report's price list."""
     totals = work.totals
     layer: dict[str, Any] = {"pages": totals.text_layer_pages}
     if not local_engine:
         saved = totals.text_layer_image_tokens - totals.text_layer_text_tokens
-        before = totals.prompt_tokens + saved
         layer |= {
             "image_tokens": totals.text_layer_image_tokens,
             "text_tokens_instead": totals.text_layer_text_tokens,
             "tokens_saved": saved,
-            "share": round(saved / before, 6) if before > 0 else None,
+            "share": _share(saved, totals.prompt_tokens),
         }
-    return {"text_layer": layer, "blank_and_repeated": FOUND_WHEN_DRAWN}
+    cropped = _cropped_margins(totals, local_engine) if crop_margins else CROP_OFF
+    return {"text_layer": layer, "cropped_margins": cropped, "blank_and_repeated": FOUND_WHEN_DRAWN}
+
+
+def _cropped_margins(totals: Counts, local_engine: bool) -> dict[str, Any]:
+    """Pages drawn cut to their content box: the image tokens they would cost whole, less those
+    they cost cut."""
+    cropped: dict[str, Any] = {"pages": totals.cropped_pages}
+    if not local_engine:
+        saved = totals.cropped_whole_image_tokens - totals.cropped_image_tokens
+        cropped |= {
+            "image_tokens": totals.cropped_whole_image_tokens,
+            "tokens_saved": saved,
+            "share": _share(saved, totals.prompt_tokens),
+        }
+    return cropped
+
+
+def _share(saved: int, prompt_tokens: int) -> float | None:
+    before = prompt_tokens + saved
+    return round(saved / before, 6) if before > 0 else None
 
 
 def _without_tokens(counts: dict[str, int]) -> dict[str, int]:

@@ -63,7 +63,23 @@ def _not_sent(n: dict[str, Any], currency: str | None) -> Iterator[str]:
             f"{_money(layer.get('cost_online'), currency)}, batch "
             f"{_money(layer.get('cost_batch'), currency)}"
         )
+    yield _cropped(n["cropped_margins"], currency)
     yield f"not sent: {n['blank_and_repeated']}"
+
+
+def _cropped(cropped: dict[str, Any] | str, currency: str | None) -> str:
+    if isinstance(cropped, str):  # --crop-margins is off
+        return f"cropped margins: {cropped}"
+    pages = f"cropped margins: {cropped['pages']:,} pages cut to their content box"
+    if "tokens_saved" not in cropped:  # the embedded engine: no tokens
+        return pages
+    share = cropped["share"]
+    why = f" ({share:.1%} of the prompt tokens with them whole)" if share is not None else ""
+    return (
+        f"{pages} save {cropped['tokens_saved']:,} of the {cropped['image_tokens']:,} image "
+        f"tokens they cost whole{why}: online {_money(cropped.get('cost_online'), currency)}, "
+        f"batch {_money(cropped.get('cost_batch'), currency)}"
+    )
 
 
 def _money(value: float | None, currency: str | None) -> str:

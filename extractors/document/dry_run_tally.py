@@ -1,14 +1,19 @@
 """What a dry run counts, file by file, and adds up in all, per folder and per format."""
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from extractors.document.chunk_sender import new_request_id
 from extractors.document.dry_run_batch import BatchFilePlan, LineSizer
 from extractors.endpoint.prompt import layer_text_tokens
+from extractors.plan.profiles.base import TokenProfile
+from extractors.plan.sizing import size_page
 from extractors.records import (
     IMAGE_LABEL_TOKENS,
     ChunkPlan,
+    DocumentLayout,
+    PlannedPage,
     PreparedRequest,
     RenderedImage,
     SourceFile,
@@ -32,6 +37,11 @@ class Counts:
     # for drawn pages; and, for a document schema, the tokens of the text sent in their place.
     text_layer_image_tokens: int = 0
     text_layer_text_tokens: int = 0
+    # Pages to be drawn cut to their content box (`--crop-margins`): the image tokens (labels
+    # included) they would cost whole, sized as a run without the option sizes them, and cut.
+    cropped_pages: int = 0
+    cropped_whole_image_tokens: int = 0
+    cropped_image_tokens: int = 0
     # Pages too large for any request: error rows, never sent.
     pages_unfit: int = 0
     requests: int = 0
@@ -96,6 +106,26 @@ def stand_in(
     sent_as_text = sum(p.image_tokens + IMAGE_LABEL_TOKENS for p in as_text)
     text_tokens = prompt_tokens + layer_text_tokens(hints) + sent_as_text
     return StandIn(request, image_tokens, text_tokens)
+
+
+def count_cropped(
+    counts: Counts,
+    layout: DocumentLayout,
+    pages: Iterable[PlannedPage],
+    profile: TokenProfile,
+    image_budget: int,
+) -> None:
+    """Of a request's pages, those drawn cut to their content box: the tokens each would cost
+    whole, sized alone as `size_pages` sizes a page without `--crop-margins`, and cut."""
+    boxes = layout.content_boxes
+    for page in pages:
+        if page.as_text or not boxes or boxes[page.page - 1] is None:
+            continue  # not drawn, or drawn whole: nothing cropped
+        # Never too large: a cropped page's budget is its whole page's, so it would not be drawn.
+        whole = size_page(page.page, *layout.whole_size(page.page), profile, image_budget)
+        counts.cropped_pages += 1
+        counts.cropped_whole_image_tokens += whole.image_tokens + IMAGE_LABEL_TOKENS
+        counts.cropped_image_tokens += page.image_tokens + IMAGE_LABEL_TOKENS
 
 
 def _folder(path: str) -> str:

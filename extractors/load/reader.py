@@ -23,6 +23,7 @@ from extractors.load.content_box import (
     pdf_content_box,
     turned_box,
 )
+from extractors.load.glyph_size import shrunk_to_print
 from extractors.load.image_frames import frame_at_size, oriented_size, reduced_gray
 from extractors.load.ink import ink_share
 from extractors.load.mupdf_messages import mupdf_doubt, page_messages
@@ -98,6 +99,8 @@ class DocumentReader:
         image = upright.image
         # Judged before any padding: white padding is not the page's paper.
         blank = judge_blank(image).blank
+        if self._options.min_glyph_px and not blank:
+            image = shrunk_to_print(image, self._options.min_glyph_px)
         if pad_to_square and image.width != image.height:
             image = ImageOps.pad(image, (max(image.size),) * 2, color=_WHITE)
         encoded = self._encode(page.page, image, upright.rotation)

@@ -6,6 +6,9 @@ already (in its run, an earlier run on DIR or its batch plan: a `same image as` 
 (`text_source` blank) and a page read from the PDF's own text layer (`text_source` text_layer).
 Every row written counts, as the usage table counts work, but a page of given content once: a
 whole file found again at another path repeats its stored rows, a saving of resume, not of these.
+
+A fourth, cropped margins (`--crop-margins`), is a saving of pages sent: the tokens each sent
+row's whole page would have cost, less its own. Every sent row counts, as its prompt tokens do.
 """
 
 from collections.abc import Sequence
@@ -23,12 +26,12 @@ from extractors.report.savings_records import SavedLine, Savings
 REPEATED = "repeated page"
 BLANK = "blank page"
 TEXT_LAYER = "text layer"
+CROPPED = "cropped margins"
 
 _COPY_WARNING = "same image as "
 
 # Tried in this order: a repeated page keeps its original's `text_source`, so its warning decides.
-# Cropped margins (issue 28, point 3) are a saving of a sent page, not a page unsent: their line
-# goes after these, from the crop its row will record, once rows record it.
+# Cropped margins are a saving of a sent page, not a page unsent: their line goes after these.
 _KINDS: tuple[tuple[str, pl.Expr], ...] = (
     (
         REPEATED,
@@ -51,20 +54,25 @@ _COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "width": pl.Int64,
     "height": pl.Int64,
     "batch_id": pl.String,
+    "crop": pl.Struct({side: pl.Float32 for side in ("x0", "y0", "x1", "y1")}),
     "extracted_at": pl.Datetime("us", "UTC"),
 }
 
 
 def dataset_savings(files: list[Path], prices: PriceTable, usage: Sequence[UsageLine]) -> Savings:
-    """The pages of a page dataset that no request asked, by kind, with what they saved."""
+    """The pages of a page dataset that no request asked, by kind, and the margins cropped off
+    the pages it sent, with what they saved."""
     rows = _rows(files)
     sent = rows.filter(pl.col("request_id").is_not_null() & pl.col("image_tokens").is_not_null())
     saved = _saved(rows)
-    profiles = _profiles_of(sent, saved)
+    cropped = _cropped(sent)
+    profiles = _profiles_of(sent, _sizes_to_estimate(saved), _whole_sizes(cropped))
+    profile = profiles[0] if profiles else None
     median = sent["image_tokens"].median() if not sent.is_empty() else None
     median_tokens = None if median is None else round(float(median))  # type: ignore[arg-type]
-    priced = _with_tokens(saved, profiles[0] if profiles else None, median_tokens)
-    lines = tuple(_line(kind, priced.filter(pl.col("kind") == kind), prices) for kind, _ in _KINDS)
+    priced = _with_tokens(saved, profile, median_tokens)
+    unsent = (_line(kind, priced.filter(pl.col("kind") == kind), prices) for kind, _ in _KINDS)
+    lines = (*unsent, _line(CROPPED, _with_crop_tokens(cropped, profile), prices))
     return Savings(
         lines,
         _sent_prompt_tokens(usage),
@@ -95,9 +103,12 @@ def _saved(rows: pl.DataFrame) -> pl.DataFrame:
     return unsent.unique(subset=["source_sha256", "page"], keep="first", maintain_order=True)
 
 
-def _profiles_of(sent: pl.DataFrame, saved: pl.DataFrame) -> list[TokenProfile]:
+def _profiles_of(
+    sent: pl.DataFrame, wanted: list[tuple[int, int]], whole: list[tuple[int, int]]
+) -> list[TokenProfile]:
     """The known profiles that give every sent page its recorded tokens from its size, if they
-    agree on the sizes to estimate; none when nothing was sent to check them against."""
+    agree on the estimates of the `wanted` sizes and of the `whole` pages of cropped ones; none
+    when nothing was sent to check them against."""
     sized = sent.drop_nulls(["width", "height"]).unique(["width", "height", "image_tokens"])
     if sized.is_empty():
         return []
@@ -105,14 +116,64 @@ def _profiles_of(sent: pl.DataFrame, saved: pl.DataFrame) -> list[TokenProfile]:
     fitting = [
         p for p in PROFILES.values() if all(p.image_tokens(w, h) == t for w, h, t in triples)
     ]
-    wanted = _sizes_to_estimate(saved)
-    estimates = {tuple(p.image_tokens(w, h) for w, h in wanted) for p in fitting}
+    estimates = {
+        (
+            *(p.image_tokens(w, h) for w, h in wanted),
+            *(_whole_page_tokens(p, w, h) for w, h in whole),
+        )
+        for p in fitting
+    }
     return fitting if len(estimates) == 1 else []
 
 
 def _sizes_to_estimate(saved: pl.DataFrame) -> list[tuple[int, int]]:
     needed = saved.filter(pl.col("image_tokens").is_null()).drop_nulls(["width", "height"])
     return list(needed.select("width", "height").unique().sort("width", "height").iter_rows())
+
+
+def _cropped(sent: pl.DataFrame) -> pl.DataFrame:
+    """The sent rows of pages cut to their content box, with their whole page's size in pixels
+    at the density sent: the image's size over the share of the page it holds."""
+    return sent.filter(pl.col("crop").is_not_null()).with_columns(
+        whole_width=_whole_side("width", "x0", "x1"),
+        whole_height=_whole_side("height", "y0", "y1"),
+    )
+
+
+def _whole_side(side: str, low: str, high: str) -> pl.Expr:
+    share = pl.col("crop").struct.field(high) - pl.col("crop").struct.field(low)
+    # A box of no width (never written) would make it infinite: null, its tokens unknown.
+    return (pl.col(side) / share).round().cast(pl.Int64, strict=False)
+
+
+def _whole_sizes(cropped: pl.DataFrame) -> list[tuple[int, int]]:
+    sizes = cropped.select("whole_width", "whole_height").drop_nulls().unique()
+    return list(sizes.sort("whole_width", "whole_height").iter_rows())
+
+
+def _whole_page_tokens(profile: TokenProfile, width: int, height: int) -> int:
+    """A whole page's tokens, sized as a run without `--crop-margins` sizes it: shrunk to the
+    profile's largest size worth sending first."""
+    return profile.image_tokens(*profile.fit(max(1, width), max(1, height)))
+
+
+def _with_crop_tokens(cropped: pl.DataFrame, profile: TokenProfile | None) -> pl.DataFrame:
+    """Each cropped row's tokens saved: its whole page's, by the profile, less its own (never
+    below 0: a cropped page is sized at most at its whole page's tokens); unknown without a
+    profile, which says what the whole page would cost."""
+    sizes = _whole_sizes(cropped)
+    known = [(w, h, _whole_page_tokens(profile, w, h)) for w, h in sizes] if profile else []
+    estimates = pl.DataFrame(
+        known,
+        schema={"whole_width": pl.Int64, "whole_height": pl.Int64, "whole_tokens": pl.Int64},
+        orient="row",
+    )
+    joined = cropped.join(estimates, on=["whole_width", "whole_height"], how="left")
+    whole = pl.col("whole_tokens")
+    return joined.with_columns(
+        tokens=(whole - pl.col("image_tokens")).clip(lower_bound=0),
+        how=pl.when(whole.is_not_null()).then(pl.lit("size")).otherwise(pl.lit("unknown")),
+    )
 
 
 def _with_tokens(

@@ -11,6 +11,10 @@ class SavedLine:
     from its size by the token profile that gives every sent page of the dataset its tokens,
     else the median of the sent pages' (a text-layer row has no size); `unknown` pages have
     none of these and are left out of the tokens and the cost.
+
+    The cropped-margins line counts pages sent cut to their content box: its tokens are what
+    each whole page would have cost (estimated from its size by that profile: `by_size`) less
+    what the row sent; `unknown` without the profile.
     """
 
     kind: str
@@ -33,7 +37,8 @@ class SavedLine:
 
 @dataclass(frozen=True)
 class Savings:
-    """What a page dataset did not send: a line per kind, and the prompt tokens it did send."""
+    """What a page dataset did not send: a line per kind (unsent pages, then margins cropped off
+    sent pages), and the prompt tokens it did send."""
 
     lines: tuple[SavedLine, ...]
     # None when the engine counts no tokens (the embedded engine): no share to give.
@@ -49,8 +54,8 @@ class Savings:
 
     @property
     def share(self) -> float | None:
-        """Saved tokens as a share of the prompt tokens a run sending every page would have
-        sent (sent + saved); None when there is no token to compare (the embedded engine)."""
+        """Saved tokens as a share of the prompt tokens a run sending every page, whole, would
+        have sent (sent + saved); None when there is no token to compare (the embedded engine)."""
         if self.sent_prompt_tokens is None:
             return None
         before = self.sent_prompt_tokens + self.image_tokens

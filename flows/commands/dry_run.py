@@ -95,11 +95,12 @@ def dry_run_figures(work: WorkTally, request: RunRequest, resolved: ResolvedRun)
         tpm=session.rates.tokens_per_minute,
         latency=request.dry_run_latency,
         batch_flavour=get_preset(resolved.provider).batch,
+        crop_margins=resolved.extraction.render.crop_margins,
     )
     figures = plan_figures(work, setting)
     if not resolved.uses_local_engine:
         figures.update(_costs(work, resolved))
-        _layer_costs(figures, resolved)
+        _saving_costs(figures, resolved)
     return figures
 
 
@@ -115,16 +116,23 @@ def _costs(work: WorkTally, resolved: ResolvedRun) -> dict[str, Any]:
     }
 
 
-def _layer_costs(figures: dict[str, Any], resolved: ResolvedRun) -> None:
-    """What the tokens of pages read from their text layer would have cost, at the input price
-    (the answers those pages still have are not saved)."""
-    layer = figures["not_sent"]["text_layer"]
+def _saving_costs(figures: dict[str, Any], resolved: ResolvedRun) -> None:
+    """What the tokens of pages read from their text layer, and of margins cropped off pages
+    drawn, would have cost, at the input price (the answers those pages still have are not
+    saved)."""
+    not_sent = figures["not_sent"]
+    for saving in (not_sent["text_layer"], not_sent["cropped_margins"]):
+        if isinstance(saving, dict):  # not the word that --crop-margins is off
+            saving |= _input_costs(saving["tokens_saved"], resolved)
+
+
+def _input_costs(tokens: int, resolved: ResolvedRun) -> dict[str, float | None]:
     provider, model = resolved.provider, resolved.rows.model
-    for key, price in (
-        ("cost_online", DEFAULT_PRICES.price_of(provider, model)),
-        ("cost_batch", DEFAULT_PRICES.batch_price_of(provider, model)),
-    ):
-        layer[key] = None if price is None else round(price.cost(layer["tokens_saved"], 0), 6)
+    prices = {
+        "cost_online": DEFAULT_PRICES.price_of(provider, model),
+        "cost_batch": DEFAULT_PRICES.batch_price_of(provider, model),
+    }
+    return {k: None if p is None else round(p.cost(tokens, 0), 6) for k, p in prices.items()}
 
 
 def _cost(price: Price | None, work: WorkTally) -> float | None:

@@ -148,6 +148,7 @@ def resolve_run(request: RunRequest, secrets: Secrets, run_id: str | None = None
         text_layer=request.text_layer,
         render_timeout=request.render_timeout,
         crop_margins=request.crop_margins,
+        min_glyph_px=request.min_glyph_px,
     )
     extraction = ExtractionOptions(
         prompt=prompt,

@@ -1,11 +1,11 @@
-"""The options that send pages a run would otherwise answer without a request, or margins it
-would otherwise leave out."""
+"""The options that decide how much of each page is sent: pages answered without a request
+(blank, repeated), margins cut off, pixels a page's print does not need."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class PageSkipping(BaseModel):
-    """Pages and margins not sent"""
+    """Pages, margins and pixels not sent"""
 
     # A misspelt parameter (in prefect.yaml, say) is an error, never silently ignored.
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -26,4 +26,14 @@ class PageSkipping(BaseModel):
         description="Crop each page to its content box (its ink plus a 2% border) before it is "
         "sized, when that leaves out at least 10% of the page: more pixels on the text. The "
         "row's `crop` says which part of the page was sent.",
+    )
+    min_glyph_px: int | None = Field(
+        default=None,
+        ge=6,
+        le=64,
+        description="Shrink each drawn page while its small print (the 10th percentile of its "
+        "glyph heights) keeps this many pixels of height: fewer image tokens for large print. "
+        "Pages that are not print (photos, drawings, fewer than 20 glyphs) and pages that would "
+        "shrink by less than 10% a side are sent as planned. Off by default; the `width` and "
+        "`height` of a row are of the image sent.",
     )
