@@ -20,6 +20,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.options.parameters import RunRequest
 from flows.orchestration.flow import extract
+from flows.orchestration.loop_errors import quiet_cancelled_connections
 from flows.orchestration.prefect_server import free_port, server_command, wait_healthy
 from flows.orchestration.stop import StopSignals
 
@@ -92,6 +93,7 @@ async def _serve_until_stopped(deployment: RunnerDeployment, say_run: RunSayer) 
     its SIGTERM handler calls a coroutine without awaiting it, and it has none for SIGINT."""
     from prefect.runner import Runner
 
+    asyncio.get_running_loop().set_exception_handler(quiet_cancelled_connections)
     stop = StopSignals()
     stop.arm()
     runner = Runner(limit=1, pause_on_shutdown=False)
