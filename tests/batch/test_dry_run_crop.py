@@ -4,28 +4,15 @@ the model's input price; without the option, that it is off."""
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from chat_server import ChatServer
+from dry_runs import dry_run_with_lines
 from margin_pdfs import CROPPED_PAGES, build_margins_pdf
 from typer.testing import CliRunner
 
 from extractors.document.dry_run_figures import CROP_OFF
 from extractors.report.pricing import DEFAULT_PRICES
 from flows.commands.cli import app
-
-
-def _dry_run(inputs: Path, out: Path, *extra: str) -> tuple[dict[str, Any], str]:
-    """The figures (`--json`) and the lines a person reads, of one dry run."""
-    with ChatServer() as server:
-        args = ["run", str(inputs), "--out", str(out), "--base-url", server.base_url, *extra]
-        runner = CliRunner()
-        figures = runner.invoke(app, [*args, "--dry-run", "--json"], catch_exceptions=False)
-        shown = runner.invoke(app, [*args, "--dry-run"], catch_exceptions=False)
-        assert server.request_count == 0
-    assert figures.exit_code == 0 and shown.exit_code == 0, figures.output + shown.output
-    return json.loads(figures.stdout), shown.stdout
 
 
 @pytest.fixture
@@ -43,8 +30,8 @@ def test_crop_savings_are_the_difference_of_the_image_tokens_with_and_without_it
     inputs: Path, tmp_path: Path, profile: str
 ) -> None:
     common = ("--provider", "openai", "--token-profile", profile)
-    cut, shown = _dry_run(inputs, tmp_path / "cut", *common, "--crop-margins")
-    whole, shown_whole = _dry_run(inputs, tmp_path / "whole", *common)
+    cut, shown = dry_run_with_lines(inputs, tmp_path / "cut", *common, "--crop-margins")
+    whole, shown_whole = dry_run_with_lines(inputs, tmp_path / "whole", *common)
     cropped = cut["not_sent"]["cropped_margins"]
     saved = whole["image_tokens"] - cut["image_tokens"]
     assert saved > 0
@@ -68,8 +55,8 @@ def test_crop_savings_are_the_difference_of_the_image_tokens_with_and_without_it
 
 def test_a_document_schema_counts_the_pages_of_its_requests(inputs: Path, tmp_path: Path) -> None:
     common = ("--model", "m", "--schema", "receipt")
-    cut, _ = _dry_run(inputs, tmp_path / "cut", *common, "--crop-margins")
-    whole, _ = _dry_run(inputs, tmp_path / "whole", *common)
+    cut, _ = dry_run_with_lines(inputs, tmp_path / "cut", *common, "--crop-margins")
+    whole, _ = dry_run_with_lines(inputs, tmp_path / "whole", *common)
     cropped = cut["not_sent"]["cropped_margins"]
     assert cropped["pages"] == 2 * len(CROPPED_PAGES)
     assert cropped["tokens_saved"] == whole["image_tokens"] - cut["image_tokens"] > 0

@@ -3,28 +3,15 @@ are planned at when drawn (`--text-layer off`), and their cost at the model's in
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from chat_server import ChatServer
+from dry_runs import dry_run_with_lines
 from text_layer_pdfs import build_kinds_pdf
 from typer.testing import CliRunner
 
 from extractors.document.dry_run_figures import FOUND_WHEN_DRAWN
 from extractors.report.pricing import DEFAULT_PRICES
 from flows.commands.cli import app
-
-
-def _dry_run(inputs: Path, out: Path, *extra: str) -> tuple[dict[str, Any], str]:
-    """The figures (`--json`) and the lines a person reads, of one dry run."""
-    with ChatServer() as server:
-        args = ["run", str(inputs), "--out", str(out), "--base-url", server.base_url, *extra]
-        runner = CliRunner()
-        figures = runner.invoke(app, [*args, "--dry-run", "--json"], catch_exceptions=False)
-        shown = runner.invoke(app, [*args, "--dry-run"], catch_exceptions=False)
-        assert server.request_count == 0
-    assert figures.exit_code == 0 and shown.exit_code == 0, figures.output + shown.output
-    return json.loads(figures.stdout), shown.stdout
 
 
 @pytest.fixture
@@ -41,8 +28,8 @@ def test_layer_savings_are_the_planned_image_tokens_of_those_pages(
     inputs: Path, tmp_path: Path
 ) -> None:
     openai = ("--provider", "openai")
-    auto, shown = _dry_run(inputs, tmp_path / "auto", *openai, "--text-layer", "auto")
-    off, _ = _dry_run(inputs, tmp_path / "off", *openai, "--text-layer", "off")
+    auto, shown = dry_run_with_lines(inputs, tmp_path / "auto", *openai, "--text-layer", "auto")
+    off, _ = dry_run_with_lines(inputs, tmp_path / "off", *openai, "--text-layer", "off")
     layer = auto["not_sent"]["text_layer"]
     assert (auto["text_layer_pages"], layer["pages"]) == (2, 2)
     # The pages drawn when the layer is not read, less those drawn when it is.
@@ -65,8 +52,8 @@ def test_a_document_schema_counts_the_text_sent_in_the_images_place(
     inputs: Path, tmp_path: Path
 ) -> None:
     common = ("--model", "m", "--schema", "receipt")
-    only, _ = _dry_run(inputs, tmp_path / "only", *common, "--text-layer", "only")
-    off, _ = _dry_run(inputs, tmp_path / "off", *common, "--text-layer", "off")
+    only, _ = dry_run_with_lines(inputs, tmp_path / "only", *common, "--text-layer", "only")
+    off, _ = dry_run_with_lines(inputs, tmp_path / "off", *common, "--text-layer", "off")
     layer = only["not_sent"]["text_layer"]
     assert layer["pages"] == only["text_layer_pages"] == 2
     assert layer["image_tokens"] == off["image_tokens"] - only["image_tokens"]
